@@ -1,0 +1,1 @@
+//! Log template mining, anomaly detectors and findings with evidence.

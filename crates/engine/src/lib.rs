@@ -1,0 +1,1 @@
+//! The application: query handling, orchestration, hypotheses, session learning.

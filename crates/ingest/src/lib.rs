@@ -1,0 +1,1 @@
+//! Format sniffing, streaming parsers and redaction: uploads in, normalized records out.

@@ -1,0 +1,1 @@
+//! Runbooks and past cases, with keyword and vector retrieval.

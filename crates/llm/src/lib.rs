@@ -1,0 +1,1 @@
+//! LlmProvider and Embedder traits, the embedded candle models and remote providers.

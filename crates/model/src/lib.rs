@@ -1,0 +1,23 @@
+//! Normalized types shared by every stage of the pipeline: records parsed from uploads,
+//! findings produced by analysis, hypotheses produced by the engine.
+//!
+//! Architecture invariant: this crate does no I/O, knows no async runtime, no HTTP and no SQL.
+//! It is the bottom of the dependency graph.
+
+mod attachment;
+mod finding;
+mod hypothesis;
+mod ids;
+mod query;
+mod record;
+mod time;
+
+pub use attachment::{AttachmentRole, AttachmentSummary, DataKind, ParseIssue};
+pub use finding::{Evidence, Finding, FindingKind, Severity, TemplateSummary};
+pub use hypothesis::{
+    Hypothesis, HypothesisCategory, HypothesisStatus, NextStep, Suspect, SuspectKind, Verdict,
+};
+pub use ids::{AttachmentId, FindingId, HypothesisId, IdError, SessionId};
+pub use query::{Intent, RequestKind};
+pub use record::{Level, LogRecord, MetricSample, RecordSink};
+pub use time::Timestamp;

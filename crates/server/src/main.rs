@@ -1,0 +1,2 @@
+//! The faultmaven binary.
+fn main() {}

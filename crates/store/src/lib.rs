@@ -1,0 +1,1 @@
+//! Storage traits for sessions, cases and vectors; SQLite and in-memory backends.
