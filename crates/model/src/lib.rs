@@ -10,6 +10,7 @@ mod hypothesis;
 mod ids;
 mod query;
 mod record;
+mod session;
 mod time;
 
 pub use attachment::{AttachmentRole, AttachmentSummary, DataKind, ParseIssue};
@@ -20,4 +21,5 @@ pub use hypothesis::{
 pub use ids::{AttachmentId, FindingId, HypothesisId, IdError, SessionId};
 pub use query::{Intent, RequestKind};
 pub use record::{Level, LogRecord, MetricSample, RecordSink};
+pub use session::{FeedbackEvent, SessionState};
 pub use time::Timestamp;
