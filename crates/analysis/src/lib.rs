@@ -1,1 +1,61 @@
 //! Log template mining, anomaly detectors and findings with evidence.
+//!
+//! The analysis stage consumes normalized records as a stream ([`Analyzer`] implements
+//! [`faultmaven_model::RecordSink`]), keeps compact state (templates, counters, time
+//! histograms, a few example lines, metric points) and, at the end, produces ranked
+//! [`faultmaven_model::Finding`]s that each point at their evidence.
+//!
+//! ```
+//! use faultmaven_analysis::{AnalysisConfig, Analyzer};
+//! use faultmaven_model::{AttachmentId, AttachmentRole, Level, LogRecord, RecordSink};
+//! use std::borrow::Cow;
+//!
+//! let mut analyzer = Analyzer::new(&AnalysisConfig::default());
+//! let upload = AttachmentId::new(1);
+//! analyzer.register_attachment(upload, AttachmentRole::Incident, "app.log");
+//! for (line, user) in ["alice", "bob", "carol"].iter().enumerate() {
+//!     let message = format!("payment for {user} failed: card declined");
+//!     analyzer.log(LogRecord {
+//!         attachment: upload,
+//!         first_line: line as u64 + 1,
+//!         last_line: line as u64 + 1,
+//!         timestamp: None,
+//!         level: Some(Level::Error),
+//!         source: Some(Cow::Borrowed("billing")),
+//!         message: Cow::Owned(message),
+//!         attributes: Vec::new(),
+//!     });
+//! }
+//! let report = analyzer.finish(1);
+//! assert_eq!(report.templates[0].template, "payment for <*> failed: card declined");
+//! assert_eq!(report.findings[0].id.to_string(), "F1");
+//! ```
+//!
+//! Architecture invariant: this crate is pure and deterministic. It does no I/O, reads no
+//! clock, uses no randomness and no async runtime; the same records in the same order give
+//! the same report.
+//!
+//! Code map:
+//! - `tokens`: splitting and masking messages (numbers, ids, paths, dates);
+//! - `miner`: the Drain-family template miner ([`TemplateMiner`]);
+//! - `histogram`, `bursts`: time buckets and rate bursts;
+//! - `metrics`, `robust`: metric series, robust z-scores and level shifts;
+//! - `exceptions`: stack traces of the common runtimes;
+//! - `signals`: failure words, entity keys, excerpts and formatting;
+//! - `analyzer`: the stream consumer and the findings it builds.
+
+mod analyzer;
+mod bursts;
+mod config;
+mod exceptions;
+mod histogram;
+mod intern;
+mod metrics;
+mod miner;
+mod robust;
+mod signals;
+mod tokens;
+
+pub use analyzer::{AnalysisReport, Analyzer};
+pub use config::{AnalysisConfig, BurstConfig, ConfigError, ConfigErrorKind, MetricConfig};
+pub use miner::{MinedTemplate, MinerConfig, TemplateMiner};

@@ -1,1 +1,476 @@
-//! The application: query handling, orchestration, hypotheses, session learning.
+//! The application: query handling, orchestration of ingest → analysis → knowledge → LLM,
+//! hypotheses and session learning.
+//!
+//! Architecture invariant: the engine knows no HTTP and no SQL. The server (or the CLI) feeds it
+//! uploads as byte streams through an [`Investigation`] and gets typed results back; storage,
+//! models and retrieval come in as trait objects.
+
+mod answer;
+mod hypotheses;
+mod intake;
+mod learning;
+pub mod query;
+
+pub use answer::AnswerProvenance;
+pub use hypotheses::{categorize, category_phrase};
+pub use intake::{DataIntake, IntakeResult};
+
+use answer::AnswerInputs;
+use faultmaven_analysis::AnalysisConfig;
+use faultmaven_ingest::{IngestConfig, Redactor};
+use faultmaven_knowledge::KnowledgeBase;
+use faultmaven_llm::LlmProvider;
+use faultmaven_model::{
+    AttachmentRole, AttachmentSummary, FeedbackEvent, Finding, Hypothesis, HypothesisId, Intent,
+    RequestKind, SessionId, SessionState, TemplateSummary, Timestamp, Verdict,
+};
+use faultmaven_store::SessionStore;
+use hypotheses::{build_hypotheses, HypothesisInputs, RetrievedRunbook};
+use serde::Deserialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why an engine operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The session does not exist or has expired.
+    #[error("session {0} not found or expired")]
+    UnknownSession(SessionId),
+    /// The hypothesis is not part of the session.
+    #[error("hypothesis {0} is not part of this session")]
+    UnknownHypothesis(HypothesisId),
+    /// Neither a question nor data.
+    #[error("the request has neither a question nor data")]
+    EmptyRequest,
+    /// The question is longer than allowed.
+    #[error("the question is {length} bytes; the limit is {limit}")]
+    QueryTooLong {
+        /// Bytes received.
+        length: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// An upload could not be read (too large once decompressed, corrupt compression, ...).
+    #[error(transparent)]
+    Ingest(#[from] faultmaven_ingest::IngestError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] faultmaven_store::StoreError),
+    /// Retrieval failed.
+    #[error(transparent)]
+    Knowledge(#[from] faultmaven_knowledge::KnowledgeError),
+    /// A bug or an unexpected failure inside the engine.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Coarse classes of [`EngineError`], for mapping to HTTP statuses and exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineErrorKind {
+    /// The client asked for something that does not exist.
+    NotFound,
+    /// The client sent something invalid.
+    InvalidInput,
+    /// An upload exceeded a limit.
+    TooLarge,
+    /// The service failed.
+    Internal,
+}
+
+impl EngineError {
+    /// The class of the error.
+    pub fn kind(&self) -> EngineErrorKind {
+        match self {
+            Self::UnknownSession(_) | Self::UnknownHypothesis(_) => EngineErrorKind::NotFound,
+            Self::EmptyRequest => EngineErrorKind::InvalidInput,
+            Self::QueryTooLong { .. } => EngineErrorKind::TooLarge,
+            Self::Ingest(error) => match error.kind() {
+                faultmaven_ingest::IngestErrorKind::TooLarge => EngineErrorKind::TooLarge,
+                faultmaven_ingest::IngestErrorKind::InvalidInput => EngineErrorKind::InvalidInput,
+            },
+            Self::Store(_) | Self::Knowledge(_) | Self::Internal(_) => EngineErrorKind::Internal,
+        }
+    }
+}
+
+/// Engine settings (the `[engine]`, `[ingest]` and `[analysis]` sections of the configuration).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    /// How long a session lives after its last change, in seconds.
+    pub session_ttl_seconds: u64,
+    /// Longest question accepted, in bytes.
+    pub max_query_bytes: usize,
+    /// Hypotheses kept per session.
+    pub max_hypotheses: usize,
+    /// Runbooks retrieved per request.
+    pub runbooks_retrieved: usize,
+    /// Tokens the model may write for the summary.
+    pub answer_max_tokens: u32,
+    /// Parsing settings.
+    pub ingest: IngestConfig,
+    /// Analysis settings.
+    pub analysis: AnalysisConfig,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            session_ttl_seconds: 4 * 3600,
+            max_query_bytes: 16 * 1024,
+            max_hypotheses: 5,
+            runbooks_retrieved: 5,
+            answer_max_tokens: 160,
+            ingest: IngestConfig::default(),
+            analysis: AnalysisConfig::default(),
+        }
+    }
+}
+
+/// The parts the engine is assembled from.
+pub struct EngineParts {
+    /// Where sessions live.
+    pub store: Arc<dyn SessionStore>,
+    /// The model that writes summaries; `None` means the engine writes them itself.
+    pub llm: Option<Arc<dyn LlmProvider>>,
+    /// Runbooks and retrieval.
+    pub knowledge: Arc<KnowledgeBase>,
+}
+
+struct Inner {
+    config: EngineConfig,
+    parts: EngineParts,
+    redactor: Arc<Redactor>,
+}
+
+/// The application. Cheap to clone; share one per process.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+/// The result of one troubleshooting request.
+#[derive(Debug, Clone)]
+pub struct TroubleshootOutcome {
+    /// The session (new or continued).
+    pub session_id: SessionId,
+    /// What the request carried.
+    pub request_kind: RequestKind,
+    /// What the engineer wants.
+    pub intent: Intent,
+    /// This request's uploads.
+    pub attachments: Vec<AttachmentSummary>,
+    /// This request's findings.
+    pub findings: Vec<Finding>,
+    /// All hypotheses of the session, ranked.
+    pub hypotheses: Vec<Hypothesis>,
+    /// Log templates mined in this request.
+    pub templates: Vec<TemplateSummary>,
+    /// Markdown answer.
+    pub answer: String,
+    /// Who wrote the summary and at what cost.
+    pub provenance: AnswerProvenance,
+    /// When the session expires.
+    pub expires_at: Timestamp,
+}
+
+/// One request in progress: feed its uploads through `intake`, then `finish`.
+pub struct Investigation {
+    engine: Engine,
+    query: Option<String>,
+    prior: Option<SessionState>,
+    /// Stream uploads here.
+    pub intake: DataIntake,
+}
+
+fn now() -> Timestamp {
+    Timestamp::from(chrono::Utc::now())
+}
+
+impl Engine {
+    /// Assembles the engine.
+    pub fn new(config: EngineConfig, parts: EngineParts) -> Self {
+        let redactor = Arc::new(Redactor::new(&config.ingest.redaction));
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                parts,
+                redactor,
+            }),
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.config
+    }
+
+    /// The session store (for readiness checks and the TTL sweeper).
+    pub fn store(&self) -> Arc<dyn SessionStore> {
+        Arc::clone(&self.inner.parts.store)
+    }
+
+    /// Name of the language model, or `none`.
+    pub fn llm_name(&self) -> String {
+        self.inner
+            .parts
+            .llm
+            .as_ref()
+            .map_or_else(|| "none".to_owned(), |llm| llm.name().to_owned())
+    }
+
+    /// Number of runbooks in the knowledge base.
+    pub fn runbook_count(&self) -> usize {
+        self.inner.parts.knowledge.len()
+    }
+
+    /// Starts a request. Checks the question and the session before any upload is read, so a
+    /// bad request fails before the client has sent megabytes.
+    pub async fn begin(
+        &self,
+        query: Option<String>,
+        session_id: Option<SessionId>,
+    ) -> Result<Investigation, EngineError> {
+        let query = query.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+        if let Some(q) = &query {
+            if q.len() > self.inner.config.max_query_bytes {
+                return Err(EngineError::QueryTooLong {
+                    length: q.len(),
+                    limit: self.inner.config.max_query_bytes,
+                });
+            }
+        }
+        let prior = match session_id {
+            Some(id) => Some(
+                self.inner
+                    .parts
+                    .store
+                    .get(&id, now())
+                    .await?
+                    .ok_or(EngineError::UnknownSession(id))?,
+            ),
+            None => None,
+        };
+        let next_attachment = prior
+            .as_ref()
+            .map_or(1, |s| s.attachments.iter().map(|a| a.id.number()).max().unwrap_or(0) + 1);
+        let next_finding = prior
+            .as_ref()
+            .map_or(1, |s| s.findings.iter().map(|f| f.id.number()).max().unwrap_or(0) + 1);
+        let intake = DataIntake::start(
+            self.inner.config.ingest.clone(),
+            self.inner.config.analysis.clone(),
+            Arc::clone(&self.inner.redactor),
+            next_attachment,
+            next_finding,
+        );
+        Ok(Investigation {
+            engine: self.clone(),
+            query,
+            prior,
+            intake,
+        })
+    }
+
+    /// Applies feedback to a hypothesis and returns the session's hypotheses, re-ranked.
+    pub async fn feedback(
+        &self,
+        session_id: &SessionId,
+        hypothesis_id: HypothesisId,
+        verdict: Verdict,
+        comment: Option<String>,
+    ) -> Result<Vec<Hypothesis>, EngineError> {
+        let store = &self.inner.parts.store;
+        let mut session = store
+            .get(session_id, now())
+            .await?
+            .ok_or_else(|| EngineError::UnknownSession(session_id.clone()))?;
+        learning::apply_feedback(&mut session.hypotheses, hypothesis_id, verdict)?;
+        let comment = comment
+            .map(|c| c.chars().take(2000).collect::<String>())
+            .map(|c| self.inner.redactor.redact(&c).into_owned());
+        let at = now();
+        session.feedback.push(FeedbackEvent {
+            hypothesis_id,
+            verdict,
+            comment,
+            at,
+        });
+        session.updated_at = at;
+        session.expires_at = self.expiry_from(at);
+        store.put(&session).await?;
+        Ok(session.hypotheses)
+    }
+
+    /// The session's state.
+    pub async fn session(&self, session_id: &SessionId) -> Result<SessionState, EngineError> {
+        self.inner
+            .parts
+            .store
+            .get(session_id, now())
+            .await?
+            .ok_or_else(|| EngineError::UnknownSession(session_id.clone()))
+    }
+
+    /// Deletes a session and everything derived from its data.
+    pub async fn delete_session(&self, session_id: &SessionId) -> Result<(), EngineError> {
+        if self.inner.parts.store.delete(session_id).await? {
+            Ok(())
+        } else {
+            Err(EngineError::UnknownSession(session_id.clone()))
+        }
+    }
+
+    /// Redacts free text with the engine's redactor.
+    pub fn redact(&self, text: &str) -> String {
+        self.inner.redactor.redact(text).into_owned()
+    }
+
+    fn expiry_from(&self, at: Timestamp) -> Timestamp {
+        let ttl = Duration::from_secs(self.inner.config.session_ttl_seconds);
+        Timestamp::from_unix_nanos(at.unix_nanos().saturating_add(ttl.as_nanos() as i64))
+    }
+}
+
+impl Investigation {
+    /// Sets the question (a multipart form may send it after the files).
+    pub fn set_query(&mut self, query: Option<String>) -> Result<(), EngineError> {
+        let query = query.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+        if let Some(q) = &query {
+            let limit = self.engine.inner.config.max_query_bytes;
+            if q.len() > limit {
+                return Err(EngineError::QueryTooLong { length: q.len(), limit });
+            }
+        }
+        self.query = query;
+        Ok(())
+    }
+
+    /// Starts the next upload of the request.
+    pub async fn begin_attachment(&mut self, name: &str, role: AttachmentRole) -> Result<(), EngineError> {
+        self.intake.begin_attachment(name, role).await
+    }
+
+    /// Ends the request's data: analyses, retrieves runbooks, builds and ranks hypotheses,
+    /// writes the answer and saves the session.
+    pub async fn finish(self) -> Result<TroubleshootOutcome, EngineError> {
+        let Investigation {
+            engine,
+            query,
+            prior,
+            intake,
+        } = self;
+        let inner = &engine.inner;
+        let attachment_count = intake.attachment_count() as usize;
+        if query.is_none() && attachment_count == 0 {
+            return Err(EngineError::EmptyRequest);
+        }
+        let IntakeResult {
+            attachments,
+            report,
+        } = intake.finish().await?;
+        let query = query.map(|q| inner.redactor.redact(&q).into_owned());
+
+        let request_kind = query::classify_request_kind(query.is_some(), attachment_count);
+        let signals = query::DataSignals {
+            kinds: attachments.iter().map(|a| a.kind).collect(),
+            finding_kinds: report.findings.iter().map(|f| f.kind).collect(),
+        };
+        let intent = query::classify_intent(query.as_deref(), &signals);
+
+        // Retrieval is queried with the question and what the data showed.
+        let mut retrieval_text = query.clone().unwrap_or_default();
+        for finding in report.findings.iter().take(8) {
+            retrieval_text.push('\n');
+            retrieval_text.push_str(&finding.title);
+        }
+        let knowledge = Arc::clone(&inner.parts.knowledge);
+        let runbooks_wanted = inner.config.runbooks_retrieved;
+        let hits = tokio::task::spawn_blocking(move || knowledge.search(&retrieval_text, runbooks_wanted))
+            .await
+            .map_err(|error| EngineError::Internal(format!("retrieval task failed: {error}")))??;
+        let knowledge = &inner.parts.knowledge;
+        let retrieved: Vec<RetrievedRunbook<'_>> = hits
+            .iter()
+            .enumerate()
+            .filter_map(|(rank, hit)| {
+                knowledge
+                    .runbook(&hit.runbook_id)
+                    .map(|runbook| RetrievedRunbook { runbook, rank })
+            })
+            .collect();
+
+        let mut all_attachments = prior.as_ref().map(|p| p.attachments.clone()).unwrap_or_default();
+        all_attachments.extend(attachments.iter().cloned());
+        let mut all_findings = prior.as_ref().map(|p| p.findings.clone()).unwrap_or_default();
+        all_findings.extend(report.findings.iter().cloned());
+
+        let fresh = build_hypotheses(&HypothesisInputs {
+            findings: &report.findings,
+            attachments: &all_attachments,
+            runbooks: retrieved,
+            has_data: attachment_count > 0,
+            limit: inner.config.max_hypotheses,
+        });
+        let (prior_hypotheses, feedback) = prior
+            .as_ref()
+            .map(|p| (p.hypotheses.clone(), p.feedback.clone()))
+            .unwrap_or_default();
+        let mut hypotheses = learning::merge_hypotheses(prior_hypotheses, fresh, &feedback);
+        hypotheses.truncate(inner.config.max_hypotheses.max(1) * 3);
+
+        let attachment_names: Vec<_> = all_attachments.iter().map(|a| (a.id, a.name.clone())).collect();
+        let (answer, provenance) = answer::write_answer(
+            &AnswerInputs {
+                question: query.as_deref(),
+                findings: &report.findings,
+                hypotheses: &hypotheses,
+                attachment_names: &attachment_names,
+            },
+            inner.parts.llm.as_deref(),
+            inner.config.answer_max_tokens,
+        )
+        .await;
+
+        let at = now();
+        let session_id = match &prior {
+            Some(p) => p.id.clone(),
+            None => SessionId::from_random_bytes(random_bytes()),
+        };
+        let mut queries = prior.as_ref().map(|p| p.queries.clone()).unwrap_or_default();
+        queries.extend(query.iter().cloned());
+        let state = SessionState {
+            id: session_id.clone(),
+            created_at: prior.as_ref().map_or(at, |p| p.created_at),
+            updated_at: at,
+            expires_at: engine.expiry_from(at),
+            queries,
+            request_kind,
+            intent,
+            attachments: all_attachments,
+            findings: all_findings,
+            templates: report.templates.clone(),
+            hypotheses: hypotheses.clone(),
+            answer: answer.clone(),
+            feedback,
+        };
+        inner.parts.store.put(&state).await?;
+        Ok(TroubleshootOutcome {
+            session_id,
+            request_kind,
+            intent,
+            attachments,
+            findings: report.findings,
+            hypotheses,
+            templates: report.templates,
+            answer,
+            provenance,
+            expires_at: state.expires_at,
+        })
+    }
+}
+
+/// 16 bytes from the operating system's random generator: session ids must not be guessable.
+fn random_bytes() -> [u8; 16] {
+    uuid::Uuid::new_v4().into_bytes()
+}

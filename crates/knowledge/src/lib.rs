@@ -1,1 +1,16 @@
-//! Runbooks and past cases, with keyword and vector retrieval.
+//! Runbooks and their retrieval: a keyword (BM25) index and, with an embedder, a vector index,
+//! fused by reciprocal rank.
+//!
+//! Architecture invariant: this crate knows no model format and no storage backend; it sees the
+//! [`faultmaven_llm::Embedder`] and [`faultmaven_store::VectorIndex`] traits only.
+
+mod bm25;
+mod builtin;
+mod error;
+mod knowledge_base;
+mod runbook;
+
+pub use builtin::{builtin_runbooks, load_runbooks_from_dir};
+pub use error::{KnowledgeError, KnowledgeErrorKind};
+pub use knowledge_base::{KnowledgeBase, RunbookHit, RRF_K};
+pub use runbook::{parse_category, parse_runbook, Runbook};

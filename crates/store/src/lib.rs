@@ -1,1 +1,19 @@
-//! Storage traits for sessions, cases and vectors; SQLite and in-memory backends.
+//! Storage behind traits: session state, and vectors for retrieval.
+//!
+//! Architecture invariant: this is the only crate that knows SQL. Callers hold an
+//! `Arc<dyn SessionStore>` or `Arc<dyn VectorIndex>` and never see a connection or a query.
+//! Only derived data ([`faultmaven_model::SessionState`]) is ever written; raw uploads never
+//! reach this crate.
+
+mod error;
+mod session;
+mod sqlite;
+mod vector;
+
+#[cfg(test)]
+mod conformance;
+
+pub use error::{StoreError, StoreErrorKind};
+pub use session::{spawn_ttl_sweeper, SessionStore};
+pub use sqlite::SqliteSessionStore;
+pub use vector::{InMemoryVectorIndex, VectorIndex};

@@ -1,0 +1,155 @@
+//! Token interning and a fast deterministic hasher for the miner's hot maps.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The multiplicative hash rustc uses for its own tables (FxHash): a few instructions per
+/// word, deterministic across runs (so results never depend on a random seed).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FastHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FastHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, value: u8) {
+        self.add(u64::from(value));
+    }
+
+    #[inline]
+    fn write_u32(&mut self, value: u32) {
+        self.add(u64::from(value));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, value: u64) {
+        self.add(value);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// A `HashMap` with [`FastHasher`].
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// Id of an interned token.
+pub(crate) type TokenId = u32;
+
+/// The id of `<*>`: always 0.
+pub(crate) const WILDCARD_ID: TokenId = 0;
+
+/// Maps token texts to small integer ids, allocating only the first time a text is seen.
+#[derive(Debug)]
+pub(crate) struct Vocabulary {
+    ids: FastMap<Box<str>, TokenId>,
+    texts: Vec<Box<str>>,
+    variable: Vec<bool>,
+    capacity: usize,
+}
+
+impl Vocabulary {
+    /// An empty vocabulary holding at most `capacity` distinct tokens (besides `<*>`).
+    pub fn new(capacity: usize) -> Self {
+        let mut vocabulary = Self {
+            ids: FastMap::default(),
+            texts: Vec::new(),
+            variable: Vec::new(),
+            capacity: capacity.max(1),
+        };
+        vocabulary.texts.push(crate::tokens::WILDCARD.into());
+        vocabulary.variable.push(true);
+        vocabulary
+            .ids
+            .insert(crate::tokens::WILDCARD.into(), WILDCARD_ID);
+        vocabulary
+    }
+
+    /// The id of `text`, interning it when new. When the vocabulary is full, unseen texts get
+    /// the wildcard id: a word never seen in the first `capacity` distinct tokens is treated
+    /// as a variable, which keeps memory bounded on adversarial input.
+    pub fn intern(&mut self, text: &str, variable: bool) -> TokenId {
+        if let Some(&id) = self.ids.get(text) {
+            return id;
+        }
+        if self.texts.len() > self.capacity {
+            return WILDCARD_ID;
+        }
+        let id = TokenId::try_from(self.texts.len()).unwrap_or(WILDCARD_ID);
+        if id == WILDCARD_ID {
+            return id;
+        }
+        self.ids.insert(text.into(), id);
+        self.texts.push(text.into());
+        self.variable.push(variable);
+        id
+    }
+
+    /// The text of a token id.
+    pub fn text(&self, id: TokenId) -> &str {
+        self.texts
+            .get(id as usize)
+            .map_or(crate::tokens::WILDCARD, |text| text)
+    }
+
+    /// True when the token contains a masked part and so never keys the prefix tree.
+    pub fn is_variable(&self, id: TokenId) -> bool {
+        self.variable.get(id as usize).copied().unwrap_or(true)
+    }
+
+    /// Number of distinct tokens, `<*>` included.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.texts.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interning_is_stable_and_bounded() {
+        let mut vocabulary = Vocabulary::new(2);
+        let a = vocabulary.intern("alpha", false);
+        let b = vocabulary.intern("beta", false);
+        assert_eq!(vocabulary.intern("alpha", false), a);
+        assert_ne!(a, b);
+        assert_eq!(vocabulary.text(b), "beta");
+        assert_eq!(vocabulary.intern("gamma", false), WILDCARD_ID);
+        assert_eq!(vocabulary.intern("<*>", true), WILDCARD_ID);
+        assert_eq!(vocabulary.len(), 3);
+    }
+}

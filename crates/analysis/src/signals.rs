@@ -1,0 +1,225 @@
+//! Small text helpers: failure words, entity keys, excerpts and human formatting.
+
+use faultmaven_model::{Level, SuspectKind};
+
+/// Longest excerpt kept as evidence, in characters.
+pub(crate) const EXCERPT_CHARS: usize = 300;
+
+/// Words and phrases that say an operation failed, for records that carry no level.
+const ERROR_PHRASES: [&str; 36] = [
+    "error",
+    "errors",
+    "exception",
+    "failed",
+    "failure",
+    "fail",
+    "fails",
+    "refused",
+    "timeout",
+    "timed out",
+    "denied",
+    "cannot",
+    "can't",
+    "could not",
+    "unable",
+    "oom",
+    "out of memory",
+    "killed",
+    "panic",
+    "fatal",
+    "crash",
+    "crashed",
+    "segfault",
+    "segmentation fault",
+    "unreachable",
+    "aborted",
+    "abort",
+    "corrupt",
+    "corrupted",
+    "broken pipe",
+    "no space left",
+    "connection reset",
+    "not responding",
+    "unhandled",
+    "traceback",
+    "critical",
+];
+
+/// Words that say something is off without a failure, for records that carry no level.
+const WARNING_PHRASES: [&str; 13] = [
+    "warning",
+    "warn",
+    "deprecated",
+    "retry",
+    "retrying",
+    "invalid",
+    "not found",
+    "slow",
+    "unavailable",
+    "disconnected",
+    "lost",
+    "expired",
+    "rejected",
+];
+
+/// The level a message's words imply when the record has none: `Error` for failure words,
+/// `Warn` for warning words. Whole words only, case-insensitive; `<*>` parts never count.
+pub(crate) fn implied_level(text: &str) -> Option<Level> {
+    let words: Vec<String> = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let contains = |phrase: &str| {
+        let parts: Vec<&str> = phrase.split(' ').collect();
+        words
+            .windows(parts.len())
+            .any(|window| window.iter().zip(&parts).all(|(word, part)| word == part))
+    };
+    if ERROR_PHRASES.iter().any(|phrase| contains(phrase)) {
+        Some(Level::Error)
+    } else if WARNING_PHRASES.iter().any(|phrase| contains(phrase)) {
+        Some(Level::Warn)
+    } else {
+        None
+    }
+}
+
+/// The kind of entity an attribute or label key names, if it names one.
+pub(crate) fn entity_kind_of_key(key: &str) -> Option<SuspectKind> {
+    let key = key.to_ascii_lowercase();
+    let key = key.as_str();
+    Some(match key {
+        "service" | "service.name" | "service_name" | "svc" | "app" | "application"
+        | "app.kubernetes.io/name" | "k8s.deployment.name" | "deployment" => SuspectKind::Service,
+        "host" | "hostname" | "host.name" | "host_name" | "node" | "nodename" | "node_name"
+        | "instance" | "k8s.node.name" | "kubernetes.host" => SuspectKind::Host,
+        "pod" | "pod_name" | "pod.name" | "k8s.pod.name" | "kubernetes.pod_name"
+        | "kubernetes.pod.name" => SuspectKind::Pod,
+        "container" | "container_name" | "container.name" | "k8s.container.name"
+        | "kubernetes.container_name" | "kubernetes.container.name" => SuspectKind::Container,
+        _ => return None,
+    })
+}
+
+/// The first line of `text`, cut to [`EXCERPT_CHARS`] characters (with an ellipsis when cut).
+pub(crate) fn excerpt(text: &str) -> String {
+    let first_line = text.lines().next().unwrap_or("").trim_end();
+    cut(first_line, EXCERPT_CHARS)
+}
+
+/// `text` cut to `limit` characters, with an ellipsis when cut.
+pub(crate) fn cut(text: &str, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        None => text.to_owned(),
+        Some((end, _)) => {
+            let mut cut = text[..end].to_owned();
+            cut.push('…');
+            cut
+        }
+    }
+}
+
+/// A time of day for titles: `14:03`, with seconds when `precise`, with the date when the
+/// data spans more than one day.
+pub(crate) fn format_time(nanos: i64, with_date: bool, precise: bool) -> String {
+    let datetime = faultmaven_model::Timestamp::from_unix_nanos(nanos).to_datetime();
+    let pattern = match (with_date, precise) {
+        (true, true) => "%Y-%m-%d %H:%M:%S",
+        (true, false) => "%Y-%m-%d %H:%M",
+        (false, true) => "%H:%M:%S",
+        (false, false) => "%H:%M",
+    };
+    datetime.format(pattern).to_string()
+}
+
+/// A measured value with about four significant digits: `97.53`, `0.001234`, `1.235e9`.
+pub(crate) fn format_value(value: f64) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    if value == 0.0 {
+        return "0".to_owned();
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    if !(-4..9).contains(&magnitude) {
+        return format!("{value:.3e}");
+    }
+    let decimals = (3 - magnitude).clamp(0, 8) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+/// A rate for titles, in the unit that reads best: `140/min`, `3/s`, `2.5/h`.
+pub(crate) fn format_rate(count: f64, bucket_nanos: i64) -> String {
+    let per_second = count / (bucket_nanos as f64 / 1e9);
+    let (value, unit) = if per_second >= 10.0 {
+        (per_second, "s")
+    } else if per_second * 60.0 >= 1.0 {
+        (per_second * 60.0, "min")
+    } else {
+        (per_second * 3600.0, "h")
+    };
+    let rounded = if value >= 10.0 {
+        format!("{value:.0}")
+    } else {
+        format_value((value * 10.0).round() / 10.0)
+    };
+    format!("{rounded}/{unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn implied_levels() {
+        let check = |text: &str, expected: Option<Level>| {
+            assert_eq!(implied_level(text), expected, "{text:?}");
+        };
+        check("Connection refused to <*>", Some(Level::Error));
+        check("request timed out after <*> ms", Some(Level::Error));
+        check("Out of memory: Killed process <*>", Some(Level::Error));
+        check("can't open <*>", Some(Level::Error));
+        check("Retrying connection to <*>", Some(Level::Warn));
+        check("user <*> not found", Some(Level::Warn));
+        check("session opened for user <*>", None);
+        check("terrorist errorless", None);
+    }
+
+    #[test]
+    fn entity_keys() {
+        assert_eq!(entity_kind_of_key("k8s.pod.name"), Some(SuspectKind::Pod));
+        assert_eq!(entity_kind_of_key("Host"), Some(SuspectKind::Host));
+        assert_eq!(entity_kind_of_key("service"), Some(SuspectKind::Service));
+        assert_eq!(entity_kind_of_key("user"), None);
+    }
+
+    #[test]
+    fn excerpts_are_cut_on_characters() {
+        assert_eq!(excerpt("first\nsecond"), "first");
+        let long = "é".repeat(400);
+        let cut = excerpt(&long);
+        assert_eq!(cut.chars().count(), EXCERPT_CHARS + 1);
+        assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn values_rates_and_times() {
+        assert_eq!(format_value(97.5312), "97.53");
+        assert_eq!(format_value(40.0), "40");
+        assert_eq!(format_value(0.001234), "0.001234");
+        assert_eq!(format_value(1_234_567_890.0), "1.235e9");
+        assert_eq!(format_value(-3.0), "-3");
+        assert_eq!(format_rate(140.0, 60_000_000_000), "140/min");
+        assert_eq!(format_rate(2.0, 60_000_000_000), "2/min");
+        assert_eq!(format_rate(6_000.0, 60_000_000_000), "100/s");
+        assert_eq!(format_rate(0.5, 60_000_000_000), "30/h");
+        assert_eq!(format_time(1_714_572_187_123_000_000, false, false), "14:03");
+        assert_eq!(format_time(1_714_572_187_123_000_000, true, true), "2024-05-01 14:03:07");
+    }
+}

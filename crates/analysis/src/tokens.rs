@@ -1,0 +1,649 @@
+//! Splits a log message into tokens and masks the ones that are obviously variables.
+//!
+//! Masking happens before the template miner sees a token, so numbers, ids, addresses and
+//! paths never split the prefix tree, and one default configuration fits every log:
+//!
+//! - whitespace separates tokens; `key=value` becomes two tokens (`key=` glued to the value,
+//!   which may be empty) so the value can vary while the key stays a constant;
+//! - leading brackets/quotes and trailing punctuation stay attached to the token but do not
+//!   hide what is inside: `[10.0.0.1]` becomes `[<*>]`, `1190,` becomes `<*>,`;
+//! - a token made of numbers, hex runs and separators (IP, `ip:port`, time, UUID, hash, hex
+//!   address) becomes `<*>`; a token holding a path or URL with a digit becomes `<*>`;
+//! - a word that merely contains digits keeps its letters: `blk_-123` becomes `blk_-<*>`,
+//!   `IOThunderboltSwitch<0>(0x0)::listenerCallback` becomes
+//!   `IOThunderboltSwitch<<*>>(<*>)::listenerCallback`;
+//! - dotted names with at least two dots (host names, fully qualified class or package
+//!   names used as values) become `<*>` when [`MaskingRules::dotted_names`] is on.
+
+use std::ops::Range;
+
+/// The text the miner writes for a variable part of a message.
+pub const WILDCARD: &str = "<*>";
+
+/// Which optional masking rules apply. Numbers, ids and paths with digits are always masked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaskingRules {
+    /// Treat `a.b.c` style names (two dots or more, no spaces) as variables.
+    pub dotted_names: bool,
+}
+
+/// Where the text of one token lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TokenText {
+    /// A slice of the message, unchanged.
+    Message(Range<usize>),
+    /// A slice of the tokenizer's scratch buffer (a masked form such as `[<*>]`).
+    Scratch(Range<usize>),
+    /// Exactly `<*>`.
+    Wildcard,
+}
+
+/// One token of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Token {
+    /// The token text, after masking.
+    pub text: TokenText,
+    /// True when the token contains a masked part (`<*>`): such tokens never key the tree.
+    pub variable: bool,
+    /// What the later passes over the whole message need to know about the token.
+    hint: Hint,
+}
+
+/// Facts about a token found while masking it, for the passes that look at neighbours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hint {
+    None,
+    /// Entirely variable apart from punctuation (`<*>`, `(<*>`).
+    Number,
+    /// A weekday or month name.
+    Calendar,
+    /// A byte-size unit (`KB`).
+    SizeUnit,
+}
+
+impl Token {
+    const WILDCARD: Token = Token {
+        text: TokenText::Wildcard,
+        variable: true,
+        hint: Hint::Number,
+    };
+}
+
+/// Reusable buffers for tokenizing one message at a time without allocating per line.
+#[derive(Debug, Default)]
+pub(crate) struct Tokenizer {
+    /// Tokens of the last message.
+    pub tokens: Vec<Token>,
+    /// Masked token texts of the last message.
+    pub scratch: String,
+    core_buffer: String,
+}
+
+impl Tokenizer {
+    /// Tokenizes `message`, replacing the previous contents of the buffers. At most
+    /// `max_tokens` tokens are produced: the rest of a longer message folds into a final `<*>`.
+    pub fn tokenize(&mut self, message: &str, rules: MaskingRules, max_tokens: usize) {
+        self.tokens.clear();
+        self.scratch.clear();
+        let max_tokens = max_tokens.max(1);
+        let mut chunks = whitespace_chunks(message).peekable();
+        while let Some(chunk) = chunks.next() {
+            self.push_chunk(message, chunk, rules);
+            let more = chunks.peek().is_some();
+            if self.tokens.len() > max_tokens || (more && self.tokens.len() >= max_tokens) {
+                // Too long to mine token by token: whatever is left is one variable tail.
+                self.tokens.truncate(max_tokens - 1);
+                self.tokens.push(Token::WILDCARD);
+                break;
+            }
+        }
+        let hints = self.tokens.iter().fold((false, false), |(calendar, unit), token| {
+            (calendar || token.hint == Hint::Calendar, unit || token.hint == Hint::SizeUnit)
+        });
+        if hints.0 {
+            self.mask_dates(message);
+        }
+        if hints.1 {
+            self.mask_size_units(message);
+        }
+    }
+
+    /// A byte-size unit right after a number (`5.2 KB`, `216.0 B`) changes with the
+    /// magnitude, so it belongs to the variable.
+    fn mask_size_units(&mut self, message: &str) {
+        for index in 1..self.tokens.len() {
+            if self.tokens[index].hint != Hint::SizeUnit
+                || self.tokens[index - 1].hint != Hint::Number
+            {
+                continue;
+            }
+            if let TokenText::Message(range) = self.tokens[index].text.clone() {
+                self.tokens[index] = self.wildcard_with_affixes(message, range);
+            }
+        }
+    }
+
+    /// `<*>` keeping the leading and trailing punctuation of `message[range]`.
+    fn wildcard_with_affixes(&mut self, message: &str, range: Range<usize>) -> Token {
+        let text = &message[range];
+        let (prefix, suffix) = affix_lengths(text);
+        if prefix == 0 && suffix == 0 {
+            return Token::WILDCARD;
+        }
+        let start = self.scratch.len();
+        self.scratch.push_str(&text[..prefix]);
+        self.scratch.push_str(WILDCARD);
+        self.scratch.push_str(&text[text.len() - suffix..]);
+        Token {
+            text: TokenText::Scratch(start..self.scratch.len()),
+            variable: true,
+            hint: Hint::Number,
+        }
+    }
+
+    /// Masks weekday and month names that are part of a date written inside the message
+    /// (`at Fri Jun 17 07:07:00 2005`): a run of names and numbers with at least one number.
+    fn mask_dates(&mut self, message: &str) {
+        let mut position = 0;
+        while position < self.tokens.len() {
+            let start = position;
+            let mut has_name = false;
+            let mut has_number = false;
+            while position < self.tokens.len() {
+                let token = &self.tokens[position];
+                if token.variable {
+                    has_number = true;
+                } else if token.hint == Hint::Calendar {
+                    has_name = true;
+                } else {
+                    break;
+                }
+                position += 1;
+            }
+            if has_name && has_number {
+                for index in start..position {
+                        if let TokenText::Message(range) = self.tokens[index].text.clone() {
+                        self.tokens[index] = self.wildcard_with_affixes(message, range);
+                    }
+                }
+            }
+            position = position.max(start + 1);
+        }
+    }
+
+    /// The text of a token produced by the last call to [`Tokenizer::tokenize`].
+    pub fn text<'a>(&'a self, message: &'a str, token: &Token) -> &'a str {
+        match &token.text {
+            TokenText::Message(range) => &message[range.clone()],
+            TokenText::Scratch(range) => &self.scratch[range.clone()],
+            TokenText::Wildcard => WILDCARD,
+        }
+    }
+
+    fn push_chunk(&mut self, message: &str, chunk: Range<usize>, rules: MaskingRules) {
+        let text = &message[chunk.clone()];
+        let (prefix_len, suffix_len) = affix_lengths(text);
+        let core_start = chunk.start + prefix_len;
+        let core_end = chunk.end - suffix_len;
+        let core = &message[core_start..core_end];
+        if let Some(equals) = key_value_split(core) {
+            // `key=value`: the key (with any leading bracket) is a constant glued to the value.
+            let key_end = core_start + equals + 1;
+            self.tokens.push(Token {
+                text: TokenText::Message(chunk.start..key_end),
+                variable: false,
+                hint: Hint::None,
+            });
+            self.push_masked(message, key_end..chunk.end, key_end..core_end, rules);
+        } else {
+            self.push_masked(message, chunk, core_start..core_end, rules);
+        }
+    }
+
+    /// Pushes the token `whole` whose meaningful part is `core` (the rest is punctuation).
+    fn push_masked(
+        &mut self,
+        message: &str,
+        whole: Range<usize>,
+        core: Range<usize>,
+        rules: MaskingRules,
+    ) {
+        let core_text = &message[core.clone()];
+        let mut core_buffer = std::mem::take(&mut self.core_buffer);
+        let class = classify(core_text, rules, &mut core_buffer);
+        let token = match class {
+            Class::Literal => Token {
+                text: TokenText::Message(whole),
+                variable: false,
+                hint: if is_calendar_name(core_text) {
+                    Hint::Calendar
+                } else if is_size_unit(core_text) {
+                    Hint::SizeUnit
+                } else {
+                    Hint::None
+                },
+            },
+            Class::Variable if whole == core => Token::WILDCARD,
+            Class::Variable | Class::Masked => {
+                let start = self.scratch.len();
+                self.scratch.push_str(&message[whole.start..core.start]);
+                match class {
+                    Class::Variable => self.scratch.push_str(WILDCARD),
+                    _ => self.scratch.push_str(&core_buffer),
+                }
+                self.scratch.push_str(&message[core.end..whole.end]);
+                Token {
+                    text: TokenText::Scratch(start..self.scratch.len()),
+                    variable: true,
+                    hint: if class == Class::Variable {
+                        Hint::Number
+                    } else {
+                        Hint::None
+                    },
+                }
+            }
+        };
+        self.core_buffer = core_buffer;
+        self.tokens.push(token);
+    }
+}
+
+/// Units of data sizes as human-readable formatters print them.
+fn is_size_unit(core: &str) -> bool {
+    const UNITS: [&str; 14] = [
+        "B", "KB", "kB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "kb", "mb", "gb",
+    ];
+    UNITS.contains(&core)
+}
+
+/// English weekday and month names, full or abbreviated, as dates print them.
+fn is_calendar_name(core: &str) -> bool {
+    const NAMES: [&str; 19] = [
+        "mon", "tue", "wed", "thu", "fri", "sat", "sun", "jan", "feb", "mar", "apr", "may", "jun",
+        "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    if core.len() < 3 || core.len() > 9 || !core.as_bytes()[..3].iter().all(u8::is_ascii_alphabetic)
+    {
+        return false;
+    }
+    let abbreviation = &core[..3];
+    if !NAMES.iter().any(|name| name.eq_ignore_ascii_case(abbreviation)) {
+        return false;
+    }
+    core.len() == 3
+        || core.eq_ignore_ascii_case("sept")
+        || FULL_NAMES.iter().any(|name| name.eq_ignore_ascii_case(core))
+}
+
+const FULL_NAMES: [&str; 19] = [
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "june", "july", "august", "september", "october", "november",
+    "december", "may",
+];
+
+/// Longest quoted string kept in one token; longer ones split on whitespace as usual.
+const MAX_QUOTED: usize = 160;
+
+/// Byte ranges of the whitespace-separated chunks of `text`. A quoted string that starts a
+/// chunk or a value (`tag="View Lock"`) stays in one chunk, spaces included: it is one value.
+fn whitespace_chunks(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let bytes = text.as_bytes();
+    let mut position = 0;
+    std::iter::from_fn(move || {
+        while position < bytes.len() {
+            let byte = bytes[position];
+            if byte.is_ascii_whitespace() {
+                position += 1;
+            } else if byte >= 0x80 {
+                let character = text[position..].chars().next()?;
+                if !character.is_whitespace() {
+                    break;
+                }
+                position += character.len_utf8();
+            } else {
+                break;
+            }
+        }
+        if position >= bytes.len() {
+            return None;
+        }
+        let start = position;
+        let mut index = start;
+        while index < bytes.len() {
+            let byte = bytes[index];
+            if byte.is_ascii_whitespace() {
+                break;
+            }
+            if byte >= 0x80 {
+                // Non-ASCII whitespace (NBSP, ...) also separates chunks.
+                let character = text[index..].chars().next().unwrap_or(' ');
+                if character.is_whitespace() {
+                    break;
+                }
+                index += character.len_utf8();
+                continue;
+            }
+            // Only `key="quoted value"`: a quoted value is one field even with spaces, while
+            // free-standing quotes (`"GET /path HTTP/1.1"`) split so their words can vary.
+            let opens_value = index > start && bytes[index - 1] == b'=';
+            if (byte == b'"' || byte == b'\'') && opens_value {
+                let limit = bytes.len().min(index + 1 + MAX_QUOTED);
+                if let Some(offset) = bytes[index + 1..limit].iter().position(|&b| b == byte) {
+                    index += offset + 2;
+                    continue;
+                }
+            }
+            index += 1;
+        }
+        position = index;
+        Some(start..index)
+    })
+}
+
+fn is_leading_punctuation(byte: u8) -> bool {
+    matches!(byte, b'(' | b'[' | b'{' | b'<' | b'"' | b'\'' | b'`')
+}
+
+fn is_trailing_punctuation(byte: u8) -> bool {
+    matches!(
+        byte,
+        b')' | b']' | b'}' | b'>' | b'"' | b'\'' | b'`' | b',' | b';' | b':' | b'.' | b'!' | b'?'
+    )
+}
+
+/// How many bytes of leading and trailing punctuation surround the core of a chunk.
+fn affix_lengths(chunk: &str) -> (usize, usize) {
+    let bytes = chunk.as_bytes();
+    let prefix = bytes
+        .iter()
+        .take_while(|&&b| is_leading_punctuation(b))
+        .count();
+    let suffix = bytes[prefix..]
+        .iter()
+        .rev()
+        .take_while(|&&b| is_trailing_punctuation(b))
+        .count();
+    (prefix, suffix)
+}
+
+/// Position of the `=` of a `key=value` core, when the key looks like a field name.
+fn key_value_split(core: &str) -> Option<usize> {
+    let equals = core.bytes().position(|b| b == b'=')?;
+    let key = &core[..equals];
+    let value = &core[equals + 1..];
+    let key_ok = !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        && key.bytes().any(|b| b.is_ascii_alphabetic());
+    let value_ok = !value.starts_with(['=', '>']);
+    (key_ok && value_ok).then_some(equals)
+}
+
+/// What masking made of a token core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// A constant word: kept as it is.
+    Literal,
+    /// Entirely variable: becomes `<*>`.
+    Variable,
+    /// A word with variable parts: the masked form was written to the buffer.
+    Masked,
+}
+
+/// Bytes that may be part of a word run (non-ASCII bytes count as letters).
+fn is_run_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte >= 0x80
+}
+
+fn classify(core: &str, rules: MaskingRules, masked: &mut String) -> Class {
+    masked.clear();
+    if core.is_empty() || core == WILDCARD {
+        return if core.is_empty() {
+            Class::Literal
+        } else {
+            Class::Variable
+        };
+    }
+    let bytes = core.as_bytes();
+    if !bytes.iter().any(u8::is_ascii_digit) {
+        return if rules.dotted_names && is_dotted_name(core) {
+            Class::Variable
+        } else {
+            Class::Literal
+        };
+    }
+    if bytes.iter().any(|&b| b == b'/' || b == b'\\') {
+        // A path or URL that contains a number: ids and versions live in it.
+        return Class::Variable;
+    }
+    let mut has_constant_letters = false;
+    let mut position = 0;
+    while position < bytes.len() {
+        if !is_run_byte(bytes[position]) {
+            let start = position;
+            while position < bytes.len() && !is_run_byte(bytes[position]) {
+                position += 1;
+            }
+            masked.push_str(&core[start..position]);
+            continue;
+        }
+        let start = position;
+        while position < bytes.len() && is_run_byte(bytes[position]) {
+            position += 1;
+        }
+        let run = &core[start..position];
+        if !run.bytes().any(|b| b.is_ascii_digit()) {
+            has_constant_letters = true;
+            masked.push_str(run);
+        } else if is_hex_number(run) {
+            masked.push_str(WILDCARD);
+        } else {
+            // A word with digits inside (`R02`, `t761`, `100ms`): keep the letters.
+            mask_digit_runs(run, masked);
+            has_constant_letters = true;
+        }
+    }
+    if has_constant_letters {
+        Class::Masked
+    } else {
+        Class::Variable
+    }
+}
+
+/// Appends `run` with every maximal run of ASCII digits replaced by `<*>`.
+fn mask_digit_runs(run: &str, out: &mut String) {
+    let bytes = run.as_bytes();
+    let mut position = 0;
+    while position < bytes.len() {
+        let start = position;
+        if bytes[position].is_ascii_digit() {
+            while position < bytes.len() && bytes[position].is_ascii_digit() {
+                position += 1;
+            }
+            out.push_str(WILDCARD);
+        } else {
+            while position < bytes.len() && !bytes[position].is_ascii_digit() {
+                position += 1;
+            }
+            out.push_str(&run[start..position]);
+        }
+    }
+}
+
+/// A run of hex digits (with at least one decimal digit, checked by the caller), optionally
+/// with a `0x` prefix.
+fn is_hex_number(run: &str) -> bool {
+    let digits = run
+        .strip_prefix("0x")
+        .or_else(|| run.strip_prefix("0X"))
+        .unwrap_or(run);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `host.example.com`, `org.apache.Foo`: two or more dots between non-empty word segments.
+fn is_dotted_name(core: &str) -> bool {
+    let mut segments = 0;
+    for segment in core.split('.') {
+        if segment.is_empty()
+            || !segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return false;
+        }
+        segments += 1;
+    }
+    segments >= 3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: MaskingRules = MaskingRules { dotted_names: true };
+
+    fn check(message: &str, expected: &[&str]) {
+        let mut tokenizer = Tokenizer::default();
+        tokenizer.tokenize(message, RULES, 100);
+        let texts: Vec<&str> = tokenizer
+            .tokens
+            .iter()
+            .map(|token| tokenizer.text(message, token))
+            .collect();
+        assert_eq!(texts, expected, "tokens of {message:?}");
+        for token in &tokenizer.tokens {
+            let text = tokenizer.text(message, token);
+            assert_eq!(token.variable, text.contains(WILDCARD), "flag of {text:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_ids_and_addresses_become_wildcards() {
+        check(
+            "PacketResponder 1 for block blk_-6952295868487656571 terminating",
+            &["PacketResponder", "<*>", "for", "block", "blk_-<*>", "terminating"],
+        );
+        check(
+            "Received connection request /10.10.34.11:45307",
+            &["Received", "connection", "request", "<*>"],
+        );
+        check(
+            "reverse mapping checking getaddrinfo for ns.example.com [173.234.31.186] failed",
+            &["reverse", "mapping", "checking", "getaddrinfo", "for", "<*>", "[<*>]", "failed"],
+        );
+        check(
+            "req-38101a0b-2096-447d-96ea-a692162415ae 113d3a99c3da401fbd62cc2caa5b96d2 0x7fed806eb5d",
+            &["req-<*>-<*>-<*>-<*>-<*>", "<*>", "<*>"],
+        );
+        check("took 0.2477829 s, 1190 bytes", &["took", "<*>", "s,", "<*>", "bytes"]);
+    }
+
+    #[test]
+    fn words_with_digits_keep_their_letters() {
+        check(
+            "IOThunderboltSwitch<0>(0x0)::listenerCallback - done in 100ms",
+            &["IOThunderboltSwitch<<*>>(<*>)::listenerCallback", "-", "done", "in", "<*>ms"],
+        );
+        check(
+            "Created MRAppMaster for application appattempt_1445144423722_0020_000001",
+            &["Created", "MRAppMaster", "for", "application", "appattempt_<*>_<*>_<*>"],
+        );
+    }
+
+    #[test]
+    fn key_value_pairs_split_and_keep_empty_values() {
+        check(
+            "authentication failure; logname= uid=0 euid=0 tty=NODEVssh rhost=218.188.2.4",
+            &[
+                "authentication",
+                "failure;",
+                "logname=",
+                "",
+                "uid=",
+                "<*>",
+                "euid=",
+                "<*>",
+                "tty=",
+                "NODEVssh",
+                "rhost=",
+                "<*>",
+            ],
+        );
+        check("(HWID=1973) a==b", &["(HWID=", "<*>)", "a==b"]);
+    }
+
+    #[test]
+    fn paths_with_numbers_are_variables_and_plain_paths_are_not() {
+        check(
+            "GET /v2/54fadb412c4e/servers/detail HTTP/1.1 /etc/hosts",
+            &["GET", "<*>", "<*>", "/etc/hosts"],
+        );
+    }
+
+    #[test]
+    fn dotted_names_follow_the_rule() {
+        check("open through proxy.cse.cuhk.edu.hk", &["open", "through", "<*>"]);
+        let mut tokenizer = Tokenizer::default();
+        let message = "open through proxy.cse.cuhk.edu.hk";
+        tokenizer.tokenize(message, MaskingRules { dotted_names: false }, 100);
+        let last = tokenizer.tokens.last().map(|t| tokenizer.text(message, t));
+        assert_eq!(last, Some("proxy.cse.cuhk.edu.hk"));
+    }
+
+    #[test]
+    fn dates_inside_messages_are_variables() {
+        check(
+            "connection from 1.2.3.4 () at Fri Jun 17 07:07:00 2005",
+            &["connection", "from", "<*>", "()", "at", "<*>", "<*>", "<*>", "<*>", "<*>"],
+        );
+        check("expires (Mon, 3 March 2025)", &["expires", "(<*>,", "<*>", "<*>", "<*>)"]);
+        check("March on, Sun Tzu", &["March", "on,", "Sun", "Tzu"]);
+    }
+
+    #[test]
+    fn quoted_strings_are_one_token() {
+        check(
+            r#"acquire tag="View Lock", name='a b' said 'hello there' "GET / HTTP/1.1" x="open"#,
+            &[
+                "acquire",
+                "tag=",
+                r#""View Lock","#,
+                "name=",
+                "'a b'",
+                "said",
+                "'hello",
+                "there'",
+                r#""GET"#,
+                "/",
+                r#"<*>""#,
+                "x=",
+                r#""open"#,
+            ],
+        );
+    }
+
+    #[test]
+    fn size_units_after_numbers_are_variables() {
+        check(
+            "stored (estimated size 5.2 KB, free 216 B) in B",
+            &["stored", "(estimated", "size", "<*>", "<*>,", "free", "<*>", "<*>)", "in", "B"],
+        );
+    }
+
+    #[test]
+    fn long_messages_fold_into_a_variable_tail() {
+        let mut tokenizer = Tokenizer::default();
+        tokenizer.tokenize("a b c d e f g", RULES, 4);
+        assert_eq!(tokenizer.tokens.len(), 4);
+        assert_eq!(tokenizer.tokens[3].text, TokenText::Wildcard);
+    }
+
+    #[test]
+    fn empty_and_unicode_messages() {
+        check("", &[]);
+        check("   \t ", &[]);
+        check("ошибка 42 произошла", &["ошибка", "<*>", "произошла"]);
+        check("é1é", &["é<*>é"]);
+    }
+}

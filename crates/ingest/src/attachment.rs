@@ -1,0 +1,376 @@
+//! The per-upload state machine: undo compression, buffer the sniff window, pick the format,
+//! then stream lines through that format's parser. Memory stays bounded by the sniff window,
+//! one line, one pending record and the decompressor's buffers, whatever the upload's size.
+
+use crate::format::{self, FormatParser, ParserSettings, Sniffed, Window};
+use crate::lines::LineSplitter;
+use crate::output::{Output, Tally};
+use crate::{IngestConfig, IngestError, Redactor};
+use faultmaven_model::{AttachmentId, AttachmentRole, AttachmentSummary, DataKind, RecordSink};
+use flate2::write::MultiGzDecoder;
+use std::io::Write;
+use std::sync::Arc;
+
+/// The first two bytes of every gzip stream.
+pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Compressed bytes handed to the decompressor per step: small enough that one step's output
+/// (at most the decompressor's 32 KiB buffer, plus its window) stays small.
+const COMPRESSED_STEP: usize = 8 * 1024;
+
+enum Encoding {
+    /// Fewer than two bytes seen: cannot tell gzip from text yet.
+    Undecided { head: Vec<u8> },
+    Plain,
+    Gzip {
+        decoder: Box<MultiGzDecoder<Vec<u8>>>,
+        decompressed: u64,
+    },
+}
+
+enum Stage {
+    /// Content is buffered until the window is full or the upload ends.
+    Sniffing { window: Vec<u8> },
+    /// The format is known; lines stream through its parser.
+    Streaming {
+        sniffed: Sniffed,
+        parser: Box<dyn FormatParser>,
+        splitter: LineSplitter,
+    },
+}
+
+/// Content after decompression, and what is needed to parse it.
+struct Content {
+    name: String,
+    bytes: u64,
+    stage: Stage,
+    settings: ParserSettings,
+    sniff_window_bytes: usize,
+    max_line_bytes: usize,
+    tally: Tally,
+    redactor: Arc<Redactor>,
+}
+
+impl Content {
+    fn push(&mut self, mut data: &[u8], sink: &mut dyn RecordSink) {
+        self.bytes += data.len() as u64;
+        if let Stage::Sniffing { window } = &mut self.stage {
+            let room = self.sniff_window_bytes.saturating_sub(window.len());
+            let take = room.min(data.len());
+            crate::lines::extend_within(window, &data[..take], self.sniff_window_bytes);
+            data = &data[take..];
+            if window.len() < self.sniff_window_bytes {
+                return;
+            }
+            self.decide(false, sink);
+        }
+        self.stream(data, sink);
+    }
+
+    /// Chooses the format from the window, then replays the window through its parser.
+    fn decide(&mut self, complete: bool, sink: &mut dyn RecordSink) {
+        let Stage::Sniffing { window } = &mut self.stage else {
+            return;
+        };
+        let window = std::mem::take(window);
+        let (sniffed, parser): (Sniffed, Box<dyn FormatParser>) = if window.is_empty() {
+            self.tally.issue(None, format_args!("empty file"));
+            (
+                Sniffed {
+                    kind: DataKind::Unknown,
+                    format: format::Format::Empty,
+                },
+                Box::new(crate::detect::LineCountParser),
+            )
+        } else {
+            let view = Window::new(&self.name, &window, complete, self.settings.base_year);
+            let entry = format::choose(&view);
+            (
+                Sniffed {
+                    kind: entry.kind,
+                    format: entry.format,
+                },
+                (entry.build)(&view, &self.settings),
+            )
+        };
+        self.stage = Stage::Streaming {
+            sniffed,
+            parser,
+            splitter: LineSplitter::new(self.max_line_bytes),
+        };
+        self.stream(&window, sink);
+    }
+
+    fn stream(&mut self, data: &[u8], sink: &mut dyn RecordSink) {
+        if data.is_empty() {
+            return;
+        }
+        let Stage::Streaming { parser, splitter, .. } = &mut self.stage else {
+            return;
+        };
+        let mut out = Output {
+            sink,
+            redactor: &self.redactor,
+            tally: &mut self.tally,
+        };
+        let max_line_bytes = self.max_line_bytes;
+        splitter.push(data, &mut |line| {
+            if line.cut {
+                out.issue(
+                    Some(line.number),
+                    format_args!("line longer than {max_line_bytes} bytes was cut"),
+                );
+            }
+            parser.line(line.number, &line.text, &mut out);
+        });
+    }
+
+    fn finish(&mut self, sink: &mut dyn RecordSink) {
+        if matches!(self.stage, Stage::Sniffing { .. }) {
+            self.decide(true, sink);
+        }
+        let Stage::Streaming { parser, splitter, .. } = &mut self.stage else {
+            return;
+        };
+        let mut out = Output {
+            sink,
+            redactor: &self.redactor,
+            tally: &mut self.tally,
+        };
+        let max_line_bytes = self.max_line_bytes;
+        splitter.finish(&mut |line| {
+            if line.cut {
+                out.issue(
+                    Some(line.number),
+                    format_args!("line longer than {max_line_bytes} bytes was cut"),
+                );
+            }
+            parser.line(line.number, &line.text, &mut out);
+        });
+        parser.finish(&mut out);
+    }
+
+    fn buffered_bytes(&self) -> usize {
+        match &self.stage {
+            Stage::Sniffing { window } => window.capacity(),
+            Stage::Streaming { splitter, .. } => splitter.buffered_bytes(),
+        }
+    }
+}
+
+/// Parses one upload as it streams in: feed it chunks of any size, then `finish`.
+///
+/// Records reach the sink as soon as they are complete, already redacted. Problems with single
+/// lines become issues in the summary; only a damaged or oversized compressed stream fails the
+/// upload.
+pub struct AttachmentParser {
+    id: AttachmentId,
+    role: AttachmentRole,
+    max_decompressed_bytes: u64,
+    encoding: Encoding,
+    content: Content,
+    failed: Option<IngestError>,
+}
+
+impl AttachmentParser {
+    /// Starts parsing an upload. `name` is the client's file name, used only as a hint.
+    pub fn new(
+        id: AttachmentId,
+        name: &str,
+        role: AttachmentRole,
+        config: &IngestConfig,
+        redactor: Arc<Redactor>,
+    ) -> Self {
+        let settings = ParserSettings {
+            attachment: id,
+            base_year: config.effective_base_year(),
+            max_record_lines: config.max_record_lines.max(1),
+            max_record_bytes: config.max_record_bytes.max(1),
+        };
+        Self {
+            id,
+            role,
+            max_decompressed_bytes: config.max_decompressed_bytes,
+            encoding: Encoding::Undecided {
+                head: Vec::with_capacity(2),
+            },
+            content: Content {
+                name: name.to_owned(),
+                bytes: 0,
+                stage: Stage::Sniffing { window: Vec::new() },
+                settings,
+                sniff_window_bytes: config.sniff_window_bytes.max(1),
+                max_line_bytes: config.max_line_bytes.max(1),
+                tally: Tally::new(config.max_issues_per_attachment),
+                redactor,
+            },
+            failed: None,
+        }
+    }
+
+    /// Feeds the next chunk of the upload (any size; it may split lines and UTF-8 sequences
+    /// anywhere).
+    pub fn feed(&mut self, chunk: &[u8], sink: &mut dyn RecordSink) -> Result<(), IngestError> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
+        let result = self.feed_inner(chunk, sink);
+        if let Err(error) = &result {
+            self.failed = Some(error.clone());
+        }
+        result
+    }
+
+    fn feed_inner(&mut self, mut chunk: &[u8], sink: &mut dyn RecordSink) -> Result<(), IngestError> {
+        if let Encoding::Undecided { head } = &mut self.encoding {
+            let take = (GZIP_MAGIC.len() - head.len()).min(chunk.len());
+            head.extend_from_slice(&chunk[..take]);
+            chunk = &chunk[take..];
+            if head.len() < GZIP_MAGIC.len() {
+                return Ok(());
+            }
+            let head = std::mem::take(head);
+            self.decide_encoding(&head);
+            self.push_encoded(&head, sink)?;
+        }
+        self.push_encoded(chunk, sink)
+    }
+
+    fn decide_encoding(&mut self, head: &[u8]) {
+        self.encoding = if head == GZIP_MAGIC {
+            Encoding::Gzip {
+                decoder: Box::new(MultiGzDecoder::new(Vec::new())),
+                decompressed: 0,
+            }
+        } else {
+            Encoding::Plain
+        };
+    }
+
+    fn push_encoded(&mut self, mut data: &[u8], sink: &mut dyn RecordSink) -> Result<(), IngestError> {
+        match &mut self.encoding {
+            Encoding::Undecided { .. } => Ok(()),
+            Encoding::Plain => {
+                self.content.push(data, sink);
+                Ok(())
+            }
+            Encoding::Gzip {
+                decoder,
+                decompressed,
+            } => {
+                while !data.is_empty() {
+                    let step = &data[..data.len().min(COMPRESSED_STEP)];
+                    let consumed = decoder.write(step).map_err(corrupt)?;
+                    data = &data[consumed..];
+                    drain(
+                        decoder,
+                        decompressed,
+                        self.max_decompressed_bytes,
+                        &mut self.content,
+                        sink,
+                    )?;
+                    if consumed == 0 {
+                        return Err(IngestError::Corrupt {
+                            reason: "the decompressor accepts no more input".into(),
+                        });
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends the upload: flushes the last line and record and returns the summary.
+    pub fn finish(mut self, sink: &mut dyn RecordSink) -> Result<AttachmentSummary, IngestError> {
+        if let Some(error) = self.failed.take() {
+            return Err(error);
+        }
+        if let Encoding::Undecided { head } = &mut self.encoding {
+            let head = std::mem::take(head);
+            self.decide_encoding(&head);
+            self.push_encoded(&head, sink)?;
+        }
+        if let Encoding::Gzip {
+            decoder,
+            decompressed,
+        } = &mut self.encoding
+        {
+            decoder.try_finish().map_err(corrupt)?;
+            drain(
+                decoder,
+                decompressed,
+                self.max_decompressed_bytes,
+                &mut self.content,
+                sink,
+            )?;
+        }
+        self.content.finish(sink);
+        let (kind, format, lines) = match &self.content.stage {
+            Stage::Streaming {
+                sniffed, splitter, ..
+            } => (sniffed.kind, sniffed.format, splitter.lines()),
+            Stage::Sniffing { .. } => (DataKind::Unknown, format::Format::Empty, 0),
+        };
+        let tally = self.content.tally;
+        Ok(AttachmentSummary {
+            id: self.id,
+            name: self.content.name,
+            role: self.role,
+            kind,
+            format: format.as_str().to_owned(),
+            bytes: self.content.bytes,
+            lines,
+            records: tally.records,
+            issues: tally.issues,
+            issues_truncated: tally.issues_truncated,
+        })
+    }
+
+    /// The detected format, once enough content has arrived to decide it.
+    pub fn sniffed(&self) -> Option<Sniffed> {
+        match &self.content.stage {
+            Stage::Streaming { sniffed, .. } => Some(*sniffed),
+            Stage::Sniffing { .. } => None,
+        }
+    }
+
+    /// Bytes currently held in this parser's own buffers (sniff window, unfinished line,
+    /// decompressed output not yet parsed): the figure that must stay bounded however large
+    /// the upload.
+    pub fn buffered_bytes(&self) -> usize {
+        let decoder = match &self.encoding {
+            Encoding::Gzip { decoder, .. } => decoder.get_ref().capacity(),
+            _ => 0,
+        };
+        self.content.buffered_bytes() + decoder
+    }
+}
+
+fn corrupt(error: std::io::Error) -> IngestError {
+    IngestError::Corrupt {
+        reason: error.to_string(),
+    }
+}
+
+/// Moves decompressed output into the content pipeline, enforcing the size limit.
+fn drain(
+    decoder: &mut MultiGzDecoder<Vec<u8>>,
+    decompressed: &mut u64,
+    limit: u64,
+    content: &mut Content,
+    sink: &mut dyn RecordSink,
+) -> Result<(), IngestError> {
+    let mut output = std::mem::take(decoder.get_mut());
+    if output.is_empty() {
+        *decoder.get_mut() = output;
+        return Ok(());
+    }
+    *decompressed += output.len() as u64;
+    if *decompressed > limit {
+        return Err(IngestError::DecompressedTooLarge { limit });
+    }
+    content.push(&output, sink);
+    output.clear();
+    *decoder.get_mut() = output;
+    Ok(())
+}

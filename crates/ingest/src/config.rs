@@ -1,0 +1,109 @@
+//! Settings of the ingest stage, readable from the `[ingest]` section of a configuration file.
+
+use chrono::Datelike;
+use serde::Deserialize;
+
+/// How uploads are parsed. Every field has a default, so a configuration file only names what
+/// it changes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Longest line kept, in bytes. Longer lines are cut at this size (on a character
+    /// boundary) with one issue; the rest of such a line is skipped while streaming, never
+    /// buffered.
+    pub max_line_bytes: usize,
+    /// Most bytes a compressed upload may expand to; beyond it parsing fails with
+    /// [`IngestError::DecompressedTooLarge`](crate::IngestError::DecompressedTooLarge).
+    pub max_decompressed_bytes: u64,
+    /// Issues kept per attachment; further issues only set `issues_truncated`.
+    pub max_issues_per_attachment: usize,
+    /// Bytes of content buffered before the format is decided.
+    pub sniff_window_bytes: usize,
+    /// Most lines one multi-line log record (a message and its stack trace) may span; a longer
+    /// record is split, with an issue.
+    pub max_record_lines: usize,
+    /// Most bytes of message one multi-line log record may hold; a longer record is split,
+    /// with an issue.
+    pub max_record_bytes: usize,
+    /// Year given to timestamps that carry none (syslog `Jan  5 14:03:07`). `None` means the
+    /// current year when the parser is created; set it to make output reproducible.
+    pub base_year: Option<i32>,
+    /// Which secrets and personal data are masked before records leave the crate.
+    pub redaction: RedactionConfig,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            max_line_bytes: 64 * 1024,
+            max_decompressed_bytes: 1 << 30,
+            max_issues_per_attachment: 100,
+            sniff_window_bytes: 64 * 1024,
+            max_record_lines: 200,
+            max_record_bytes: 64 * 1024,
+            base_year: None,
+            redaction: RedactionConfig::default(),
+        }
+    }
+}
+
+impl IngestConfig {
+    /// The base year to use now: the configured one, else the current UTC year.
+    pub fn effective_base_year(&self) -> i32 {
+        self.base_year
+            .unwrap_or_else(|| chrono::Utc::now().year())
+    }
+}
+
+/// Which redaction detectors are on.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedactionConfig {
+    /// Master switch; when off, text passes through untouched.
+    pub enabled: bool,
+    /// Credentials: cloud and SaaS keys, tokens, JWTs, `Authorization` headers, private keys,
+    /// passwords in URLs and `password=`-style key/value pairs.
+    pub secrets: bool,
+    /// E-mail addresses.
+    pub emails: bool,
+    /// Payment card numbers (13 to 19 digits passing the Luhn check, with a known issuer
+    /// prefix).
+    pub credit_cards: bool,
+    /// IPv4 and IPv6 addresses. Off by default: addresses are usually what an engineer needs
+    /// to see while troubleshooting.
+    pub ip_addresses: bool,
+    /// Number placeholders so the same secret gets the same one within the redactor's life
+    /// (`<REDACTED:email:1>` twice means the same address).
+    pub numbered_placeholders: bool,
+}
+
+impl Default for RedactionConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            secrets: true,
+            emails: true,
+            credit_cards: true,
+            ip_addresses: false,
+            numbered_placeholders: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_config_files_keep_defaults() {
+        let config: IngestConfig = toml::from_str(
+            "max_line_bytes = 1024\nbase_year = 2020\n[redaction]\nip_addresses = true\n",
+        )
+        .unwrap();
+        assert_eq!(config.max_line_bytes, 1024);
+        assert_eq!(config.base_year, Some(2020));
+        assert!(config.redaction.ip_addresses && config.redaction.emails);
+        assert_eq!(config.sniff_window_bytes, IngestConfig::default().sniff_window_bytes);
+        assert!(toml::from_str::<IngestConfig>("no_such_setting = 1").is_err());
+    }
+}

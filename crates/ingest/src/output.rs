@@ -1,0 +1,74 @@
+//! Where format parsers put their results: records (redacted on the way out), issues and
+//! counts. Parsers never talk to the sink directly, so no record can skip redaction.
+
+use crate::Redactor;
+use faultmaven_model::{LogRecord, MetricSample, ParseIssue, RecordSink};
+use std::fmt;
+
+/// Counts and issues of one attachment.
+#[derive(Debug)]
+pub(crate) struct Tally {
+    pub records: u64,
+    pub issues: Vec<ParseIssue>,
+    pub issues_truncated: bool,
+    pub max_issues: usize,
+}
+
+impl Tally {
+    pub fn new(max_issues: usize) -> Self {
+        Self {
+            records: 0,
+            issues: Vec::new(),
+            issues_truncated: false,
+            max_issues,
+        }
+    }
+
+    /// Records an issue; the text is only formatted when it is kept.
+    pub fn issue(&mut self, line: Option<u64>, reason: fmt::Arguments<'_>) {
+        if self.issues.len() >= self.max_issues {
+            self.issues_truncated = true;
+            return;
+        }
+        self.issues.push(ParseIssue {
+            line,
+            reason: reason.to_string(),
+        });
+    }
+}
+
+/// The parsers' view of the outside: the sink, the redactor and the tally.
+pub(crate) struct Output<'a> {
+    pub sink: &'a mut dyn RecordSink,
+    pub redactor: &'a Redactor,
+    pub tally: &'a mut Tally,
+}
+
+impl Output<'_> {
+    /// Redacts the record's text and passes it on.
+    pub fn log(&mut self, mut record: LogRecord<'_>) {
+        record.message = self.redactor.redact_cow(record.message);
+        record.source = record.source.map(|source| self.redactor.redact_cow(source));
+        for (key, value) in &mut record.attributes {
+            let taken = std::mem::take(value);
+            *value = self.redactor.redact_field_cow(key, taken);
+        }
+        self.tally.records += 1;
+        self.sink.log(record);
+    }
+
+    /// Redacts label values and passes the sample on.
+    pub fn metric(&mut self, mut sample: MetricSample<'_>) {
+        for (key, value) in &mut sample.labels {
+            let taken = std::mem::take(value);
+            *value = self.redactor.redact_field_cow(key, taken);
+        }
+        self.tally.records += 1;
+        self.sink.metric(sample);
+    }
+
+    /// Records a problem with one line (or the whole file when `line` is `None`).
+    pub fn issue(&mut self, line: Option<u64>, reason: fmt::Arguments<'_>) {
+        self.tally.issue(line, reason);
+    }
+}

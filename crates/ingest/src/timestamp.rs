@@ -1,0 +1,1076 @@
+//! Timestamp recognition: the date and time forms logs start with, epoch numbers, and the
+//! year-less forms (syslog) resolved against a configured base year.
+//!
+//! Hand-written byte scanning rather than regexes or `chrono` format strings: it runs on every
+//! line at several candidate positions, so a miss must cost a few byte comparisons.
+
+use chrono::NaiveDate;
+use faultmaven_model::Timestamp;
+
+/// The date and time fields read from text, before a year is supplied and the zone applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DateTimeParts {
+    /// `None` for year-less forms such as syslog's `Jan  5 14:03:07`.
+    pub year: Option<i32>,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    pub nanos: u32,
+    /// Offset of the written time from UTC, in seconds (0 when the text names no zone).
+    pub offset_seconds: i32,
+}
+
+/// Which written form a timestamp had; layout learning counts these so one line's accidental
+/// match does not decide how a whole file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum TimestampShape {
+    /// `2024-01-05T14:03:07.123Z`, `2024-01-05 14:03:07,123`, `2024/01/05 14:03:07`, ...
+    IsoLike,
+    /// `20240105T140307Z`, `20171223-22:15:29:606`.
+    CompactDate,
+    /// `081109 203615` (HDFS).
+    CompactShortYear,
+    /// `17/06/09 20:10:40` (log4j `yy/MM/dd`).
+    ShortYearSlashes,
+    /// `01/05/2024 14:03:07` or `05.01.2024 14:03:07`.
+    DayMonthYear,
+    /// `10/Oct/2000:13:55:36 -0700` (common log format).
+    CommonLog,
+    /// `05-Jan-2024 14:03:07.123` (Tomcat).
+    DayMonthNameYear,
+    /// `03-17 16:13:38.811` (Android) or `10.30 16:49:06` (Proxifier): no year.
+    MonthDayNoYear,
+    /// `Jan  5 14:03:07` (RFC 3164 syslog), optionally with a year.
+    MonthNameDay,
+    /// `Sun Dec 04 04:47:44 2005` (ctime, Apache) or `Sun, 04 Dec 2005 04:47:44 GMT`.
+    WeekdayFirst,
+    /// Seconds, milliseconds, microseconds or nanoseconds since the epoch.
+    Epoch,
+}
+
+/// A timestamp found at the start of some text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ParsedTimestamp {
+    pub parts: DateTimeParts,
+    /// Bytes of the text the timestamp covers (including brackets around it).
+    pub len: usize,
+    pub shape: TimestampShape,
+}
+
+/// Turns parsed parts into instants, supplying the year to year-less forms: the base year,
+/// moved forward when the month wraps (December lines followed by January lines).
+#[derive(Debug, Clone)]
+pub(crate) struct YearResolver {
+    base_year: i32,
+    last_yearless_month: Option<u32>,
+}
+
+impl YearResolver {
+    pub fn new(base_year: i32) -> Self {
+        Self {
+            base_year,
+            last_yearless_month: None,
+        }
+    }
+
+    pub fn resolve(&mut self, parts: &DateTimeParts) -> Option<Timestamp> {
+        let year = match parts.year {
+            Some(year) => year,
+            None => {
+                if let Some(last) = self.last_yearless_month {
+                    // A jump back of more than half a year is the new year, not disorder.
+                    if parts.month + 6 < last {
+                        self.base_year += 1;
+                    }
+                }
+                self.last_yearless_month = Some(parts.month);
+                self.base_year
+            }
+        };
+        to_timestamp(year, parts)
+    }
+}
+
+fn to_timestamp(year: i32, parts: &DateTimeParts) -> Option<Timestamp> {
+    let second = parts.second.min(59); // a leap second lands on :59
+    let naive = NaiveDate::from_ymd_opt(year, parts.month, parts.day)?.and_hms_nano_opt(
+        parts.hour,
+        parts.minute,
+        second,
+        parts.nanos,
+    )?;
+    let nanos = naive.and_utc().timestamp_nanos_opt()?;
+    let offset = i64::from(parts.offset_seconds) * 1_000_000_000;
+    Some(Timestamp::from_unix_nanos(nanos.checked_sub(offset)?))
+}
+
+/// First and last epoch second accepted for bare numbers: 2000-01-01 and 2100-01-01. Outside
+/// it a number is far more likely an id or a counter than a time.
+const EPOCH_SECONDS_MIN: i64 = 946_684_800;
+const EPOCH_SECONDS_MAX: i64 = 4_102_444_800;
+
+/// Reads a number as an epoch time, guessing the unit from its magnitude (seconds,
+/// milliseconds, microseconds or nanoseconds) and accepting only years 2000 to 2099.
+pub(crate) fn epoch_number_to_timestamp(value: f64) -> Option<Timestamp> {
+    if !value.is_finite() || value <= 0.0 {
+        return None;
+    }
+    // Whole numbers take the exact integer path: `1714572187123 / 1e3` is not exact in f64.
+    if value.fract() == 0.0 && value < 9.0e18 {
+        return epoch_integer_to_timestamp(value as i64);
+    }
+    let min = EPOCH_SECONDS_MIN as f64;
+    let max = EPOCH_SECONDS_MAX as f64;
+    for scale in [1.0, 1e3, 1e6, 1e9] {
+        let seconds = value / scale;
+        if (min..max).contains(&seconds) {
+            return Timestamp::from_unix_seconds_f64(seconds);
+        }
+    }
+    None
+}
+
+/// Reads an integer as an epoch time in seconds, milliseconds, microseconds or nanoseconds,
+/// exactly, accepting only years 2000 to 2099.
+pub(crate) fn epoch_integer_to_timestamp(value: i64) -> Option<Timestamp> {
+    for (divisor, nanos_per_unit) in [(1, 1_000_000_000), (1_000, 1_000_000), (1_000_000, 1_000), (1_000_000_000, 1)] {
+        if (EPOCH_SECONDS_MIN..EPOCH_SECONDS_MAX).contains(&(value / divisor)) {
+            return Some(Timestamp::from_unix_nanos(value.checked_mul(nanos_per_unit)?));
+        }
+    }
+    None
+}
+
+/// Reads epoch text (`1714572187`, `1714572187123`, `1714572187.123`) exactly.
+pub(crate) fn epoch_text_to_timestamp(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    if !text.contains(['.', 'e', 'E']) {
+        return epoch_integer_to_timestamp(text.parse().ok()?);
+    }
+    epoch_number_to_timestamp(text.parse().ok()?)
+}
+
+/// Parses text that must be a timestamp as a whole (a JSON or CSV field): a date-time form or
+/// an epoch number.
+pub(crate) fn parse_whole(text: &str, years: &mut YearResolver) -> Option<Timestamp> {
+    let text = text.trim();
+    if let Some(parsed) = parse_prefix(text) {
+        if parsed.len == text.len() {
+            return years.resolve(&parsed.parts);
+        }
+    }
+    if text.bytes().all(|b| b.is_ascii_digit() || b == b'.') && !text.is_empty() {
+        return epoch_text_to_timestamp(text);
+    }
+    None
+}
+
+/// Finds a timestamp at the very start of `text`. The timestamp must end at a word boundary.
+pub(crate) fn parse_prefix(text: &str) -> Option<ParsedTimestamp> {
+    let bytes = text.as_bytes();
+    if bytes.first() == Some(&b'[') {
+        let inner = parse_unbracketed(&bytes[1..])?;
+        let mut end = 1 + inner.len;
+        while bytes.get(end) == Some(&b' ') {
+            end += 1;
+        }
+        if bytes.get(end) != Some(&b']') {
+            return None;
+        }
+        return Some(ParsedTimestamp {
+            len: end + 1,
+            ..inner
+        });
+    }
+    let parsed = parse_unbracketed(bytes)?;
+    match bytes.get(parsed.len) {
+        Some(next) if next.is_ascii_alphanumeric() => None,
+        _ => Some(parsed),
+    }
+}
+
+fn parse_unbracketed(bytes: &[u8]) -> Option<ParsedTimestamp> {
+    let first = *bytes.first()?;
+    let mut cursor = Cursor { bytes, pos: 0 };
+    let (parts, shape) = if first.is_ascii_digit() {
+        numeric_form(&mut cursor)?
+    } else if first.is_ascii_alphabetic() {
+        named_form(&mut cursor)?
+    } else {
+        return None;
+    };
+    if !parts_in_range(&parts) {
+        return None;
+    }
+    Some(ParsedTimestamp {
+        parts,
+        len: cursor.pos,
+        shape,
+    })
+}
+
+fn parts_in_range(parts: &DateTimeParts) -> bool {
+    // A year-less date is checked against a leap year so `Feb 29` passes.
+    let year = parts.year.unwrap_or(2000);
+    parts.hour <= 23
+        && parts.minute <= 59
+        && parts.second <= 60
+        && (1970..=2200).contains(&year)
+        && NaiveDate::from_ymd_opt(year, parts.month, parts.day).is_some()
+}
+
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn peek_at(&self, ahead: usize) -> Option<u8> {
+        self.bytes.get(self.pos + ahead).copied()
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat_spaces(&mut self, max: usize) -> usize {
+        let mut eaten = 0;
+        while eaten < max && self.peek() == Some(b' ') {
+            self.pos += 1;
+            eaten += 1;
+        }
+        eaten
+    }
+
+    fn digit_run(&self) -> usize {
+        self.bytes[self.pos..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    }
+
+    /// Reads between `min` and `max` digits.
+    fn number(&mut self, min: usize, max: usize) -> Option<u32> {
+        let run = self.digit_run();
+        if run < min || run > max {
+            return None;
+        }
+        let mut value = 0u32;
+        for &byte in &self.bytes[self.pos..self.pos + run] {
+            value = value * 10 + u32::from(byte - b'0');
+        }
+        self.pos += run;
+        Some(value)
+    }
+
+    /// Reads exactly `count` digits even when more follow (`081109` is three numbers).
+    fn fixed(&mut self, count: usize) -> Option<u32> {
+        let slice = self.bytes.get(self.pos..self.pos + count)?;
+        let mut value = 0u32;
+        for &byte in slice {
+            if !byte.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + u32::from(byte - b'0');
+        }
+        self.pos += count;
+        Some(value)
+    }
+
+    fn word(&self) -> &[u8] {
+        let run = self.bytes[self.pos..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphabetic())
+            .count();
+        &self.bytes[self.pos..self.pos + run]
+    }
+}
+
+struct TimeOfDay {
+    hour: u32,
+    minute: u32,
+    second: u32,
+    nanos: u32,
+}
+
+/// `HH:MM[:SS][.fraction]` with `separator` between the fields; `,` and `.` start a fraction,
+/// and so does `:` when exactly three digits follow (`22:15:29:606`). An ` AM`/` PM` suffix is
+/// applied.
+fn time_of_day(cursor: &mut Cursor<'_>, separator: u8) -> Option<TimeOfDay> {
+    let mut hour = cursor.number(1, 2)?;
+    if !cursor.eat(separator) {
+        return None;
+    }
+    // Some writers do not pad minutes and seconds (`22:53:7:6` in HealthApp).
+    let minute = cursor.number(1, 2)?;
+    let mut second = 0;
+    let mut nanos = 0;
+    let save = cursor.pos;
+    if cursor.eat(separator) {
+        match cursor.number(1, 2) {
+            Some(value) => second = value,
+            None => cursor.pos = save,
+        }
+    }
+    if cursor.pos != save {
+        let before_fraction = cursor.pos;
+        let fraction_separator = cursor.peek();
+        if fraction_separator == Some(b':') && (1..=3).contains(&cursor.digit_run_at(1)) {
+            // `:606` is a count of milliseconds, padded or not.
+            cursor.pos += 1;
+            let millis = cursor.number(1, 3)?;
+            nanos = millis * 1_000_000;
+        } else if matches!(fraction_separator, Some(b'.' | b','))
+            && cursor.peek_at(1).is_some_and(|b| b.is_ascii_digit())
+        {
+            cursor.pos += 1;
+            let run = cursor.digit_run();
+            let digits = &cursor.bytes[cursor.pos..cursor.pos + run];
+            let mut value = 0u32;
+            for (index, &byte) in digits.iter().enumerate() {
+                if index < 9 {
+                    value = value * 10 + u32::from(byte - b'0');
+                }
+            }
+            for _ in run.min(9)..9 {
+                value *= 10;
+            }
+            nanos = value;
+            cursor.pos += run;
+        } else {
+            cursor.pos = before_fraction;
+        }
+    }
+    // 12-hour clocks (`2:03:07 PM`).
+    let save = cursor.pos;
+    let spaces = cursor.eat_spaces(1);
+    let word = cursor.word();
+    if word.len() == 2 && (word.eq_ignore_ascii_case(b"AM") || word.eq_ignore_ascii_case(b"PM"))
+    {
+        if hour == 0 || hour > 12 {
+            return None;
+        }
+        let afternoon = word.eq_ignore_ascii_case(b"PM");
+        hour = match (hour, afternoon) {
+            (12, false) => 0,
+            (12, true) => 12,
+            (hour, true) => hour + 12,
+            (hour, false) => hour,
+        };
+        cursor.pos += 2;
+    } else {
+        cursor.pos = save;
+        let _ = spaces;
+    }
+    Some(TimeOfDay {
+        hour,
+        minute,
+        second,
+        nanos,
+    })
+}
+
+impl Cursor<'_> {
+    fn digit_run_at(&self, ahead: usize) -> usize {
+        self.bytes
+            .get(self.pos + ahead..)
+            .map_or(0, |rest| rest.iter().take_while(|b| b.is_ascii_digit()).count())
+    }
+}
+
+/// An optional zone after a time: `Z`, `+02:00`, `+0200`, `-07`, ` -0700`, ` UTC`, ` GMT`.
+/// Leaves the cursor untouched and returns 0 when there is none.
+fn zone(cursor: &mut Cursor<'_>) -> i32 {
+    let save = cursor.pos;
+    if cursor.eat(b'Z') {
+        return 0;
+    }
+    let spaced = cursor.eat_spaces(1) == 1;
+    match cursor.peek() {
+        Some(sign @ (b'+' | b'-')) => {
+            cursor.pos += 1;
+            let run = cursor.digit_run();
+            let parsed = if spaced {
+                // After a space only the 4-digit form counts (` - INFO` is not a zone).
+                (run == 4).then(|| {
+                    let hours = cursor.fixed(2).unwrap_or(0);
+                    let minutes = cursor.fixed(2).unwrap_or(0);
+                    (hours, minutes)
+                })
+            } else if run == 4 {
+                let hours = cursor.fixed(2).unwrap_or(0);
+                let minutes = cursor.fixed(2).unwrap_or(0);
+                Some((hours, minutes))
+            } else if run == 2 {
+                let hours = cursor.fixed(2).unwrap_or(0);
+                let minutes = if cursor.peek() == Some(b':') && cursor.digit_run_at(1) == 2 {
+                    cursor.pos += 1;
+                    cursor.fixed(2).unwrap_or(0)
+                } else {
+                    0
+                };
+                Some((hours, minutes))
+            } else {
+                None
+            };
+            match parsed {
+                Some((hours, minutes)) if hours <= 14 && minutes <= 59 => {
+                    let offset = (hours * 3600 + minutes * 60) as i32;
+                    if sign == b'-' {
+                        -offset
+                    } else {
+                        offset
+                    }
+                }
+                _ => {
+                    cursor.pos = save;
+                    0
+                }
+            }
+        }
+        Some(b'U' | b'G') if spaced => {
+            let word = cursor.word();
+            if word == b"UTC" || word == b"GMT" {
+                cursor.pos += 3;
+            } else {
+                cursor.pos = save;
+            }
+            0
+        }
+        _ => {
+            cursor.pos = save;
+            0
+        }
+    }
+}
+
+fn parts(
+    year: Option<i32>,
+    month: u32,
+    day: u32,
+    time: &TimeOfDay,
+    offset_seconds: i32,
+) -> DateTimeParts {
+    DateTimeParts {
+        year,
+        month,
+        day,
+        hour: time.hour,
+        minute: time.minute,
+        second: time.second,
+        nanos: time.nanos,
+        offset_seconds,
+    }
+}
+
+fn numeric_form(cursor: &mut Cursor<'_>) -> Option<(DateTimeParts, TimestampShape)> {
+    let run = cursor.digit_run();
+    let after = cursor.peek_at(run);
+    match (run, after) {
+        (4, Some(separator @ (b'-' | b'/' | b'.'))) => {
+            let year = cursor.fixed(4)? as i32;
+            cursor.eat(separator);
+            let month = cursor.number(1, 2)?;
+            if !cursor.eat(separator) {
+                return None;
+            }
+            let day = cursor.number(1, 2)?;
+            let time_separator = date_time_separator(cursor, separator == b'-')?;
+            let time = time_of_day(cursor, time_separator)?;
+            let offset = zone(cursor);
+            Some((
+                parts(Some(year), month, day, &time, offset),
+                TimestampShape::IsoLike,
+            ))
+        }
+        (8, Some(b'T' | b'-' | b' ' | b'_')) => {
+            let year = cursor.fixed(4)? as i32;
+            let month = cursor.fixed(2)?;
+            let day = cursor.fixed(2)?;
+            cursor.pos += 1;
+            let time = if cursor.digit_run() == 6 {
+                TimeOfDay {
+                    hour: cursor.fixed(2)?,
+                    minute: cursor.fixed(2)?,
+                    second: cursor.fixed(2)?,
+                    nanos: 0,
+                }
+            } else {
+                time_of_day(cursor, b':')?
+            };
+            let offset = zone(cursor);
+            Some((
+                parts(Some(year), month, day, &time, offset),
+                TimestampShape::CompactDate,
+            ))
+        }
+        (6, Some(b' ')) if cursor.digit_run_at(7) == 6 => {
+            let year = 2000 + cursor.fixed(2)? as i32;
+            let month = cursor.fixed(2)?;
+            let day = cursor.fixed(2)?;
+            cursor.pos += 1;
+            let time = TimeOfDay {
+                hour: cursor.fixed(2)?,
+                minute: cursor.fixed(2)?,
+                second: cursor.fixed(2)?,
+                nanos: 0,
+            };
+            Some((
+                parts(Some(year), month, day, &time, 0),
+                TimestampShape::CompactShortYear,
+            ))
+        }
+        (1 | 2, Some(b'/')) => slash_form(cursor),
+        (1 | 2, Some(b'-')) => dash_form(cursor),
+        (1 | 2, Some(b'.')) => dot_form(cursor),
+        (10 | 13 | 16 | 19, _) => epoch_form(cursor, run),
+        _ => None,
+    }
+}
+
+/// The separator between a date and a time: `T`, one or two spaces, `_`, or (after a dashed
+/// date) `-` or `:`; returns the separator the time then uses between its fields (`.` in
+/// `2005-06-03-15.42.50.675872`).
+fn date_time_separator(cursor: &mut Cursor<'_>, dashed_date: bool) -> Option<u8> {
+    match cursor.peek()? {
+        b'T' | b'_' => {
+            cursor.pos += 1;
+            Some(b':')
+        }
+        b' ' => {
+            cursor.eat_spaces(2);
+            Some(b':')
+        }
+        b'-' | b':' if dashed_date => {
+            cursor.pos += 1;
+            // BGL writes `HH.MM.SS`; look at what follows the hour to tell.
+            let hour_digits = cursor.digit_run();
+            match cursor.peek_at(hour_digits) {
+                Some(b'.') => Some(b'.'),
+                _ => Some(b':'),
+            }
+        }
+        _ => None,
+    }
+}
+
+fn slash_form(cursor: &mut Cursor<'_>) -> Option<(DateTimeParts, TimestampShape)> {
+    let first = cursor.number(1, 2)?;
+    cursor.eat(b'/');
+    if cursor.peek()?.is_ascii_alphabetic() {
+        // Common log format: 10/Oct/2000:13:55:36 -0700
+        let month = month_from_name(cursor.word())?;
+        cursor.pos += cursor.word().len();
+        if !cursor.eat(b'/') {
+            return None;
+        }
+        let year = cursor.fixed(4)? as i32;
+        if !cursor.eat(b':') {
+            return None;
+        }
+        let time = time_of_day(cursor, b':')?;
+        let offset = zone(cursor);
+        return Some((
+            parts(Some(year), month, first, &time, offset),
+            TimestampShape::CommonLog,
+        ));
+    }
+    let second = cursor.number(1, 2)?;
+    if !cursor.eat(b'/') {
+        return None;
+    }
+    let run = cursor.digit_run();
+    if run == 4 {
+        // 01/05/2024: month first unless the first number cannot be a month.
+        let year = cursor.fixed(4)? as i32;
+        let (month, day) = if first > 12 {
+            (second, first)
+        } else {
+            (first, second)
+        };
+        let separator = date_time_separator(cursor, false)?;
+        let time = time_of_day(cursor, separator)?;
+        let offset = zone(cursor);
+        Some((
+            parts(Some(year), month, day, &time, offset),
+            TimestampShape::DayMonthYear,
+        ))
+    } else if run == 2 {
+        // log4j yy/MM/dd
+        let day = cursor.fixed(2)?;
+        let separator = date_time_separator(cursor, false)?;
+        let time = time_of_day(cursor, separator)?;
+        let offset = zone(cursor);
+        Some((
+            parts(Some(2000 + first as i32), second, day, &time, offset),
+            TimestampShape::ShortYearSlashes,
+        ))
+    } else {
+        None
+    }
+}
+
+fn dash_form(cursor: &mut Cursor<'_>) -> Option<(DateTimeParts, TimestampShape)> {
+    let first = cursor.number(1, 2)?;
+    cursor.eat(b'-');
+    if cursor.peek()?.is_ascii_alphabetic() {
+        // 05-Jan-2024 14:03:07.123
+        let month = month_from_name(cursor.word())?;
+        cursor.pos += cursor.word().len();
+        if !cursor.eat(b'-') {
+            return None;
+        }
+        let year = cursor.fixed(4)? as i32;
+        let separator = date_time_separator(cursor, false)?;
+        let time = time_of_day(cursor, separator)?;
+        let offset = zone(cursor);
+        return Some((
+            parts(Some(year), month, first, &time, offset),
+            TimestampShape::DayMonthNameYear,
+        ));
+    }
+    let second = cursor.fixed(2)?;
+    if cursor.peek() == Some(b'-') && cursor.digit_run_at(1) == 4 {
+        // 05-01-2024 14:03:07 (day first, as in most of the world)
+        cursor.pos += 1;
+        let year = cursor.fixed(4)? as i32;
+        let separator = date_time_separator(cursor, false)?;
+        let time = time_of_day(cursor, separator)?;
+        let offset = zone(cursor);
+        return Some((
+            parts(Some(year), second, first, &time, offset),
+            TimestampShape::DayMonthYear,
+        ));
+    }
+    // Android: 03-17 16:13:38.811 (month first, no year)
+    if cursor.eat_spaces(2) == 0 {
+        return None;
+    }
+    let time = time_of_day(cursor, b':')?;
+    Some((
+        parts(None, first, second, &time, 0),
+        TimestampShape::MonthDayNoYear,
+    ))
+}
+
+fn dot_form(cursor: &mut Cursor<'_>) -> Option<(DateTimeParts, TimestampShape)> {
+    let first = cursor.number(1, 2)?;
+    cursor.eat(b'.');
+    let second = cursor.fixed(2)?;
+    if cursor.peek() == Some(b'.') && cursor.digit_run_at(1) == 4 {
+        // 05.01.2024 14:03:07 (day first)
+        cursor.pos += 1;
+        let year = cursor.fixed(4)? as i32;
+        let separator = date_time_separator(cursor, false)?;
+        let time = time_of_day(cursor, separator)?;
+        let offset = zone(cursor);
+        return Some((
+            parts(Some(year), second, first, &time, offset),
+            TimestampShape::DayMonthYear,
+        ));
+    }
+    // Proxifier: 10.30 16:49:06 (month first, no year)
+    if cursor.eat_spaces(1) == 0 {
+        return None;
+    }
+    let time = time_of_day(cursor, b':')?;
+    Some((
+        parts(None, first, second, &time, 0),
+        TimestampShape::MonthDayNoYear,
+    ))
+}
+
+fn epoch_form(cursor: &mut Cursor<'_>, run: usize) -> Option<(DateTimeParts, TimestampShape)> {
+    let digits = &cursor.bytes[cursor.pos..cursor.pos + run];
+    let mut wide: i128 = 0;
+    for &byte in digits {
+        wide = wide * 10 + i128::from(byte - b'0');
+    }
+    // 19 digits can exceed i64; such a number is no time anyway.
+    let value = i64::try_from(wide).ok()?;
+    let (seconds, mut nanos) = match run {
+        10 => (value, 0),
+        13 => (value / 1_000, (value % 1_000) * 1_000_000),
+        16 => (value / 1_000_000, (value % 1_000_000) * 1_000),
+        _ => (value / 1_000_000_000, value % 1_000_000_000),
+    };
+    if !(EPOCH_SECONDS_MIN..EPOCH_SECONDS_MAX).contains(&seconds) {
+        return None;
+    }
+    cursor.pos += run;
+    if run == 10 && cursor.peek() == Some(b'.') && cursor.digit_run_at(1) > 0 {
+        cursor.pos += 1;
+        let fraction_run = cursor.digit_run();
+        let mut fraction: i64 = 0;
+        for (index, &byte) in cursor.bytes[cursor.pos..cursor.pos + fraction_run]
+            .iter()
+            .enumerate()
+        {
+            if index < 9 {
+                fraction = fraction * 10 + i64::from(byte - b'0');
+            }
+        }
+        for _ in fraction_run.min(9)..9 {
+            fraction *= 10;
+        }
+        nanos = fraction;
+        cursor.pos += fraction_run;
+    }
+    let date = chrono::DateTime::from_timestamp(seconds, nanos as u32)?.naive_utc();
+    use chrono::{Datelike, Timelike};
+    Some((
+        DateTimeParts {
+            year: Some(date.year()),
+            month: date.month(),
+            day: date.day(),
+            hour: date.hour(),
+            minute: date.minute(),
+            second: date.second(),
+            nanos: date.nanosecond(),
+            offset_seconds: 0,
+        },
+        TimestampShape::Epoch,
+    ))
+}
+
+fn month_from_name(word: &[u8]) -> Option<u32> {
+    if word.len() < 3 {
+        return None;
+    }
+    const MONTHS: [&[u8]; 12] = [
+        b"january",
+        b"february",
+        b"march",
+        b"april",
+        b"may",
+        b"june",
+        b"july",
+        b"august",
+        b"september",
+        b"october",
+        b"november",
+        b"december",
+    ];
+    MONTHS.iter().position(|name| {
+        (word.len() == 3 || word.len() == name.len()) && name[..word.len()].eq_ignore_ascii_case(word)
+    })
+    .map(|index| index as u32 + 1)
+    // "Sept" is common enough to accept too.
+    .or_else(|| word.eq_ignore_ascii_case(b"sept").then_some(9))
+}
+
+fn is_weekday(word: &[u8]) -> bool {
+    const DAYS: [&[u8]; 7] = [
+        b"monday",
+        b"tuesday",
+        b"wednesday",
+        b"thursday",
+        b"friday",
+        b"saturday",
+        b"sunday",
+    ];
+    word.len() >= 3
+        && DAYS.iter().any(|name| {
+            (word.len() == 3 || word.len() == name.len())
+                && name[..word.len()].eq_ignore_ascii_case(word)
+        })
+}
+
+/// An optional ` 2024` after a time (syslog variants, ctime). Accepted only as four digits
+/// followed by a boundary.
+fn trailing_year(cursor: &mut Cursor<'_>) -> Option<i32> {
+    let save = cursor.pos;
+    if cursor.eat_spaces(1) == 1 && cursor.digit_run() == 4 {
+        let after = cursor.peek_at(4);
+        if after.is_none_or(|b| !b.is_ascii_alphanumeric() && b != b':') {
+            let year = cursor.fixed(4)? as i32;
+            // A host named `1234` after a syslog time is not a year.
+            if (1970..=2200).contains(&year) {
+                return Some(year);
+            }
+        }
+    }
+    cursor.pos = save;
+    None
+}
+
+fn named_form(cursor: &mut Cursor<'_>) -> Option<(DateTimeParts, TimestampShape)> {
+    let word = cursor.word();
+    if is_weekday(word) {
+        cursor.pos += word.len();
+        if cursor.eat(b',') {
+            // RFC 2822: Sun, 04 Dec 2005 04:47:44 GMT
+            cursor.eat_spaces(1);
+            let day = cursor.number(1, 2)?;
+            cursor.eat_spaces(1);
+            let month = month_from_name(cursor.word())?;
+            cursor.pos += cursor.word().len();
+            cursor.eat_spaces(1);
+            let year = cursor.fixed(4)? as i32;
+            cursor.eat_spaces(1);
+            let time = time_of_day(cursor, b':')?;
+            let offset = zone(cursor);
+            return Some((
+                parts(Some(year), month, day, &time, offset),
+                TimestampShape::WeekdayFirst,
+            ));
+        }
+        // ctime: Sun Dec 04 04:47:44 2005, optionally with a zone before the year.
+        cursor.eat_spaces(1);
+        let month = month_from_name(cursor.word())?;
+        cursor.pos += cursor.word().len();
+        cursor.eat_spaces(2);
+        let day = cursor.number(1, 2)?;
+        cursor.eat_spaces(1);
+        let time = time_of_day(cursor, b':')?;
+        let offset = zone(cursor);
+        let year = trailing_year(cursor);
+        return Some((
+            parts(year, month, day, &time, offset),
+            TimestampShape::WeekdayFirst,
+        ));
+    }
+    let month = month_from_name(word)?;
+    cursor.pos += word.len();
+    if cursor.eat_spaces(2) == 0 {
+        return None;
+    }
+    let day = cursor.number(1, 2)?;
+    // `Jan 5, 2024 2:03:07 PM` (java.util.logging) or `Jan 5 2024 14:03:07`.
+    let comma = cursor.eat(b',');
+    cursor.eat_spaces(1);
+    let mut year = None;
+    if cursor.digit_run() == 4 && cursor.peek_at(4) == Some(b' ') {
+        year = Some(cursor.fixed(4)? as i32);
+        cursor.eat_spaces(1);
+    } else if comma {
+        return None;
+    }
+    let time = time_of_day(cursor, b':')?;
+    let offset = zone(cursor);
+    if year.is_none() {
+        year = trailing_year(cursor);
+    }
+    Some((
+        parts(year, month, day, &time, offset),
+        TimestampShape::MonthNameDay,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses `input` at its start and checks the RFC 3339 result and how much was consumed.
+    fn check(input: &str, expected: Option<(&str, &str)>) {
+        let mut years = YearResolver::new(2024);
+        let actual = parse_prefix(input).map(|parsed| {
+            let timestamp = years.resolve(&parsed.parts).expect("valid date");
+            (timestamp.to_rfc3339(), &input[..parsed.len])
+        });
+        let expected = expected.map(|(time, covered)| (time.to_owned(), covered));
+        assert_eq!(actual, expected, "input {input:?}");
+    }
+
+    #[test]
+    fn iso_8601_forms() {
+        check(
+            "2024-01-05T14:03:07.123Z msg",
+            Some(("2024-01-05T14:03:07.123Z", "2024-01-05T14:03:07.123Z")),
+        );
+        check(
+            "2024-01-05T14:03:07+02:00 x",
+            Some(("2024-01-05T12:03:07Z", "2024-01-05T14:03:07+02:00")),
+        );
+        check(
+            "2024-01-05 14:03:07 INFO",
+            Some(("2024-01-05T14:03:07Z", "2024-01-05 14:03:07")),
+        );
+        check(
+            "2024-01-05T14:03:07.123456789-0500",
+            Some(("2024-01-05T19:03:07.123456789Z", "2024-01-05T14:03:07.123456789-0500")),
+        );
+        check(
+            "2024/01/05 14:03:07 [error] 123#0",
+            Some(("2024-01-05T14:03:07Z", "2024/01/05 14:03:07")),
+        );
+        check(
+            "2024-01-05 14:03 started",
+            Some(("2024-01-05T14:03:00Z", "2024-01-05 14:03")),
+        );
+        check(
+            "2024-01-05 14:03:07 UTC started",
+            Some(("2024-01-05T14:03:07Z", "2024-01-05 14:03:07 UTC")),
+        );
+    }
+
+    #[test]
+    fn log_framework_forms() {
+        // log4j with comma millis (Hadoop), and the Zookeeper form with a dash after it.
+        check(
+            "2015-10-18 18:01:47,978 INFO [main]",
+            Some(("2015-10-18T18:01:47.978Z", "2015-10-18 18:01:47,978")),
+        );
+        check(
+            "2015-07-29 17:41:44,747 - INFO  [x]",
+            Some(("2015-07-29T17:41:44.747Z", "2015-07-29 17:41:44,747")),
+        );
+        // Windows CBS: a comma right after the seconds is not a fraction.
+        check(
+            "2016-09-28 04:30:30, Info  CBS",
+            Some(("2016-09-28T04:30:30Z", "2016-09-28 04:30:30")),
+        );
+        check(
+            "17/06/09 20:10:40 INFO executor",
+            Some(("2017-06-09T20:10:40Z", "17/06/09 20:10:40")),
+        );
+        check(
+            "081109 203615 148 INFO dfs",
+            Some(("2008-11-09T20:36:15Z", "081109 203615")),
+        );
+        check(
+            "20171223-22:15:29:606|Step_LSC|300",
+            Some(("2017-12-23T22:15:29.606Z", "20171223-22:15:29:606")),
+        );
+        check(
+            "2005-06-03-15.42.50.675872 R02",
+            Some(("2005-06-03T15:42:50.675872Z", "2005-06-03-15.42.50.675872")),
+        );
+        check(
+            "05-Jan-2024 14:03:07.123 INFO [main]",
+            Some(("2024-01-05T14:03:07.123Z", "05-Jan-2024 14:03:07.123")),
+        );
+        check(
+            "Jan 5, 2024 2:03:07 PM org.example.Main run",
+            Some(("2024-01-05T14:03:07Z", "Jan 5, 2024 2:03:07 PM")),
+        );
+    }
+
+    #[test]
+    fn year_less_and_named_forms() {
+        check(
+            "Jan  5 14:03:07 host sshd[1]:",
+            Some(("2024-01-05T14:03:07Z", "Jan  5 14:03:07")),
+        );
+        check(
+            "Dec 10 06:55:46 LabSZ sshd",
+            Some(("2024-12-10T06:55:46Z", "Dec 10 06:55:46")),
+        );
+        check(
+            "03-17 16:13:38.811  1702  2395 D",
+            Some(("2024-03-17T16:13:38.811Z", "03-17 16:13:38.811")),
+        );
+        check(
+            "[10.30 16:49:06] chrome.exe",
+            Some(("2024-10-30T16:49:06Z", "[10.30 16:49:06]")),
+        );
+        check(
+            "[Sun Dec 04 04:47:44 2005] [notice]",
+            Some(("2005-12-04T04:47:44Z", "[Sun Dec 04 04:47:44 2005]")),
+        );
+        check(
+            "[10/Oct/2000:13:55:36 -0700] \"GET",
+            Some(("2000-10-10T20:55:36Z", "[10/Oct/2000:13:55:36 -0700]")),
+        );
+        check(
+            "Sun, 04 Dec 2005 04:47:44 GMT rest",
+            Some(("2005-12-04T04:47:44Z", "Sun, 04 Dec 2005 04:47:44 GMT")),
+        );
+        check(
+            "Thu Jan  4 10:00:00 UTC 2024 boot",
+            Some(("2024-01-04T10:00:00Z", "Thu Jan  4 10:00:00 UTC 2024")),
+        );
+    }
+
+    #[test]
+    fn epoch_numbers() {
+        check(
+            "1117838570 2005.06.03",
+            Some(("2005-06-03T22:42:50Z", "1117838570")),
+        );
+        check(
+            "1700000000.25 x",
+            Some(("2023-11-14T22:13:20.250Z", "1700000000.25")),
+        );
+        check(
+            "1700000000123 x",
+            Some(("2023-11-14T22:13:20.123Z", "1700000000123")),
+        );
+        // Ids and counters are not times.
+        check("134681 node-246", None);
+        check("0000000001 x", None);
+        check("9999999999999999999 x", None);
+    }
+
+    #[test]
+    fn non_timestamps() {
+        for input in [
+            "",
+            "hello world",
+            "2024-13-01 00:00:00",
+            "2024-02-30 10:00:00",
+            "2024-01-01",
+            "2024-01-01T25:00:00",
+            "12:00:00 only a time",
+            "2024-01-05T14:03:07abc",
+            "Mayday 5 12:00:00",
+            "1.2.3.4 - - [x]",
+            "[2024-01-05 14:03:07 unclosed",
+            "v1.2.3",
+            "404 not found",
+        ] {
+            check(input, None);
+        }
+    }
+
+    #[test]
+    fn year_rolls_over_for_year_less_lines() {
+        let mut years = YearResolver::new(2023);
+        let december = parse_prefix("Dec 31 23:59:59").unwrap();
+        let january = parse_prefix("Jan  1 00:00:01").unwrap();
+        assert_eq!(
+            years.resolve(&december.parts).unwrap().to_rfc3339(),
+            "2023-12-31T23:59:59Z"
+        );
+        assert_eq!(
+            years.resolve(&january.parts).unwrap().to_rfc3339(),
+            "2024-01-01T00:00:01Z"
+        );
+    }
+
+    #[test]
+    fn whole_field_values() {
+        let mut years = YearResolver::new(2024);
+        let mut whole = |text: &str| parse_whole(text, &mut years).map(|t| t.to_rfc3339());
+        assert_eq!(whole("2014-04-01 00:05:00").as_deref(), Some("2014-04-01T00:05:00Z"));
+        assert_eq!(whole("1700000000").as_deref(), Some("2023-11-14T22:13:20Z"));
+        assert_eq!(whole("1700000000000000").as_deref(), Some("2023-11-14T22:13:20Z"));
+        assert_eq!(whole("1714572187123").as_deref(), Some("2024-05-01T14:03:07.123Z"));
+        assert_eq!(whole("1714572187123456789").as_deref(), Some("2024-05-01T14:03:07.123456789Z"));
+        assert_eq!(whole("2014-04-01 00:05:00 trailing"), None);
+        assert_eq!(whole("42"), None);
+        assert_eq!(
+            epoch_number_to_timestamp(1_700_000_000_500.0).map(|t| t.to_rfc3339()).as_deref(),
+            Some("2023-11-14T22:13:20.500Z")
+        );
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics() {
+        let samples = ["[", "[]", "1", "12", "12/", "12-", "12.", "Jan", "Jan ", "Sun,", "2024-", "20240101T", "Sun Dec"];
+        for sample in samples {
+            let _ = parse_prefix(sample);
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Benchmark of the embedded models: load time, prompt and generation speed, peak memory, and
+//! embedding throughput. Run with `cargo run --release -p faultmaven-llm --example llm_bench`.
+//!
+//! Prompts and sentences are real log lines from /work/shared/datasets/loghub-2k when present
+//! (set FAULTMAVEN_BENCH_LOGS to another loghub-2k directory), synthetic lines otherwise.
+
+use faultmaven_llm::{
+    ChatMessage, EmbeddedLlm, EmbeddedLlmOptions, Embedder, GenerationRequest, LlmProvider,
+    MiniLmEmbedder, ModelPaths,
+};
+use std::error::Error;
+use std::path::PathBuf;
+use std::time::Instant;
+
+const PROMPT_TARGET_TOKENS: usize = 500;
+const GENERATED_TOKENS: u32 = 128;
+const EMBEDDING_SENTENCES: usize = 512;
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let paths = ModelPaths::from_environment();
+    let log_lines = log_lines();
+    println!(
+        "models: {}\nlog lines: {} ({})\n",
+        ModelPaths::default_dir().display(),
+        log_lines.len(),
+        log_source().display()
+    );
+
+    // Make sure the Q8_0 cache exists so its load is timed as a normal start.
+    let warm = EmbeddedLlm::load(&paths.smollm2_gguf, EmbeddedLlmOptions::default())?;
+    if let Some(seconds) = warm.conversion_seconds() {
+        println!("one-time q8_0 conversion: {seconds:.2} s");
+    }
+    drop(warm);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let mut rows = Vec::new();
+    for (label, convert) in [("Q4_1 as shipped", false), ("Q8_0 converted", true)] {
+        let llm = EmbeddedLlm::load(
+            &paths.smollm2_gguf,
+            EmbeddedLlmOptions {
+                convert_to_q8_0: convert,
+                ..EmbeddedLlmOptions::default()
+            },
+        )?;
+        let row = runtime.block_on(measure_llm(label, &llm, &log_lines))?;
+        drop(llm);
+        rows.push(row);
+    }
+
+    println!(
+        "| weights | load s | prompt tokens | prompt tok/s | generated | generate tok/s | peak RSS MB |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for row in &rows {
+        println!(
+            "| {} | {:.2} | {} | {:.1} | {} | {:.1} | {} |",
+            row.label,
+            row.load_seconds,
+            row.prompt_tokens,
+            row.prompt_tokens_per_second,
+            row.generated_tokens,
+            row.generated_tokens_per_second,
+            row.peak_rss_mb
+        );
+    }
+    if rows.len() == 2 {
+        println!(
+            "\nQ8_0 / Q4_1: prompt x{:.1}, generate x{:.1}",
+            rows[1].prompt_tokens_per_second / rows[0].prompt_tokens_per_second,
+            rows[1].generated_tokens_per_second / rows[0].generated_tokens_per_second
+        );
+    }
+
+    let started = Instant::now();
+    let embedder = MiniLmEmbedder::load(&paths.minilm_dir)?;
+    let load_seconds = started.elapsed().as_secs_f64();
+    let sentences: Vec<&str> = log_lines
+        .iter()
+        .cycle()
+        .take(EMBEDDING_SENTENCES)
+        .map(String::as_str)
+        .collect();
+    embedder.embed(&sentences[..32])?;
+    let started = Instant::now();
+    let vectors = embedder.embed(&sentences)?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "\nMiniLM: load {load_seconds:.2} s, {} sentences in {seconds:.2} s = {:.0} sentences/s (batch 32), peak RSS {} MB",
+        vectors.len(),
+        vectors.len() as f64 / seconds,
+        peak_rss_mb()
+    );
+    Ok(())
+}
+
+struct Row {
+    label: &'static str,
+    load_seconds: f64,
+    prompt_tokens: u32,
+    prompt_tokens_per_second: f64,
+    generated_tokens: u32,
+    generated_tokens_per_second: f64,
+    peak_rss_mb: u64,
+}
+
+async fn measure_llm(
+    label: &'static str,
+    llm: &EmbeddedLlm,
+    log_lines: &[String],
+) -> Result<Row, Box<dyn Error>> {
+    // ~500 prompt tokens of real log lines, then one generated token: the prompt phase alone.
+    let mut evidence = String::new();
+    let mut messages = Vec::new();
+    for line in log_lines.iter().cycle().take(10_000) {
+        evidence.push_str(line);
+        evidence.push('\n');
+        messages = vec![
+            ChatMessage::system("You are an SRE assistant. Explain what the logs show."),
+            ChatMessage::user(format!("Logs:\n{evidence}\nWhat went wrong?")),
+        ];
+        if llm.count_prompt_tokens(&messages)? >= PROMPT_TARGET_TOKENS {
+            break;
+        }
+    }
+    let prompt_run = llm
+        .generate(GenerationRequest::greedy(messages, 1), None)
+        .await?;
+
+    // 128 generated tokens after a short prompt; an open-ended request so the model keeps going.
+    let long_answer = vec![ChatMessage::user(
+        "Write a detailed, step-by-step guide to troubleshooting a Linux server whose disk is full.",
+    )];
+    let generate_run = llm
+        .generate(
+            GenerationRequest::greedy(long_answer, GENERATED_TOKENS),
+            None,
+        )
+        .await?;
+    Ok(Row {
+        label,
+        load_seconds: llm.load_seconds(),
+        prompt_tokens: prompt_run.prompt_tokens,
+        prompt_tokens_per_second: f64::from(prompt_run.prompt_tokens) / prompt_run.prompt_seconds,
+        generated_tokens: generate_run.completion_tokens,
+        // The first generated token comes from the prompt pass; each further one costs a forward.
+        generated_tokens_per_second: f64::from(generate_run.completion_tokens)
+            / generate_run.generation_seconds,
+        peak_rss_mb: peak_rss_mb(),
+    })
+}
+
+fn log_source() -> PathBuf {
+    std::env::var_os("FAULTMAVEN_BENCH_LOGS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/work/shared/datasets/loghub-2k"))
+}
+
+/// A mix of real log lines from several systems, or synthetic ones when the data set is absent.
+fn log_lines() -> Vec<String> {
+    let mut lines = Vec::new();
+    for system in ["HDFS", "Linux", "OpenSSH", "Apache", "Zookeeper", "Spark"] {
+        let path = log_source().join(system).join(format!("{system}_2k.log"));
+        if let Ok(text) = std::fs::read_to_string(path) {
+            lines.extend(
+                text.lines()
+                    .take(100)
+                    .map(|line| line.trim_end_matches('\r').to_string()),
+            );
+        }
+    }
+    if lines.is_empty() {
+        lines = (0..600)
+            .map(|i| format!("2024-05-01T12:{:02}:{:02}Z host-{} ERROR request {i} failed: connection reset by peer", i / 60 % 60, i % 60, i % 7))
+            .collect();
+    }
+    lines
+}
+
+/// Peak resident set size of this process so far (VmHWM), in MB.
+fn peak_rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmHWM:"))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kilobytes| kilobytes.parse::<u64>().ok())
+        })
+        .map_or(0, |kilobytes| kilobytes / 1024)
+}

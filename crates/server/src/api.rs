@@ -1,0 +1,352 @@
+//! HTTP routes of the API. `router(state)` is the whole application, so tests call it with
+//! `oneshot` and no socket.
+
+use crate::dto::{
+    FeedbackRequest, Health, HypothesesResponse, Hypothesis, SessionResponse, TroubleshootResponse,
+};
+use crate::error::ApiError;
+use crate::ui;
+use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use faultmaven_engine::{Engine, Investigation};
+use faultmaven_model::{AttachmentRole, HypothesisId, SessionId, Verdict};
+use utoipa::OpenApi;
+
+/// Limits on one request, enforced while it streams in.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest body in bytes.
+    pub max_body_bytes: usize,
+    /// Most file parts.
+    pub max_files: usize,
+    /// Longest text field in bytes.
+    pub max_text_field_bytes: usize,
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The application.
+    pub engine: Engine,
+    /// Request limits.
+    pub limits: Limits,
+}
+
+/// The OpenAPI document, generated from the handlers and DTOs below.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "FaultMaven API",
+        description = "Ask a question and attach logs, metrics, traces or configs in one call; get findings with evidence, ranked hypotheses and next steps."
+    ),
+    paths(troubleshoot, feedback, get_session, delete_session, healthz, readyz),
+    components(schemas(crate::dto::TroubleshootForm, crate::dto::Problem))
+)]
+pub struct ApiDoc;
+
+/// The application's routes.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.limits.max_body_bytes;
+    Router::new()
+        .route("/api/v1/troubleshoot", post(troubleshoot))
+        .route("/api/v1/sessions/{id}", get(get_session).delete(delete_session))
+        .route("/api/v1/sessions/{id}/feedback", post(feedback))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .merge(ui::routes())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not-found", "Not found", "no such route")
+}
+
+fn multipart_error(error: MultipartError) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Request too large",
+            format!("the request body exceeds the limit: {}", error.body_text()),
+        )
+    } else {
+        ApiError::bad_request(
+            "malformed-multipart",
+            "Malformed multipart body",
+            error.body_text(),
+        )
+    }
+}
+
+fn parse_session_id(text: &str) -> Result<SessionId, ApiError> {
+    SessionId::parse(text.trim())
+        .map_err(|error| ApiError::bad_request("invalid-session-id", "Invalid session id", error.to_string()))
+}
+
+/// Reads a text field, refusing it as soon as it passes the limit.
+async fn read_text_field(field: &mut Field<'_>, limit: usize) -> Result<String, ApiError> {
+    let name = field.name().unwrap_or_default().to_owned();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if bytes.len() + chunk.len() > limit {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "field-too-large",
+                "Text field too large",
+                format!("the `{name}` field is longer than {limit} bytes"),
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        ApiError::bad_request("invalid-text", "Invalid text field", format!("the `{name}` field is not UTF-8"))
+    })
+}
+
+/// A file name from the client is a hint for people, not a path: keep the last path segment,
+/// printable characters only, at most 200 characters.
+fn clean_file_name(raw: Option<&str>, number: usize) -> String {
+    let base = raw
+        .unwrap_or_default()
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default();
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    if cleaned.trim().is_empty() {
+        format!("upload-{number}")
+    } else {
+        cleaned
+    }
+}
+
+/// Ask a question and attach data: one call through the whole pipeline.
+#[utoipa::path(
+    post,
+    path = "/api/v1/troubleshoot",
+    request_body(content = crate::dto::TroubleshootForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Findings, ranked hypotheses and the answer", body = TroubleshootResponse),
+        (status = 400, description = "Empty request, malformed multipart, unknown field or invalid session id", body = crate::dto::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown or expired session", body = crate::dto::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body, field, file count or decompressed size over its limit", body = crate::dto::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn troubleshoot(
+    State(state): State<AppState>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Json<TroubleshootResponse>, ApiError> {
+    let mut multipart = multipart.map_err(|rejection| {
+        ApiError::bad_request(
+            "malformed-multipart",
+            "Malformed multipart body",
+            format!("expected multipart/form-data: {rejection}"),
+        )
+    })?;
+    let limits = &state.limits;
+    let mut query: Option<String> = None;
+    let mut session_id: Option<SessionId> = None;
+    let mut investigation: Option<Investigation> = None;
+    let mut files = 0usize;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "query" => {
+                if query.is_some() {
+                    return Err(ApiError::bad_request("duplicate-field", "Duplicate field", "send `query` once"));
+                }
+                query = Some(read_text_field(&mut field, limits.max_text_field_bytes).await?);
+            }
+            "session_id" => {
+                if investigation.is_some() {
+                    return Err(ApiError::bad_request(
+                        "field-order",
+                        "Field out of order",
+                        "`session_id` must come before the file parts",
+                    ));
+                }
+                let text = read_text_field(&mut field, limits.max_text_field_bytes).await?;
+                if !text.trim().is_empty() {
+                    session_id = Some(parse_session_id(&text)?);
+                }
+            }
+            "file" | "baseline" => {
+                files += 1;
+                if files > limits.max_files {
+                    return Err(ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "too-many-files",
+                        "Too many files",
+                        format!("at most {} files per request", limits.max_files),
+                    ));
+                }
+                let role = if name == "baseline" {
+                    AttachmentRole::Baseline
+                } else {
+                    AttachmentRole::Incident
+                };
+                let file_name = clean_file_name(field.file_name(), files);
+                let current = match investigation.as_mut() {
+                    Some(current) => current,
+                    None => investigation.insert(state.engine.begin(None, session_id.clone()).await?),
+                };
+                current.begin_attachment(&file_name, role).await?;
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    current.intake.feed(chunk.to_vec()).await?;
+                }
+                current.intake.end_attachment().await?;
+            }
+            other => {
+                return Err(ApiError::bad_request(
+                    "unknown-field",
+                    "Unknown field",
+                    format!(
+                        "unknown multipart field {:?}; expected query, session_id, file or baseline",
+                        other.chars().take(64).collect::<String>()
+                    ),
+                ))
+            }
+        }
+    }
+    let mut investigation = match investigation {
+        Some(investigation) => investigation,
+        None => state.engine.begin(None, session_id).await?,
+    };
+    investigation.set_query(query)?;
+    let outcome = investigation.finish().await?;
+    Ok(Json(TroubleshootResponse::from(&outcome)))
+}
+
+/// Say what worked or what was ruled out; the hypotheses come back re-ranked at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sessions/{id}/feedback",
+    params(("id" = String, Path, description = "Session id")),
+    request_body = FeedbackRequest,
+    responses(
+        (status = 200, description = "Hypotheses re-ranked", body = HypothesesResponse),
+        (status = 400, description = "Invalid body, hypothesis id or verdict", body = crate::dto::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown session or hypothesis", body = crate::dto::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn feedback(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<FeedbackRequest>, JsonRejection>,
+) -> Result<Json<HypothesesResponse>, ApiError> {
+    let session_id = parse_session_id(&id)?;
+    let Json(body) = body.map_err(|rejection| {
+        ApiError::bad_request("invalid-body", "Invalid JSON body", rejection.body_text())
+    })?;
+    let hypothesis_id = HypothesisId::parse(&body.hypothesis_id).map_err(|error| {
+        ApiError::bad_request("invalid-hypothesis-id", "Invalid hypothesis id", error.to_string())
+    })?;
+    let verdict: Verdict = serde_json::from_value(serde_json::Value::String(body.verdict.clone()))
+        .map_err(|_| {
+            ApiError::bad_request(
+                "invalid-verdict",
+                "Invalid verdict",
+                format!(
+                    "verdict {:?} is not one of worked, ruled_out, helpful, not_helpful",
+                    body.verdict.chars().take(32).collect::<String>()
+                ),
+            )
+        })?;
+    if body.comment.as_ref().is_some_and(|c| c.len() > state.limits.max_text_field_bytes) {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "field-too-large",
+            "Comment too large",
+            format!("the comment is longer than {} bytes", state.limits.max_text_field_bytes),
+        ));
+    }
+    let hypotheses = state
+        .engine
+        .feedback(&session_id, hypothesis_id, verdict, body.comment)
+        .await?;
+    Ok(Json(HypothesesResponse {
+        hypotheses: hypotheses.iter().map(Hypothesis::from).collect(),
+    }))
+}
+
+/// The session's findings, hypotheses, answer and feedback (never raw data).
+#[utoipa::path(
+    get,
+    path = "/api/v1/sessions/{id}",
+    params(("id" = String, Path, description = "Session id")),
+    responses(
+        (status = 200, description = "The session", body = SessionResponse),
+        (status = 404, description = "Unknown or expired session", body = crate::dto::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn get_session(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<SessionResponse>, ApiError> {
+    let session = state.engine.session(&parse_session_id(&id)?).await?;
+    Ok(Json(SessionResponse::from(&session)))
+}
+
+/// Deletes the session and everything derived from its data.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/sessions/{id}",
+    params(("id" = String, Path, description = "Session id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "Unknown or expired session", body = crate::dto::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn delete_session(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.engine.delete_session(&parse_session_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn health(state: &AppState) -> Health {
+    Health {
+        status: "ok".into(),
+        llm: state.engine.llm_name(),
+        runbooks: state.engine.runbook_count(),
+    }
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
+async fn healthz(State(state): State<AppState>) -> Json<Health> {
+    Json(health(&state))
+}
+
+/// The process can serve requests: the session store answers.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    responses(
+        (status = 200, body = Health),
+        (status = 503, description = "The session store does not answer", body = crate::dto::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    state.engine.store().ping().await.map_err(|error| {
+        tracing::error!(%error, "session store not ready");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not-ready",
+            "Not ready",
+            "the session store does not answer",
+        )
+    })?;
+    Ok(Json(health(&state)))
+}

@@ -1,0 +1,211 @@
+//! Configuration in one place: built-in defaults < a file < environment variables.
+
+use anyhow::{bail, Context};
+use faultmaven_engine::EngineConfig;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The built-in defaults, compiled into the binary so it runs with no file at all.
+pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
+
+/// Prefix of environment overrides.
+const ENV_PREFIX: &str = "FAULTMAVEN__";
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// HTTP settings.
+    pub server: ServerConfig,
+    /// Session storage.
+    pub store: StoreConfig,
+    /// Language model.
+    pub llm: LlmConfig,
+    /// Runbooks and retrieval.
+    pub knowledge: KnowledgeConfig,
+    /// The engine (with its `ingest` and `analysis` subsections).
+    pub engine: EngineConfig,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub bind: String,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+    /// Most files per request.
+    pub max_files: usize,
+    /// Longest text field in bytes.
+    pub max_text_field_bytes: usize,
+}
+
+/// `[store]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Backend name; only `sqlite` for now.
+    pub backend: String,
+    /// SQLite file, or `:memory:`.
+    pub sqlite_path: String,
+    /// Seconds between TTL sweeps.
+    pub sweep_interval_seconds: u64,
+}
+
+/// `[llm]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmConfig {
+    /// `embedded` or `none`.
+    pub provider: String,
+    /// Model directory; empty for the default.
+    pub model_dir: String,
+    /// Waiting requests allowed beyond the running one.
+    pub max_queue: usize,
+}
+
+/// `[knowledge]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnowledgeConfig {
+    /// Use vector retrieval.
+    pub embeddings: bool,
+    /// Extra runbook directory; empty for none.
+    pub runbook_dir: String,
+}
+
+impl LlmConfig {
+    /// The model directory in force.
+    pub fn model_dir(&self) -> PathBuf {
+        if self.model_dir.is_empty() {
+            faultmaven_llm::ModelPaths::default_dir()
+        } else {
+            PathBuf::from(&self.model_dir)
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults, then `file` (if any), then `FAULTMAVEN__...` variables from `environment`.
+    pub fn load(
+        file: Option<&Path>,
+        environment: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let mut merged: toml::Table = DEFAULT_TOML.parse().context("built-in defaults")?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading config file {}", path.display()))?;
+            let overlay: toml::Table = text
+                .parse()
+                .with_context(|| format!("parsing config file {}", path.display()))?;
+            merge(&mut merged, overlay);
+        }
+        for (name, value) in environment {
+            let Some(path) = name.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let keys: Vec<String> = path.split("__").map(str::to_lowercase).collect();
+            if keys.iter().any(String::is_empty) {
+                bail!("malformed environment override {name}");
+            }
+            set_path(&mut merged, &keys, parse_env_value(&value))
+                .with_context(|| format!("applying {name}"))?;
+        }
+        toml::Value::Table(merged)
+            .try_into()
+            .context("invalid configuration")
+    }
+
+    /// Loads with the process environment.
+    pub fn from_process(file: Option<&Path>) -> anyhow::Result<Self> {
+        let file = file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("FAULTMAVEN_CONFIG").map(PathBuf::from));
+        Self::load(file.as_deref(), std::env::vars())
+    }
+}
+
+/// An environment value is read as a TOML value when it is one (`42`, `true`, `[1, 2]`),
+/// otherwise as a string.
+fn parse_env_value(text: &str) -> toml::Value {
+    let probe = format!("value = {text}");
+    match probe.parse::<toml::Table>() {
+        Ok(mut table) => table.remove("value").unwrap_or_else(|| toml::Value::String(text.into())),
+        Err(_) => toml::Value::String(text.to_owned()),
+    }
+}
+
+fn merge(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(base_table)), toml::Value::Table(overlay_table)) => {
+                merge(base_table, overlay_table)
+            }
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+fn set_path(table: &mut toml::Table, keys: &[String], value: toml::Value) -> anyhow::Result<()> {
+    match keys {
+        [] => bail!("empty key"),
+        [last] => {
+            table.insert(last.clone(), value);
+            Ok(())
+        }
+        [first, rest @ ..] => {
+            let entry = table
+                .entry(first.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            match entry {
+                toml::Value::Table(inner) => set_path(inner, rest, value),
+                _ => bail!("{first} is not a section"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse() {
+        let config = Config::load(None, Vec::new()).unwrap();
+        assert_eq!(config.server.bind, "127.0.0.1:8080");
+        assert_eq!(config.llm.provider, "embedded");
+        assert_eq!(config.engine.session_ttl_seconds, 14400);
+    }
+
+    #[test]
+    fn environment_overrides_nested_keys() {
+        let config = Config::load(
+            None,
+            vec![
+                ("FAULTMAVEN__LLM__PROVIDER".into(), "none".into()),
+                ("FAULTMAVEN__SERVER__MAX_FILES".into(), "3".into()),
+                ("FAULTMAVEN__ENGINE__SESSION_TTL_SECONDS".into(), "60".into()),
+                ("UNRELATED".into(), "x".into()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.llm.provider, "none");
+        assert_eq!(config.server.max_files, 3);
+        assert_eq!(config.engine.session_ttl_seconds, 60);
+    }
+
+    #[test]
+    fn file_overrides_defaults_and_unknown_keys_fail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[server]\nbind = \"0.0.0.0:9\"\n").unwrap();
+        let config = Config::load(Some(&path), Vec::new()).unwrap();
+        assert_eq!(config.server.bind, "0.0.0.0:9");
+        assert_eq!(config.server.max_files, 32, "other keys keep their defaults");
+        std::fs::write(&path, "[server]\nbindd = 1\n").unwrap();
+        assert!(Config::load(Some(&path), Vec::new()).is_err());
+    }
+}

@@ -1,0 +1,537 @@
+//! The JSON wire contract of the API (and of `faultmaven analyze --json`), with OpenAPI schemas.
+//!
+//! These mirror the `model` types on purpose: the API is a stable contract that can evolve
+//! separately from the internal model, and only this crate knows JSON over HTTP.
+
+use faultmaven_engine::{AnswerProvenance, TroubleshootOutcome};
+use faultmaven_model as model;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The answer to `POST /api/v1/troubleshoot`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TroubleshootResponse {
+    /// Send it back as `session_id` to continue the session.
+    pub session_id: String,
+    /// `query_only`, `data_only` or `combined`.
+    #[schema(example = "combined")]
+    pub request_kind: String,
+    /// `diagnose_error`, `performance`, `config_review`, `explain_data`, `how_to`, `outage`, `security`.
+    #[schema(example = "diagnose_error")]
+    pub intent: String,
+    /// One entry per uploaded file of this request.
+    pub attachments: Vec<Attachment>,
+    /// What the analysis established, ranked.
+    pub findings: Vec<Finding>,
+    /// Candidate causes of the whole session, ranked.
+    pub hypotheses: Vec<Hypothesis>,
+    /// Mined log templates (most frequent first, at most 200).
+    pub templates: Vec<Template>,
+    /// Markdown answer grounded in the findings and hypotheses.
+    pub answer: String,
+    /// Who wrote the summary part of the answer.
+    pub answer_provenance: Provenance,
+    /// When the session and everything derived from its data is deleted (RFC 3339).
+    pub expires_at: String,
+}
+
+/// One uploaded file.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Attachment {
+    /// `a1`, `a2`, ...
+    pub id: String,
+    /// File name as sent.
+    pub name: String,
+    /// `incident` or `baseline`.
+    pub role: String,
+    /// `log`, `metric`, `trace`, `config`, `code` or `unknown`.
+    pub kind: String,
+    /// Detected format, e.g. `json_lines`.
+    pub format: String,
+    /// Bytes read (after decompression).
+    pub bytes: u64,
+    /// Lines read.
+    pub lines: u64,
+    /// Records produced.
+    pub records: u64,
+    /// Problems met while parsing.
+    pub issues: Vec<Issue>,
+    /// More issues occurred than are listed.
+    pub issues_truncated: bool,
+}
+
+/// A parse problem.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Issue {
+    /// 1-based line, when tied to one.
+    pub line: Option<u64>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// An entity.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Entity {
+    /// `service`, `host`, `pod`, `container`, `component`, `metric`, `endpoint`, `dependency`, `config_key`.
+    pub kind: String,
+    /// Name as in the data.
+    pub name: String,
+}
+
+/// A pointer into the uploaded data.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Evidence {
+    /// Lines of an upload.
+    LogLines {
+        /// Attachment id.
+        attachment: String,
+        /// First line, 1-based.
+        first_line: u64,
+        /// Last line, inclusive.
+        last_line: u64,
+        /// Redacted text of the first line, shortened.
+        excerpt: Option<String>,
+    },
+    /// A point of a metric series.
+    MetricPoint {
+        /// Attachment id.
+        attachment: String,
+        /// Series name and labels.
+        series: String,
+        /// RFC 3339, when the series is timed.
+        timestamp: Option<String>,
+        /// Observed value.
+        value: f64,
+        /// Line of the upload, 1-based.
+        line: u64,
+    },
+    /// A span.
+    Span {
+        /// Attachment id.
+        attachment: String,
+        /// Trace id.
+        trace_id: String,
+        /// Span id.
+        span_id: String,
+    },
+    /// A configuration key.
+    ConfigKey {
+        /// Attachment id.
+        attachment: String,
+        /// Key path.
+        path: String,
+        /// Line, when known.
+        line: Option<u64>,
+    },
+}
+
+/// A fact established by analysis.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Finding {
+    /// `F1`, `F2`, ...
+    pub id: String,
+    /// e.g. `error_template`, `log_burst`, `new_template`, `exception`, `metric_anomaly`.
+    pub kind: String,
+    /// `info`, `low`, `medium`, `high`, `critical`.
+    pub severity: String,
+    /// One line for a human.
+    pub title: String,
+    /// Counts, window, comparison.
+    pub detail: String,
+    /// Signal strength in [0, 1].
+    pub score: f64,
+    /// Start of the window (RFC 3339).
+    pub first_seen: Option<String>,
+    /// End of the window (RFC 3339).
+    pub last_seen: Option<String>,
+    /// Entities it is about.
+    pub subjects: Vec<Entity>,
+    /// Template id, for log-template findings.
+    pub template_id: Option<u32>,
+    /// Pointers into the data.
+    pub evidence: Vec<Evidence>,
+}
+
+/// An action to confirm or rule out a hypothesis.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NextStep {
+    /// What to do and what to look for.
+    pub description: String,
+    /// A command, when there is one.
+    pub command: Option<String>,
+}
+
+/// A candidate cause.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Hypothesis {
+    /// `H1`, `H2`, ... stable within the session.
+    pub id: String,
+    /// The proposed cause.
+    pub title: String,
+    /// Family of cause, e.g. `resource_exhaustion`.
+    pub category: String,
+    /// In [0, 1].
+    pub confidence: f64,
+    /// Why.
+    pub rationale: String,
+    /// Supporting findings.
+    pub finding_ids: Vec<String>,
+    /// Blamed entities.
+    pub suspects: Vec<Entity>,
+    /// How to check it.
+    pub next_steps: Vec<NextStep>,
+    /// Runbook id, when one matched.
+    pub runbook: Option<String>,
+    /// `open`, `confirmed` or `ruled_out`.
+    pub status: String,
+}
+
+/// A mined log template.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Template {
+    /// Template id.
+    pub id: u32,
+    /// Text with `<*>` for variables.
+    pub template: String,
+    /// Matching lines in incident data.
+    pub count: u64,
+    /// Matching lines in baseline data.
+    pub baseline_count: u64,
+    /// Most severe level seen.
+    pub level: Option<String>,
+    /// Attachment of the first matching line.
+    pub first_attachment: String,
+    /// First matching line.
+    pub first_line: u64,
+}
+
+/// Who wrote the summary.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Provenance {
+    /// Provider name, or `none`.
+    pub provider: String,
+    /// Prompt tokens.
+    pub prompt_tokens: u32,
+    /// Generated tokens.
+    pub completion_tokens: u32,
+    /// Seconds in the model.
+    pub seconds: f64,
+    /// Citations removed because they did not verify.
+    pub removed_citations: Vec<String>,
+    /// Why the model was not used, if it was not.
+    pub fallback_reason: Option<String>,
+}
+
+/// Body of `POST /api/v1/sessions/{id}/feedback`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    /// The hypothesis, e.g. `H2`.
+    pub hypothesis_id: String,
+    /// `worked`, `ruled_out`, `helpful` or `not_helpful`.
+    pub verdict: String,
+    /// Optional free text (redacted before it is stored).
+    pub comment: Option<String>,
+}
+
+/// Hypotheses after feedback, re-ranked.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct HypothesesResponse {
+    /// Ranked hypotheses.
+    pub hypotheses: Vec<Hypothesis>,
+}
+
+/// A feedback event as stored.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Feedback {
+    /// Hypothesis id.
+    pub hypothesis_id: String,
+    /// Verdict.
+    pub verdict: String,
+    /// Redacted comment.
+    pub comment: Option<String>,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// `GET /api/v1/sessions/{id}`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionResponse {
+    /// Session id.
+    pub session_id: String,
+    /// Created (RFC 3339).
+    pub created_at: String,
+    /// Last change (RFC 3339).
+    pub updated_at: String,
+    /// Deletion time (RFC 3339).
+    pub expires_at: String,
+    /// Questions so far, redacted.
+    pub queries: Vec<String>,
+    /// Latest request kind.
+    pub request_kind: String,
+    /// Latest intent.
+    pub intent: String,
+    /// All uploads of the session.
+    pub attachments: Vec<Attachment>,
+    /// All findings of the session.
+    pub findings: Vec<Finding>,
+    /// Ranked hypotheses.
+    pub hypotheses: Vec<Hypothesis>,
+    /// Latest answer.
+    pub answer: String,
+    /// Feedback so far.
+    pub feedback: Vec<Feedback>,
+}
+
+/// `GET /readyz` and `GET /healthz`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+    /// Language model in use, or `none`.
+    pub llm: String,
+    /// Runbooks loaded.
+    pub runbooks: usize,
+}
+
+/// An RFC 9457 problem body (`application/problem+json`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the problem type, e.g. `/problems/empty-request`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What happened in this case.
+    pub detail: String,
+}
+
+fn snake<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(text)) => text,
+        _ => String::new(),
+    }
+}
+
+impl From<&model::AttachmentSummary> for Attachment {
+    fn from(a: &model::AttachmentSummary) -> Self {
+        Self {
+            id: a.id.to_string(),
+            name: a.name.clone(),
+            role: snake(&a.role),
+            kind: a.kind.as_str().to_owned(),
+            format: a.format.clone(),
+            bytes: a.bytes,
+            lines: a.lines,
+            records: a.records,
+            issues: a
+                .issues
+                .iter()
+                .map(|i| Issue {
+                    line: i.line,
+                    reason: i.reason.clone(),
+                })
+                .collect(),
+            issues_truncated: a.issues_truncated,
+        }
+    }
+}
+
+impl From<&model::Suspect> for Entity {
+    fn from(s: &model::Suspect) -> Self {
+        Self {
+            kind: snake(&s.kind),
+            name: s.name.clone(),
+        }
+    }
+}
+
+impl From<&model::Evidence> for Evidence {
+    fn from(e: &model::Evidence) -> Self {
+        match e {
+            model::Evidence::LogLines {
+                attachment,
+                first_line,
+                last_line,
+                excerpt,
+            } => Self::LogLines {
+                attachment: attachment.to_string(),
+                first_line: *first_line,
+                last_line: *last_line,
+                excerpt: excerpt.clone(),
+            },
+            model::Evidence::MetricPoint {
+                attachment,
+                series,
+                timestamp,
+                value,
+                line,
+            } => Self::MetricPoint {
+                attachment: attachment.to_string(),
+                series: series.clone(),
+                timestamp: timestamp.map(|t| t.to_rfc3339()),
+                value: *value,
+                line: *line,
+            },
+            model::Evidence::Span {
+                attachment,
+                trace_id,
+                span_id,
+            } => Self::Span {
+                attachment: attachment.to_string(),
+                trace_id: trace_id.clone(),
+                span_id: span_id.clone(),
+            },
+            model::Evidence::ConfigKey {
+                attachment,
+                path,
+                line,
+            } => Self::ConfigKey {
+                attachment: attachment.to_string(),
+                path: path.clone(),
+                line: *line,
+            },
+        }
+    }
+}
+
+impl From<&model::Finding> for Finding {
+    fn from(f: &model::Finding) -> Self {
+        Self {
+            id: f.id.to_string(),
+            kind: snake(&f.kind),
+            severity: snake(&f.severity),
+            title: f.title.clone(),
+            detail: f.detail.clone(),
+            score: f.score,
+            first_seen: f.first_seen.map(|t| t.to_rfc3339()),
+            last_seen: f.last_seen.map(|t| t.to_rfc3339()),
+            subjects: f.subjects.iter().map(Entity::from).collect(),
+            template_id: f.template_id,
+            evidence: f.evidence.iter().map(Evidence::from).collect(),
+        }
+    }
+}
+
+impl From<&model::Hypothesis> for Hypothesis {
+    fn from(h: &model::Hypothesis) -> Self {
+        Self {
+            id: h.id.to_string(),
+            title: h.title.clone(),
+            category: snake(&h.category),
+            confidence: (h.confidence * 1000.0).round() / 1000.0,
+            rationale: h.rationale.clone(),
+            finding_ids: h.finding_ids.iter().map(ToString::to_string).collect(),
+            suspects: h.suspects.iter().map(Entity::from).collect(),
+            next_steps: h
+                .next_steps
+                .iter()
+                .map(|s| NextStep {
+                    description: s.description.clone(),
+                    command: s.command.clone(),
+                })
+                .collect(),
+            runbook: h.runbook.clone(),
+            status: snake(&h.status),
+        }
+    }
+}
+
+impl From<&model::TemplateSummary> for Template {
+    fn from(t: &model::TemplateSummary) -> Self {
+        Self {
+            id: t.id,
+            template: t.template.clone(),
+            count: t.count,
+            baseline_count: t.baseline_count,
+            level: t.level.map(|l| l.as_str().to_owned()),
+            first_attachment: t.first_attachment.to_string(),
+            first_line: t.first_line,
+        }
+    }
+}
+
+impl From<&AnswerProvenance> for Provenance {
+    fn from(p: &AnswerProvenance) -> Self {
+        Self {
+            provider: p.provider.clone(),
+            prompt_tokens: p.prompt_tokens,
+            completion_tokens: p.completion_tokens,
+            seconds: (p.seconds * 1000.0).round() / 1000.0,
+            removed_citations: p.removed_citations.clone(),
+            fallback_reason: p.fallback_reason.clone(),
+        }
+    }
+}
+
+/// Templates listed in a response.
+const TEMPLATES_IN_RESPONSE: usize = 200;
+
+impl From<&TroubleshootOutcome> for TroubleshootResponse {
+    fn from(o: &TroubleshootOutcome) -> Self {
+        Self {
+            session_id: o.session_id.to_string(),
+            request_kind: snake(&o.request_kind),
+            intent: o.intent.as_str().to_owned(),
+            attachments: o.attachments.iter().map(Attachment::from).collect(),
+            findings: o.findings.iter().map(Finding::from).collect(),
+            hypotheses: o.hypotheses.iter().map(Hypothesis::from).collect(),
+            templates: o
+                .templates
+                .iter()
+                .take(TEMPLATES_IN_RESPONSE)
+                .map(Template::from)
+                .collect(),
+            answer: o.answer.clone(),
+            answer_provenance: Provenance::from(&o.provenance),
+            expires_at: o.expires_at.to_rfc3339(),
+        }
+    }
+}
+
+impl From<&model::SessionState> for SessionResponse {
+    fn from(s: &model::SessionState) -> Self {
+        Self {
+            session_id: s.id.to_string(),
+            created_at: s.created_at.to_rfc3339(),
+            updated_at: s.updated_at.to_rfc3339(),
+            expires_at: s.expires_at.to_rfc3339(),
+            queries: s.queries.clone(),
+            request_kind: snake(&s.request_kind),
+            intent: s.intent.as_str().to_owned(),
+            attachments: s.attachments.iter().map(Attachment::from).collect(),
+            findings: s.findings.iter().map(Finding::from).collect(),
+            hypotheses: s.hypotheses.iter().map(Hypothesis::from).collect(),
+            answer: s.answer.clone(),
+            feedback: s
+                .feedback
+                .iter()
+                .map(|f| Feedback {
+                    hypothesis_id: f.hypothesis_id.to_string(),
+                    verdict: snake(&f.verdict),
+                    comment: f.comment.clone(),
+                    at: f.at.to_rfc3339(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The multipart form of `POST /api/v1/troubleshoot` (for the OpenAPI document).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct TroubleshootForm {
+    /// The question (optional when files are attached).
+    pub query: Option<String>,
+    /// Continue this session (must come before the file parts).
+    pub session_id: Option<String>,
+    /// Data to investigate: any number of parts, any format (detected from content).
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub file: Vec<Vec<u8>>,
+    /// Known-good data to compare with: any number of parts.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub baseline: Vec<Vec<u8>>,
+}
