@@ -36,7 +36,10 @@ fn main() -> Result<(), String> {
             explain(&labelled, &config);
         }
     }
-    println!("| **Mean** | **{:.4}** | | |", sum / loghub::SYSTEMS.len() as f64);
+    println!(
+        "| **Mean** | **{:.4}** | | |",
+        sum / loghub::SYSTEMS.len() as f64
+    );
     Ok(())
 }
 
@@ -52,10 +55,7 @@ fn explain(labelled: &loghub::Labelled, config: &MinerConfig) {
         *by_mined.entry(*id).or_default().entry(truth).or_default() += 1;
     }
     for (truth, mined) in &by_truth {
-        let clean = mined.len() == 1
-            && mined
-                .keys()
-                .all(|id| by_mined[id].len() == 1);
+        let clean = mined.len() == 1 && mined.keys().all(|id| by_mined[id].len() == 1);
         if clean {
             continue;
         }
@@ -75,7 +75,11 @@ fn explain(labelled: &loghub::Labelled, config: &MinerConfig) {
             println!(
                 "    {n:>4} -> #{id} {:?} {}",
                 miner.template_text(*id).unwrap_or_default(),
-                if others.is_empty() { String::new() } else { format!("(also {})", others.join(" ")) }
+                if others.is_empty() {
+                    String::new()
+                } else {
+                    format!("(also {})", others.join(" "))
+                }
             );
         }
     }

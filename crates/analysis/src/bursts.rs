@@ -21,7 +21,9 @@ pub(crate) struct Burst {
     pub peak: u64,
     /// Lines in the window.
     pub total: u64,
-    /// The typical count per bucket (the median).
+    /// The typical count per bucket: the mean of the buckets outside every flagged window
+    /// (the detection bars use the median; for the sentence a person reads, the mean of the
+    /// quiet buckets says "about one a minute" where a median of 0s and 1s would not).
     pub baseline: f64,
     /// How many other windows cleared the bars.
     pub other_windows: usize,
@@ -76,12 +78,23 @@ pub(crate) fn find_burst(counts: &[u64], config: &BurstConfig) -> Option<Burst> 
     let (start, end) = best;
     let window = &counts[start..=end];
     let buckets = (end - start + 1) as f64;
+    let quiet: Vec<f64> = values
+        .iter()
+        .zip(&flagged)
+        .filter(|(_, &flag)| !flag)
+        .map(|(&v, _)| v)
+        .collect();
+    let typical = if quiet.is_empty() {
+        baseline
+    } else {
+        quiet.iter().sum::<f64>() / quiet.len() as f64
+    };
     Some(Burst {
         start,
         end,
         peak: window.iter().copied().max().unwrap_or(0),
         total: window.iter().sum(),
-        baseline,
+        baseline: typical,
         other_windows: windows.len() - 1,
         significance: excess(&best) / (poisson_sigma * buckets.sqrt()),
     })
@@ -111,7 +124,11 @@ mod tests {
 
     fn check(counts: &[u64], expected: Option<(usize, usize)>) {
         let burst = find_burst(counts, &BurstConfig::default());
-        assert_eq!(burst.as_ref().map(|b| (b.start, b.end)), expected, "{counts:?} -> {burst:?}");
+        assert_eq!(
+            burst.as_ref().map(|b| (b.start, b.end)),
+            expected,
+            "{counts:?} -> {burst:?}"
+        );
     }
 
     #[test]

@@ -167,9 +167,24 @@ impl AnalysisConfig {
             miner.similarity_threshold,
             "greater than 0 and at most 1",
         )?;
-        check(miner.max_children >= 1, "miner.max_children", miner.max_children, "at least 1")?;
-        check(miner.max_templates >= 1, "miner.max_templates", miner.max_templates, "at least 1")?;
-        check(miner.max_tokens >= 1, "miner.max_tokens", miner.max_tokens, "at least 1")?;
+        check(
+            miner.max_children >= 1,
+            "miner.max_children",
+            miner.max_children,
+            "at least 1",
+        )?;
+        check(
+            miner.max_templates >= 1,
+            "miner.max_templates",
+            miner.max_templates,
+            "at least 1",
+        )?;
+        check(
+            miner.max_tokens >= 1,
+            "miner.max_tokens",
+            miner.max_tokens,
+            "at least 1",
+        )?;
         check(
             miner.max_vocabulary >= 1,
             "miner.max_vocabulary",
@@ -201,7 +216,12 @@ impl AnalysisConfig {
             bursts.min_ratio,
             "at least 1",
         )?;
-        check(bursts.min_buckets >= 3, "bursts.min_buckets", bursts.min_buckets, "at least 3")?;
+        check(
+            bursts.min_buckets >= 3,
+            "bursts.min_buckets",
+            bursts.min_buckets,
+            "at least 3",
+        )?;
         let metrics = &self.metrics;
         check(
             positive(metrics.z_threshold),
@@ -209,7 +229,12 @@ impl AnalysisConfig {
             metrics.z_threshold,
             "a positive number",
         )?;
-        check(metrics.min_points >= 5, "metrics.min_points", metrics.min_points, "at least 5")?;
+        check(
+            metrics.min_points >= 5,
+            "metrics.min_points",
+            metrics.min_points,
+            "at least 5",
+        )?;
         check(
             metrics.max_flagged_fraction > 0.0 && metrics.max_flagged_fraction <= 1.0,
             "metrics.max_flagged_fraction",
@@ -234,8 +259,18 @@ impl AnalysisConfig {
             metrics.max_points_per_series,
             "at least metrics.min_points",
         )?;
-        check(metrics.max_series >= 1, "metrics.max_series", metrics.max_series, "at least 1")?;
-        check(self.max_findings >= 1, "max_findings", self.max_findings, "at least 1")?;
+        check(
+            metrics.max_series >= 1,
+            "metrics.max_series",
+            metrics.max_series,
+            "at least 1",
+        )?;
+        check(
+            self.max_findings >= 1,
+            "max_findings",
+            self.max_findings,
+            "at least 1",
+        )?;
         Ok(())
     }
 
@@ -291,7 +326,10 @@ mod tests {
                 .expect("valid json");
         assert_eq!(config.max_findings, 10);
         assert_eq!(config.metrics.z_threshold, 4.0);
-        assert_eq!(config.metrics.min_points, MetricConfig::default().min_points);
+        assert_eq!(
+            config.metrics.min_points,
+            MetricConfig::default().min_points
+        );
         assert!(serde_json::from_str::<AnalysisConfig>(r#"{"max_findingz": 1}"#).is_err());
     }
 

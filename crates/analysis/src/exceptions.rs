@@ -40,7 +40,10 @@ pub(crate) fn parse_exception(text: &str) -> Option<ExceptionSignature> {
     if !may_contain_exception(text) {
         return None;
     }
-    let lines: Vec<&str> = text.lines().map(|line| line.trim_end_matches('\r')).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|line| line.trim_end_matches('\r'))
+        .collect();
     parse_python(&lines)
         .or_else(|| parse_go(&lines))
         .or_else(|| parse_rust(&lines))
@@ -62,9 +65,16 @@ fn is_exception_type(name: &str, require_qualified: bool) -> bool {
     }
     let last = name.rsplit('.').next().unwrap_or(name);
     let qualified = name.contains('.') && !name.starts_with('.') && !name.ends_with('.');
-    let suffix_ok = ["Exception", "Error", "Throwable", "Interrupt", "Exit", "Fault"]
-        .iter()
-        .any(|suffix| last.ends_with(suffix));
+    let suffix_ok = [
+        "Exception",
+        "Error",
+        "Throwable",
+        "Interrupt",
+        "Exit",
+        "Fault",
+    ]
+    .iter()
+    .any(|suffix| last.ends_with(suffix));
     let capitalised = last.bytes().next().is_some_and(|b| b.is_ascii_uppercase());
     if !(suffix_ok && capitalised) {
         return false;
@@ -245,15 +255,17 @@ fn parse_framed(lines: &[&str]) -> Option<ExceptionSignature> {
         // Mid-line: `... failed: java.net.ConnectException: Connection refused`. Only
         // qualified names count here: a bare word is too easily prose.
         if index == 0 {
-            let found = trimmed
-                .split_whitespace()
-                .enumerate()
-                .skip(1)
-                .find_map(|(position, word)| {
-                    let name = word.trim_end_matches(':');
-                    let followed = word.ends_with(':') || position + 1 == trimmed.split_whitespace().count();
-                    (followed && is_exception_type(name, true)).then_some(name)
-                });
+            let found =
+                trimmed
+                    .split_whitespace()
+                    .enumerate()
+                    .skip(1)
+                    .find_map(|(position, word)| {
+                        let name = word.trim_end_matches(':');
+                        let followed = word.ends_with(':')
+                            || position + 1 == trimmed.split_whitespace().count();
+                        (followed && is_exception_type(name, true)).then_some(name)
+                    });
             if let Some(name) = found {
                 let message = trimmed
                     .split_once(&format!("{name}:"))
@@ -280,10 +292,15 @@ fn parse_framed(lines: &[&str]) -> Option<ExceptionSignature> {
     })
 }
 
-/// True when a line continues a trace started on an earlier line.
-fn continues_trace(line: &str, python_open: bool) -> bool {
+/// True when a line continues a trace started on an earlier line. `python_open`: the trace
+/// is a Python traceback still waiting for its exception line; `chained`: the trace's last
+/// line announced another Python traceback.
+fn continues_trace(line: &str, python_open: bool, chained: bool) -> bool {
     let trimmed = line.trim_start();
     let indented = trimmed.len() != line.len();
+    if trimmed.starts_with("Traceback (most recent call last):") {
+        return chained;
+    }
     trimmed.starts_with("at ")
         || trimmed.starts_with("Caused by: ")
         || trimmed.starts_with("Suppressed: ")
@@ -292,11 +309,11 @@ fn continues_trace(line: &str, python_open: bool) -> bool {
         || trimmed.starts_with("File \"")
         || trimmed.starts_with("goroutine ")
         || trimmed.starts_with("[signal ")
-        || trimmed.starts_with("Traceback (most recent call last):")
         || trimmed.starts_with("During handling of the above exception")
         || trimmed.starts_with("The above exception was the direct cause")
         || (indented && python_open)
-        || (python_open && split_header(trimmed).is_some_and(|(name, _)| is_exception_type(name, false)))
+        || (python_open
+            && split_header(trimmed).is_some_and(|(name, _)| is_exception_type(name, false)))
 }
 
 /// A trace being collected from consecutive records of one upload.
@@ -344,7 +361,16 @@ impl<T> TraceAssembler<T> {
                     !line.starts_with(char::is_whitespace)
                         && split_header(line).is_some_and(|(n, _)| is_exception_type(n, false))
                 });
-            if adjacent && continues_trace(message, python_open) {
+            let chained = pending
+                .text
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .is_some_and(|last| {
+                    last.starts_with("During handling of the above exception")
+                        || last.starts_with("The above exception was the direct cause")
+                });
+            if adjacent && continues_trace(message, python_open, chained) {
                 if pending.text.len() + message.len() < MAX_TRACE_BYTES {
                     pending.text.push('\n');
                     pending.text.push_str(message);
@@ -399,9 +425,17 @@ mod tests {
                     \tat com.acme.api.Handler.handle(Handler.java:12)\n\
                     Caused by: java.net.SocketException: Broken pipe\n\
                     \t... 5 more";
-        check(text, "java.lang.IllegalStateException", Some("com.acme.db.Pool.borrow"), "pool closed");
+        check(
+            text,
+            "java.lang.IllegalStateException",
+            Some("com.acme.db.Pool.borrow"),
+            "pool closed",
+        );
         let signature = parse_exception(text).expect("exception");
-        assert_eq!(signature.root_cause.as_deref(), Some("java.net.SocketException"));
+        assert_eq!(
+            signature.root_cause.as_deref(),
+            Some("java.net.SocketException")
+        );
     }
 
     #[test]
@@ -506,7 +540,10 @@ mod tests {
         finished.extend(assembler.finish());
         assert_eq!(finished.len(), 1);
         let trace = &finished[0];
-        assert_eq!((trace.first_line, trace.last_line, trace.context), (2, 4, 2));
+        assert_eq!(
+            (trace.first_line, trace.last_line, trace.context),
+            (2, 4, 2)
+        );
         let signature = parse_exception(&trace.text).expect("exception");
         assert_eq!(signature.top_frame.as_deref(), Some("com.acme.Store.write"));
 

@@ -19,7 +19,7 @@ const BASE_RUNGS: [i64; 13] = [
 pub(crate) const MAX_RUNG: usize = BASE_RUNGS.len() - 1 + 16;
 
 /// Most buckets a histogram spans before it moves to a coarser rung.
-const MAX_SPAN_BUCKETS: i64 = 512;
+const MAX_SPAN_BUCKETS: i64 = 256;
 
 /// Width of a rung in nanoseconds.
 pub(crate) fn rung_width(rung: usize) -> i64 {
@@ -203,7 +203,12 @@ impl TimeHistogram {
 
     /// Dense counts at `rung` (at least the histogram's own) for the `count` buckets starting
     /// at bucket `first_index` of that rung, with the earliest line of each bucket.
-    pub fn dense(&self, rung: usize, first_index: i64, count: usize) -> Vec<(u64, Option<LineRef>)> {
+    pub fn dense(
+        &self,
+        rung: usize,
+        first_index: i64,
+        count: usize,
+    ) -> Vec<(u64, Option<LineRef>)> {
         let mut copy;
         let histogram = if rung > self.rung {
             copy = self.clone();
@@ -252,7 +257,10 @@ mod tests {
             histogram.add(line(1_000_000 + second, second as u64 + 1));
         }
         assert_eq!(histogram.total(), 2_000);
-        assert!(histogram.rung() >= 1, "2000 s do not fit 512 one-second buckets");
+        assert!(
+            histogram.rung() >= 1,
+            "2000 s do not fit 512 one-second buckets"
+        );
         let width = rung_width(histogram.rung()) / NANOS_PER_SECOND;
         let first = 1_000_000 / width;
         let dense = histogram.dense(histogram.rung(), first, (2_000 / width + 2) as usize);

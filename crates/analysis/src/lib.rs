@@ -13,8 +13,8 @@
 //! let mut analyzer = Analyzer::new(&AnalysisConfig::default());
 //! let upload = AttachmentId::new(1);
 //! analyzer.register_attachment(upload, AttachmentRole::Incident, "app.log");
-//! for (line, user) in ["alice", "bob", "carol"].iter().enumerate() {
-//!     let message = format!("payment for {user} failed: card declined");
+//! for (line, order) in [1001, 1002, 1003].iter().enumerate() {
+//!     let message = format!("payment for order {order} failed: card declined");
 //!     analyzer.log(LogRecord {
 //!         attachment: upload,
 //!         first_line: line as u64 + 1,
@@ -27,8 +27,11 @@
 //!     });
 //! }
 //! let report = analyzer.finish(1);
-//! assert_eq!(report.templates[0].template, "payment for <*> failed: card declined");
-//! assert_eq!(report.findings[0].id.to_string(), "F1");
+//! assert_eq!(report.templates[0].template, "payment for order <*> failed: card declined");
+//! assert_eq!(report.templates[0].count, 3);
+//! let first = &report.findings[0];
+//! assert_eq!(first.id.to_string(), "F1");
+//! assert!(first.title.starts_with("ERROR template E1"));
 //! ```
 //!
 //! Architecture invariant: this crate is pure and deterministic. It does no I/O, reads no

@@ -308,7 +308,11 @@ fn find_anomalies(values: &[f64], shift: Option<&Shift>, config: &MetricConfig) 
     let relative = config.min_relative_scale;
     let segments: Vec<(usize, usize, RobustScale)> = match shift {
         Some(shift) => vec![
-            (0, shift.change, RobustScale::of(&values[..shift.change], relative)?),
+            (
+                0,
+                shift.change,
+                RobustScale::of(&values[..shift.change], relative)?,
+            ),
             (
                 shift.change,
                 values.len(),
@@ -326,7 +330,8 @@ fn find_anomalies(values: &[f64], shift: Option<&Shift>, config: &MetricConfig) 
     let flagged: Vec<usize> = (0..values.len())
         .filter(|&index| z_scores[index].abs() > config.z_threshold)
         .collect();
-    if flagged.is_empty() || flagged.len() as f64 > config.max_flagged_fraction * values.len() as f64
+    if flagged.is_empty()
+        || flagged.len() as f64 > config.max_flagged_fraction * values.len() as f64
     {
         return None;
     }
@@ -348,8 +353,13 @@ fn find_anomalies(values: &[f64], shift: Option<&Shift>, config: &MetricConfig) 
             }),
         }
     }
-    let headline = (0..episodes.len())
-        .max_by(|&a, &b| episodes[a].z.abs().total_cmp(&episodes[b].z.abs()).then(b.cmp(&a)))?;
+    let headline = (0..episodes.len()).max_by(|&a, &b| {
+        episodes[a]
+            .z
+            .abs()
+            .total_cmp(&episodes[b].z.abs())
+            .then(b.cmp(&a))
+    })?;
     let extreme = episodes[headline].extreme;
     let scale = segments
         .iter()
@@ -408,7 +418,10 @@ mod tests {
         assert_eq!(verdict.shift, None);
         let anomaly = verdict.anomaly.expect("spike");
         let headline = &anomaly.episodes[anomaly.headline];
-        assert_eq!((headline.start, headline.end, headline.extreme), (70, 72, 71));
+        assert_eq!(
+            (headline.start, headline.end, headline.extreme),
+            (70, 72, 71)
+        );
         assert!(headline.z > 10.0);
         assert!((anomaly.typical - 40.0).abs() < 1.0);
     }

@@ -85,7 +85,7 @@ impl RobustScale {
 
     /// True when the sample has no spread at all: every finite value equals the median.
     pub fn is_degenerate(&self) -> bool {
-        !(self.sigma > 0.0)
+        self.sigma.is_nan() || self.sigma <= 0.0
     }
 
     /// The robust z-score of `value`; 0 for a degenerate scale.

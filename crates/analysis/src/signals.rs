@@ -85,21 +85,48 @@ pub(crate) fn implied_level(text: &str) -> Option<Level> {
     }
 }
 
+/// Attribute and label keys that name an entity, by kind (compared case-insensitively).
+const ENTITY_KEYS: [(&str, SuspectKind); 32] = [
+    ("service", SuspectKind::Service),
+    ("service.name", SuspectKind::Service),
+    ("service_name", SuspectKind::Service),
+    ("svc", SuspectKind::Service),
+    ("app", SuspectKind::Service),
+    ("application", SuspectKind::Service),
+    ("app.kubernetes.io/name", SuspectKind::Service),
+    ("k8s.deployment.name", SuspectKind::Service),
+    ("deployment", SuspectKind::Service),
+    ("host", SuspectKind::Host),
+    ("hostname", SuspectKind::Host),
+    ("host.name", SuspectKind::Host),
+    ("host_name", SuspectKind::Host),
+    ("node", SuspectKind::Host),
+    ("nodename", SuspectKind::Host),
+    ("node_name", SuspectKind::Host),
+    ("instance", SuspectKind::Host),
+    ("k8s.node.name", SuspectKind::Host),
+    ("kubernetes.host", SuspectKind::Host),
+    ("pod", SuspectKind::Pod),
+    ("pod_name", SuspectKind::Pod),
+    ("pod.name", SuspectKind::Pod),
+    ("k8s.pod.name", SuspectKind::Pod),
+    ("kubernetes.pod_name", SuspectKind::Pod),
+    ("kubernetes.pod.name", SuspectKind::Pod),
+    ("container", SuspectKind::Container),
+    ("container_name", SuspectKind::Container),
+    ("container.name", SuspectKind::Container),
+    ("k8s.container.name", SuspectKind::Container),
+    ("kubernetes.container_name", SuspectKind::Container),
+    ("kubernetes.container.name", SuspectKind::Container),
+    ("container.id", SuspectKind::Container),
+];
+
 /// The kind of entity an attribute or label key names, if it names one.
 pub(crate) fn entity_kind_of_key(key: &str) -> Option<SuspectKind> {
-    let key = key.to_ascii_lowercase();
-    let key = key.as_str();
-    Some(match key {
-        "service" | "service.name" | "service_name" | "svc" | "app" | "application"
-        | "app.kubernetes.io/name" | "k8s.deployment.name" | "deployment" => SuspectKind::Service,
-        "host" | "hostname" | "host.name" | "host_name" | "node" | "nodename" | "node_name"
-        | "instance" | "k8s.node.name" | "kubernetes.host" => SuspectKind::Host,
-        "pod" | "pod_name" | "pod.name" | "k8s.pod.name" | "kubernetes.pod_name"
-        | "kubernetes.pod.name" => SuspectKind::Pod,
-        "container" | "container_name" | "container.name" | "k8s.container.name"
-        | "kubernetes.container_name" | "kubernetes.container.name" => SuspectKind::Container,
-        _ => return None,
-    })
+    ENTITY_KEYS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(key))
+        .map(|(_, kind)| *kind)
 }
 
 /// The first line of `text`, cut to [`EXCERPT_CHARS`] characters (with an ellipsis when cut).
@@ -133,6 +160,19 @@ pub(crate) fn format_time(nanos: i64, with_date: bool, precise: bool) -> String 
     datetime.format(pattern).to_string()
 }
 
+/// "14:03–14:07" (or one time when both are equal); the end drops the date when it is on
+/// the same day as the start.
+pub(crate) fn format_window(start: i64, end: i64, with_date: bool, precise: bool) -> String {
+    let first = format_time(start, with_date, precise);
+    let same_day = start.div_euclid(86_400_000_000_000) == end.div_euclid(86_400_000_000_000);
+    let last = format_time(end, with_date && !same_day, precise);
+    if first == format_time(end, with_date, precise) {
+        first
+    } else {
+        format!("{first}–{last}")
+    }
+}
+
 /// A measured value with about four significant digits: `97.53`, `0.001234`, `1.235e9`.
 pub(crate) fn format_value(value: f64) -> String {
     if !value.is_finite() {
@@ -154,22 +194,28 @@ pub(crate) fn format_value(value: f64) -> String {
     }
 }
 
-/// A rate for titles, in the unit that reads best: `140/min`, `3/s`, `2.5/h`.
-pub(crate) fn format_rate(count: f64, bucket_nanos: i64) -> String {
-    let per_second = count / (bucket_nanos as f64 / 1e9);
-    let (value, unit) = if per_second >= 10.0 {
-        (per_second, "s")
-    } else if per_second * 60.0 >= 1.0 {
-        (per_second * 60.0, "min")
+/// Two rates for a title, in the one unit that reads best for the larger:
+/// ("2/min", "140/min"), ("0/s", "40/s").
+pub(crate) fn format_rates(from: f64, to: f64, bucket_nanos: i64) -> (String, String) {
+    let seconds = bucket_nanos as f64 / 1e9;
+    let larger = from.max(to) / seconds;
+    let (factor, unit) = if larger >= 10.0 {
+        (1.0, "s")
+    } else if larger * 60.0 >= 1.0 {
+        (60.0, "min")
     } else {
-        (per_second * 3600.0, "h")
+        (3600.0, "h")
     };
-    let rounded = if value >= 10.0 {
-        format!("{value:.0}")
-    } else {
-        format_value((value * 10.0).round() / 10.0)
+    let text = |count: f64| {
+        let value = count / seconds * factor;
+        let rounded = if value >= 10.0 {
+            format!("{value:.0}")
+        } else {
+            format_value((value * 10.0).round() / 10.0)
+        };
+        format!("{rounded}/{unit}")
     };
-    format!("{rounded}/{unit}")
+    (text(from), text(to))
 }
 
 #[cfg(test)]
@@ -215,11 +261,32 @@ mod tests {
         assert_eq!(format_value(0.001234), "0.001234");
         assert_eq!(format_value(1_234_567_890.0), "1.235e9");
         assert_eq!(format_value(-3.0), "-3");
-        assert_eq!(format_rate(140.0, 60_000_000_000), "140/min");
-        assert_eq!(format_rate(2.0, 60_000_000_000), "2/min");
-        assert_eq!(format_rate(6_000.0, 60_000_000_000), "100/s");
-        assert_eq!(format_rate(0.5, 60_000_000_000), "30/h");
-        assert_eq!(format_time(1_714_572_187_123_000_000, false, false), "14:03");
-        assert_eq!(format_time(1_714_572_187_123_000_000, true, true), "2024-05-01 14:03:07");
+        let minute = 60_000_000_000;
+        let rates = |from, to| format_rates(from, to, minute);
+        assert_eq!(rates(2.0, 140.0), ("2/min".into(), "140/min".into()));
+        assert_eq!(rates(0.0, 40.0), ("0/min".into(), "40/min".into()));
+        assert_eq!(rates(30.0, 6_000.0), ("0.5/s".into(), "100/s".into()));
+        assert_eq!(rates(0.0, 0.5), ("0/h".into(), "30/h".into()));
+        assert_eq!(
+            format_time(1_714_572_187_123_000_000, false, false),
+            "14:03"
+        );
+        assert_eq!(
+            format_time(1_714_572_187_123_000_000, true, true),
+            "2024-05-01 14:03:07"
+        );
+        let start = 1_714_572_187_000_000_000;
+        assert_eq!(
+            format_window(start, start + 240_000_000_000, true, false),
+            "2024-05-01 14:03–14:07"
+        );
+        assert_eq!(
+            format_window(start, start + 86_400_000_000_000, true, false),
+            "2024-05-01 14:03–2024-05-02 14:03"
+        );
+        assert_eq!(
+            format_window(start, start + 1_000_000_000, false, false),
+            "14:03"
+        );
     }
 }

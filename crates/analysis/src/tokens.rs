@@ -97,9 +97,15 @@ impl Tokenizer {
                 break;
             }
         }
-        let hints = self.tokens.iter().fold((false, false), |(calendar, unit), token| {
-            (calendar || token.hint == Hint::Calendar, unit || token.hint == Hint::SizeUnit)
-        });
+        let hints = self
+            .tokens
+            .iter()
+            .fold((false, false), |(calendar, unit), token| {
+                (
+                    calendar || token.hint == Hint::Calendar,
+                    unit || token.hint == Hint::SizeUnit,
+                )
+            });
         if hints.0 {
             self.mask_dates(message);
         }
@@ -162,7 +168,7 @@ impl Tokenizer {
             }
             if has_name && has_number {
                 for index in start..position {
-                        if let TokenText::Message(range) = self.tokens[index].text.clone() {
+                    if let TokenText::Message(range) = self.tokens[index].text.clone() {
                         self.tokens[index] = self.wildcard_with_affixes(message, range);
                     }
                 }
@@ -267,18 +273,39 @@ fn is_calendar_name(core: &str) -> bool {
         return false;
     }
     let abbreviation = &core[..3];
-    if !NAMES.iter().any(|name| name.eq_ignore_ascii_case(abbreviation)) {
+    if !NAMES
+        .iter()
+        .any(|name| name.eq_ignore_ascii_case(abbreviation))
+    {
         return false;
     }
     core.len() == 3
         || core.eq_ignore_ascii_case("sept")
-        || FULL_NAMES.iter().any(|name| name.eq_ignore_ascii_case(core))
+        || FULL_NAMES
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(core))
 }
 
 const FULL_NAMES: [&str; 19] = [
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
-    "february", "march", "april", "june", "july", "august", "september", "october", "november",
-    "december", "may",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "may",
 ];
 
 /// Longest quoted string kept in one token; longer ones split on whitespace as usual.
@@ -522,7 +549,14 @@ mod tests {
     fn numbers_ids_and_addresses_become_wildcards() {
         check(
             "PacketResponder 1 for block blk_-6952295868487656571 terminating",
-            &["PacketResponder", "<*>", "for", "block", "blk_-<*>", "terminating"],
+            &[
+                "PacketResponder",
+                "<*>",
+                "for",
+                "block",
+                "blk_-<*>",
+                "terminating",
+            ],
         );
         check(
             "Received connection request /10.10.34.11:45307",
@@ -530,24 +564,48 @@ mod tests {
         );
         check(
             "reverse mapping checking getaddrinfo for ns.example.com [173.234.31.186] failed",
-            &["reverse", "mapping", "checking", "getaddrinfo", "for", "<*>", "[<*>]", "failed"],
+            &[
+                "reverse",
+                "mapping",
+                "checking",
+                "getaddrinfo",
+                "for",
+                "<*>",
+                "[<*>]",
+                "failed",
+            ],
         );
         check(
             "req-38101a0b-2096-447d-96ea-a692162415ae 113d3a99c3da401fbd62cc2caa5b96d2 0x7fed806eb5d",
             &["req-<*>-<*>-<*>-<*>-<*>", "<*>", "<*>"],
         );
-        check("took 0.2477829 s, 1190 bytes", &["took", "<*>", "s,", "<*>", "bytes"]);
+        check(
+            "took 0.2477829 s, 1190 bytes",
+            &["took", "<*>", "s,", "<*>", "bytes"],
+        );
     }
 
     #[test]
     fn words_with_digits_keep_their_letters() {
         check(
             "IOThunderboltSwitch<0>(0x0)::listenerCallback - done in 100ms",
-            &["IOThunderboltSwitch<<*>>(<*>)::listenerCallback", "-", "done", "in", "<*>ms"],
+            &[
+                "IOThunderboltSwitch<<*>>(<*>)::listenerCallback",
+                "-",
+                "done",
+                "in",
+                "<*>ms",
+            ],
         );
         check(
             "Created MRAppMaster for application appattempt_1445144423722_0020_000001",
-            &["Created", "MRAppMaster", "for", "application", "appattempt_<*>_<*>_<*>"],
+            &[
+                "Created",
+                "MRAppMaster",
+                "for",
+                "application",
+                "appattempt_<*>_<*>_<*>",
+            ],
         );
     }
 
@@ -583,10 +641,19 @@ mod tests {
 
     #[test]
     fn dotted_names_follow_the_rule() {
-        check("open through proxy.cse.cuhk.edu.hk", &["open", "through", "<*>"]);
+        check(
+            "open through proxy.cse.cuhk.edu.hk",
+            &["open", "through", "<*>"],
+        );
         let mut tokenizer = Tokenizer::default();
         let message = "open through proxy.cse.cuhk.edu.hk";
-        tokenizer.tokenize(message, MaskingRules { dotted_names: false }, 100);
+        tokenizer.tokenize(
+            message,
+            MaskingRules {
+                dotted_names: false,
+            },
+            100,
+        );
         let last = tokenizer.tokens.last().map(|t| tokenizer.text(message, t));
         assert_eq!(last, Some("proxy.cse.cuhk.edu.hk"));
     }
@@ -595,9 +662,23 @@ mod tests {
     fn dates_inside_messages_are_variables() {
         check(
             "connection from 1.2.3.4 () at Fri Jun 17 07:07:00 2005",
-            &["connection", "from", "<*>", "()", "at", "<*>", "<*>", "<*>", "<*>", "<*>"],
+            &[
+                "connection",
+                "from",
+                "<*>",
+                "()",
+                "at",
+                "<*>",
+                "<*>",
+                "<*>",
+                "<*>",
+                "<*>",
+            ],
         );
-        check("expires (Mon, 3 March 2025)", &["expires", "(<*>,", "<*>", "<*>", "<*>)"]);
+        check(
+            "expires (Mon, 3 March 2025)",
+            &["expires", "(<*>,", "<*>", "<*>", "<*>)"],
+        );
         check("March on, Sun Tzu", &["March", "on,", "Sun", "Tzu"]);
     }
 
@@ -627,7 +708,18 @@ mod tests {
     fn size_units_after_numbers_are_variables() {
         check(
             "stored (estimated size 5.2 KB, free 216 B) in B",
-            &["stored", "(estimated", "size", "<*>", "<*>,", "free", "<*>", "<*>)", "in", "B"],
+            &[
+                "stored",
+                "(estimated",
+                "size",
+                "<*>",
+                "<*>,",
+                "free",
+                "<*>",
+                "<*>)",
+                "in",
+                "B",
+            ],
         );
     }
 

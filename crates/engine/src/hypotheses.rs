@@ -4,7 +4,7 @@
 
 use faultmaven_knowledge::Runbook;
 use faultmaven_model::{
-    AttachmentSummary, Evidence, Finding, FindingId, FindingKind, Hypothesis, HypothesisCategory,
+    AttachmentSummary, Evidence, Finding, FindingKind, Hypothesis, HypothesisCategory,
     HypothesisId, HypothesisStatus, NextStep, Suspect, SuspectKind,
 };
 use std::collections::BTreeSet;
@@ -390,8 +390,11 @@ fn suspects_of(findings: &[&Finding]) -> Vec<Suspect> {
 
 /// Steps that point at the evidence itself: the lines to read in the uploaded file.
 fn evidence_steps(findings: &[&Finding], attachments: &[AttachmentSummary]) -> Vec<NextStep> {
-    let mut steps = Vec::new();
-    for finding in findings.iter().take(2) {
+    let mut steps: Vec<NextStep> = Vec::new();
+    for finding in findings.iter().take(4) {
+        if steps.len() == 2 {
+            break;
+        }
         let Some(Evidence::LogLines {
             attachment,
             first_line,
@@ -408,17 +411,21 @@ fn evidence_steps(findings: &[&Finding], attachments: &[AttachmentSummary]) -> V
             continue;
         };
         let context_end = (*last_line).max(*first_line) + 20;
+        let command = format!(
+            "sed -n '{},{}p' {}",
+            first_line,
+            context_end,
+            shell_quote(&file.name)
+        );
+        if steps.iter().any(|step| step.command.as_deref() == Some(command.as_str())) {
+            continue;
+        }
         steps.push(NextStep {
             description: format!(
                 "Read the first occurrence of {} ({} lines {}-{}) and the 20 lines after it: what happened just before the first error?",
                 finding.id, file.name, first_line, last_line
             ),
-            command: Some(format!(
-                "sed -n '{},{}p' {}",
-                first_line,
-                context_end,
-                shell_quote(&file.name)
-            )),
+            command: Some(command),
         });
     }
     steps
@@ -465,12 +472,4 @@ fn shell_quote(word: &str) -> String {
     } else {
         format!("'{}'", word.replace('\'', "'\\''"))
     }
-}
-
-/// The finding ids a set of hypotheses cites, for validation.
-pub fn cited_findings(hypotheses: &[Hypothesis]) -> BTreeSet<FindingId> {
-    hypotheses
-        .iter()
-        .flat_map(|h| h.finding_ids.iter().copied())
-        .collect()
 }

@@ -140,7 +140,6 @@ pub struct EngineParts {
 struct Inner {
     config: EngineConfig,
     parts: EngineParts,
-    redactor: Arc<Redactor>,
 }
 
 /// The application. Cheap to clone; share one per process.
@@ -179,6 +178,7 @@ pub struct Investigation {
     engine: Engine,
     query: Option<String>,
     prior: Option<SessionState>,
+    redactor: Arc<Redactor>,
     /// Stream uploads here.
     pub intake: DataIntake,
 }
@@ -190,13 +190,8 @@ fn now() -> Timestamp {
 impl Engine {
     /// Assembles the engine.
     pub fn new(config: EngineConfig, parts: EngineParts) -> Self {
-        let redactor = Arc::new(Redactor::new(&config.ingest.redaction));
         Self {
-            inner: Arc::new(Inner {
-                config,
-                parts,
-                redactor,
-            }),
+            inner: Arc::new(Inner { config, parts }),
         }
     }
 
@@ -257,10 +252,13 @@ impl Engine {
         let next_finding = prior
             .as_ref()
             .map_or(1, |s| s.findings.iter().map(|f| f.id.number()).max().unwrap_or(0) + 1);
+        // One redactor per request: numbered placeholders (`<REDACTED:email:2>`) stay consistent
+        // within the request and can never correlate data across sessions.
+        let redactor = Arc::new(Redactor::new(&self.inner.config.ingest.redaction));
         let intake = DataIntake::start(
             self.inner.config.ingest.clone(),
             self.inner.config.analysis.clone(),
-            Arc::clone(&self.inner.redactor),
+            Arc::clone(&redactor),
             next_attachment,
             next_finding,
         );
@@ -268,6 +266,7 @@ impl Engine {
             engine: self.clone(),
             query,
             prior,
+            redactor,
             intake,
         })
     }
@@ -288,7 +287,7 @@ impl Engine {
         learning::apply_feedback(&mut session.hypotheses, hypothesis_id, verdict)?;
         let comment = comment
             .map(|c| c.chars().take(2000).collect::<String>())
-            .map(|c| self.inner.redactor.redact(&c).into_owned());
+            .map(|c| self.redact(&c));
         let at = now();
         session.feedback.push(FeedbackEvent {
             hypothesis_id,
@@ -323,7 +322,9 @@ impl Engine {
 
     /// Redacts free text with the engine's redactor.
     pub fn redact(&self, text: &str) -> String {
-        self.inner.redactor.redact(text).into_owned()
+        Redactor::new(&self.inner.config.ingest.redaction)
+            .redact(text)
+            .into_owned()
     }
 
     fn expiry_from(&self, at: Timestamp) -> Timestamp {
@@ -358,6 +359,7 @@ impl Investigation {
             engine,
             query,
             prior,
+            redactor,
             intake,
         } = self;
         let inner = &engine.inner;
@@ -369,7 +371,7 @@ impl Investigation {
             attachments,
             report,
         } = intake.finish().await?;
-        let query = query.map(|q| inner.redactor.redact(&q).into_owned());
+        let query = query.map(|q| redactor.redact(&q).into_owned());
 
         let request_kind = query::classify_request_kind(query.is_some(), attachment_count);
         let signals = query::DataSignals {

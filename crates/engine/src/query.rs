@@ -16,7 +16,8 @@ pub fn classify_request_kind(has_query: bool, attachment_count: usize) -> Reques
 }
 
 /// Phrase weights per intent. Phrases are matched on word boundaries in the lowercased question;
-/// a phrase ending in `*` matches any word starting with it.
+/// a phrase ending in `*` matches any word starting with it, and one wrapped in `*` matches
+/// anywhere (for `java.lang.IllegalStateException` or `OutOfMemoryError`).
 const INTENT_PHRASES: &[(Intent, &[(&str, f32)])] = &[
     (
         Intent::HowTo,
@@ -44,7 +45,9 @@ const INTENT_PHRASES: &[(Intent, &[(&str, f32)])] = &[
         Intent::DiagnoseError,
         &[
             ("error*", 2.0),
+            ("*error*", 1.0),
             ("exception*", 2.5),
+            ("*exception*", 1.0),
             ("fail*", 2.0),
             ("crash*", 2.5),
             ("stack trace", 2.5),
@@ -280,7 +283,9 @@ fn normalise(text: &str) -> String {
 }
 
 fn phrase_matches(text: &str, phrase: &str) -> bool {
-    if let Some(prefix) = phrase.strip_suffix('*') {
+    if let Some(infix) = phrase.strip_prefix('*').and_then(|p| p.strip_suffix('*')) {
+        text.contains(infix)
+    } else if let Some(prefix) = phrase.strip_suffix('*') {
         // Every word (or multi-word prefix) that starts with `prefix` at a word boundary.
         let needle = format!(" {prefix}");
         text.match_indices(&needle).next().is_some()

@@ -62,11 +62,32 @@ fn message(random: &mut Random, out: &mut String) {
     let id = random.below(1_000_000);
     let millis = random.below(5000);
     match random.below(50) {
-        0 => write!(out, "login failed for user{id}@example.com from 10.2.{}.{}", id % 256, id % 7),
-        1 => write!(out, "calling upstream with Authorization: Bearer tok{id}abcdefghijklmnop"),
-        2..=9 => write!(out, "connection to db-{} timed out after {millis} ms (attempt {})", id % 5, id % 3),
-        10..=25 => write!(out, "GET /api/v1/orders/{id} 200 {millis}ms bytes={}", id % 90_000),
-        _ => write!(out, "processed batch {id} with {} records in {millis} ms", id % 500),
+        0 => write!(
+            out,
+            "login failed for user{id}@example.com from 10.2.{}.{}",
+            id % 256,
+            id % 7
+        ),
+        1 => write!(
+            out,
+            "calling upstream with Authorization: Bearer tok{id}abcdefghijklmnop"
+        ),
+        2..=9 => write!(
+            out,
+            "connection to db-{} timed out after {millis} ms (attempt {})",
+            id % 5,
+            id % 3
+        ),
+        10..=25 => write!(
+            out,
+            "GET /api/v1/orders/{id} 200 {millis}ms bytes={}",
+            id % 90_000
+        ),
+        _ => write!(
+            out,
+            "processed batch {id} with {} records in {millis} ms",
+            id % 500
+        ),
     }
     .ok();
 }
@@ -134,7 +155,13 @@ fn run(name: &str, bytes: &[u8], lines: u64) {
     let config = IngestConfig::default();
     let redactor = Arc::new(Redactor::new(&config.redaction));
     let start = Instant::now();
-    let mut parser = AttachmentParser::new(AttachmentId::new(1), name, AttachmentRole::Incident, &config, redactor);
+    let mut parser = AttachmentParser::new(
+        AttachmentId::new(1),
+        name,
+        AttachmentRole::Incident,
+        &config,
+        redactor,
+    );
     let mut sink = CountingSink::default();
     for chunk in bytes.chunks(64 * 1024) {
         if let Err(error) = parser.feed(chunk, &mut sink) {

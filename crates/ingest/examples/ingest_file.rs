@@ -8,12 +8,19 @@ use std::sync::Arc;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut arguments = std::env::args().skip(1);
-    let path = arguments.next().ok_or("usage: ingest_file PATH [RECORDS]")?;
+    let path = arguments
+        .next()
+        .ok_or("usage: ingest_file PATH [RECORDS]")?;
     let shown: usize = arguments.next().map_or(Ok(10), |text| text.parse())?;
     let config = IngestConfig::default();
     let redactor = Arc::new(Redactor::new(&config.redaction));
-    let mut parser =
-        AttachmentParser::new(AttachmentId::new(1), &path, AttachmentRole::Incident, &config, redactor);
+    let mut parser = AttachmentParser::new(
+        AttachmentId::new(1),
+        &path,
+        AttachmentRole::Incident,
+        &config,
+        redactor,
+    );
     let mut sink: (Vec<LogRecord<'static>>, Vec<MetricSample<'static>>) = (Vec::new(), Vec::new());
     let mut file = std::fs::File::open(&path)?;
     let mut buffer = vec![0u8; 256 * 1024];

@@ -20,7 +20,9 @@ const COMPRESSED_STEP: usize = 8 * 1024;
 
 enum Encoding {
     /// Fewer than two bytes seen: cannot tell gzip from text yet.
-    Undecided { head: Vec<u8> },
+    Undecided {
+        head: Vec<u8>,
+    },
     Plain,
     Gzip {
         decoder: Box<MultiGzDecoder<Vec<u8>>>,
@@ -105,7 +107,10 @@ impl Content {
         if data.is_empty() {
             return;
         }
-        let Stage::Streaming { parser, splitter, .. } = &mut self.stage else {
+        let Stage::Streaming {
+            parser, splitter, ..
+        } = &mut self.stage
+        else {
             return;
         };
         let mut out = Output {
@@ -129,7 +134,10 @@ impl Content {
         if matches!(self.stage, Stage::Sniffing { .. }) {
             self.decide(true, sink);
         }
-        let Stage::Streaming { parser, splitter, .. } = &mut self.stage else {
+        let Stage::Streaming {
+            parser, splitter, ..
+        } = &mut self.stage
+        else {
             return;
         };
         let mut out = Output {
@@ -221,7 +229,11 @@ impl AttachmentParser {
         result
     }
 
-    fn feed_inner(&mut self, mut chunk: &[u8], sink: &mut dyn RecordSink) -> Result<(), IngestError> {
+    fn feed_inner(
+        &mut self,
+        mut chunk: &[u8],
+        sink: &mut dyn RecordSink,
+    ) -> Result<(), IngestError> {
         if let Encoding::Undecided { head } = &mut self.encoding {
             let take = (GZIP_MAGIC.len() - head.len()).min(chunk.len());
             head.extend_from_slice(&chunk[..take]);
@@ -247,7 +259,11 @@ impl AttachmentParser {
         };
     }
 
-    fn push_encoded(&mut self, mut data: &[u8], sink: &mut dyn RecordSink) -> Result<(), IngestError> {
+    fn push_encoded(
+        &mut self,
+        mut data: &[u8],
+        sink: &mut dyn RecordSink,
+    ) -> Result<(), IngestError> {
         match &mut self.encoding {
             Encoding::Undecided { .. } => Ok(()),
             Encoding::Plain => {

@@ -50,8 +50,7 @@ impl Default for IngestConfig {
 impl IngestConfig {
     /// The base year to use now: the configured one, else the current UTC year.
     pub fn effective_base_year(&self) -> i32 {
-        self.base_year
-            .unwrap_or_else(|| chrono::Utc::now().year())
+        self.base_year.unwrap_or_else(|| chrono::Utc::now().year())
     }
 }
 
@@ -103,7 +102,10 @@ mod tests {
         assert_eq!(config.max_line_bytes, 1024);
         assert_eq!(config.base_year, Some(2020));
         assert!(config.redaction.ip_addresses && config.redaction.emails);
-        assert_eq!(config.sniff_window_bytes, IngestConfig::default().sniff_window_bytes);
+        assert_eq!(
+            config.sniff_window_bytes,
+            IngestConfig::default().sniff_window_bytes
+        );
         assert!(toml::from_str::<IngestConfig>("no_such_setting = 1").is_err());
     }
 }

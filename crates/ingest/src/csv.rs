@@ -60,15 +60,39 @@ pub(crate) fn split_fields<'a>(line: &'a str, delimiter: u8, out: &mut Vec<Cow<'
 
 /// Header names that say "time".
 const TIME_HEADERS: &[&str] = &[
-    "time", "timestamp", "date", "datetime", "ts", "@timestamp", "time_stamp", "event_time",
-    "created_at", "_time", "epoch", "unix_time", "period", "interval_start", "start_time",
+    "time",
+    "timestamp",
+    "date",
+    "datetime",
+    "ts",
+    "@timestamp",
+    "time_stamp",
+    "event_time",
+    "created_at",
+    "_time",
+    "epoch",
+    "unix_time",
+    "period",
+    "interval_start",
+    "start_time",
 ];
 
 /// Values that mean "no value" in exported tables.
 fn is_missing(value: &str) -> bool {
     matches!(
         value,
-        "" | "NA" | "N/A" | "n/a" | "na" | "null" | "NULL" | "None" | "none" | "-" | "NaN" | "nan" | "?"
+        "" | "NA"
+            | "N/A"
+            | "n/a"
+            | "na"
+            | "null"
+            | "NULL"
+            | "None"
+            | "none"
+            | "-"
+            | "NaN"
+            | "nan"
+            | "?"
     )
 }
 
@@ -238,7 +262,10 @@ impl FormatParser for CsvMetricsParser {
                 if parsed.is_none() {
                     out.issue(
                         Some(number),
-                        format_args!("time {:?} not understood; row kept without it", truncate(text)),
+                        format_args!(
+                            "time {:?} not understood; row kept without it",
+                            truncate(text)
+                        ),
                     );
                 }
                 parsed
@@ -391,7 +418,10 @@ mod tests {
     #[test]
     fn splits_quoted_fields() {
         assert_eq!(fields("a,b,,c", b','), ["a", "b", "", "c"]);
-        assert_eq!(fields(r#""x, y","say ""hi""",z"#, b','), ["x, y", "say \"hi\"", "z"]);
+        assert_eq!(
+            fields(r#""x, y","say ""hi""",z"#, b','),
+            ["x, y", "say \"hi\"", "z"]
+        );
         assert_eq!(fields("a\tb", b'\t'), ["a", "b"]);
         assert_eq!(fields(r#""open"#, b','), ["open"]);
         assert_eq!(fields("", b','), [""]);

@@ -17,18 +17,21 @@ impl FormatParser for LineCountParser {
 
 /// Non-blank lines that are not comments (`#`, `;`, `//`).
 fn content_lines<'w>(window: &'w Window<'_>) -> impl Iterator<Item = &'w str> {
-    window.lines().iter().map(|line| line.trim_end()).filter(|line| {
-        let trimmed = line.trim_start();
-        !trimmed.is_empty() && !trimmed.starts_with('#') && !trimmed.starts_with(';') && !trimmed.starts_with("//")
-    })
+    window
+        .lines()
+        .iter()
+        .map(|line| line.trim_end())
+        .filter(|line| {
+            let trimmed = line.trim_start();
+            !trimmed.is_empty()
+                && !trimmed.starts_with('#')
+                && !trimmed.starts_with(';')
+                && !trimmed.starts_with("//")
+        })
 }
 
 fn percent(part: usize, whole: usize) -> usize {
-    if whole == 0 {
-        0
-    } else {
-        part * 100 / whole
-    }
+    (part * 100).checked_div(whole).unwrap_or(0)
 }
 
 /// A YAML mapping key at the start of a line: `name:`, `"quoted key":`, `app.kubernetes.io/name:`.
@@ -37,7 +40,10 @@ fn yaml_key(line: &str) -> bool {
     let trimmed = trimmed.strip_prefix("- ").unwrap_or(trimmed);
     let key_end = trimmed
         .bytes()
-        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/' | b'"' | b'\'' | b'$')))
+        .position(|b| {
+            !(b.is_ascii_alphanumeric()
+                || matches!(b, b'_' | b'-' | b'.' | b'/' | b'"' | b'\'' | b'$'))
+        })
         .unwrap_or(trimmed.len());
     key_end > 0
         && trimmed[key_end..].starts_with(':')
@@ -45,8 +51,13 @@ fn yaml_key(line: &str) -> bool {
 }
 
 pub(crate) fn sniff_kubernetes_yaml(window: &Window<'_>) -> u8 {
-    let starts_like_json = window.first_non_blank_byte().is_some_and(|b| b == b'{' || b == b'[');
-    let api_version = window.lines().iter().any(|line| line.starts_with("apiVersion:"));
+    let starts_like_json = window
+        .first_non_blank_byte()
+        .is_some_and(|b| b == b'{' || b == b'[');
+    let api_version = window
+        .lines()
+        .iter()
+        .any(|line| line.starts_with("apiVersion:"));
     let kind = window.lines().iter().any(|line| line.starts_with("kind:"));
     if !starts_like_json && api_version && kind {
         95
@@ -56,7 +67,10 @@ pub(crate) fn sniff_kubernetes_yaml(window: &Window<'_>) -> u8 {
 }
 
 pub(crate) fn sniff_yaml(window: &Window<'_>) -> u8 {
-    if window.first_non_blank_byte().is_some_and(|b| b == b'{' || b == b'[') {
+    if window
+        .first_non_blank_byte()
+        .is_some_and(|b| b == b'{' || b == b'[')
+    {
         return 0;
     }
     let mut total = 0;
@@ -98,7 +112,9 @@ fn section_header(line: &str) -> bool {
         && line[1..line.len() - 1]
             .trim_matches(|c| c == '[' || c == ']')
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b' ' | b'"' | b':'))
+            .all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b' ' | b'"' | b':')
+            })
 }
 
 /// `key = value` (or `key: value` in INI); returns the value.
@@ -106,15 +122,21 @@ fn assignment(line: &str, allow_colon: bool) -> Option<&str> {
     let trimmed = line.trim_start();
     let key_end = trimmed
         .bytes()
-        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'"' | b'\'')))
+        .position(|b| {
+            !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'"' | b'\''))
+        })
         .unwrap_or(trimmed.len());
     if key_end == 0 {
         return None;
     }
     let rest = trimmed[key_end..].trim_start();
-    let value = rest
-        .strip_prefix('=')
-        .or_else(|| if allow_colon { rest.strip_prefix(':') } else { None })?;
+    let value = rest.strip_prefix('=').or_else(|| {
+        if allow_colon {
+            rest.strip_prefix(':')
+        } else {
+            None
+        }
+    })?;
     Some(value.trim())
 }
 
@@ -123,9 +145,9 @@ fn toml_literal(value: &str) -> bool {
     let first = value.as_bytes().first().copied();
     match first {
         Some(b'"' | b'\'' | b'[' | b'{') => true,
-        Some(b'0'..=b'9' | b'+' | b'-') => value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'+' | b'-' | b':' | b' ')),
+        Some(b'0'..=b'9' | b'+' | b'-') => value.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'+' | b'-' | b':' | b' ')
+        }),
         _ => matches!(value, "true" | "false" | "inf" | "nan" | "+inf" | "-inf"),
     }
 }
@@ -165,7 +187,10 @@ fn ini_stats(window: &Window<'_>) -> IniStats {
 pub(crate) fn sniff_toml(window: &Window<'_>) -> u8 {
     let stats = ini_stats(window);
     let recognised = stats.sections + stats.assignments;
-    if stats.assignments == 0 || percent(recognised, stats.total) < 90 || stats.toml_values != stats.assignments {
+    if stats.assignments == 0
+        || percent(recognised, stats.total) < 90
+        || stats.toml_values != stats.assignments
+    {
         return 0;
     }
     if stats.sections > 0 {
@@ -206,7 +231,8 @@ pub(crate) fn sniff_dotenv(window: &Window<'_>) -> u8 {
             }
         }
     }
-    if env_lines > 0 && percent(env_lines, total) >= 90 && percent(uppercase_keys, env_lines) >= 80 {
+    if env_lines > 0 && percent(env_lines, total) >= 90 && percent(uppercase_keys, env_lines) >= 80
+    {
         85
     } else {
         0
@@ -229,7 +255,9 @@ pub(crate) fn sniff_otlp_json(window: &Window<'_>) -> u8 {
 }
 
 pub(crate) fn sniff_jaeger_json(window: &Window<'_>) -> u8 {
-    if window.first_non_blank_byte() == Some(b'{') && window.contains("\"traceID\"") && window.contains("\"spans\"")
+    if window.first_non_blank_byte() == Some(b'{')
+        && window.contains("\"traceID\"")
+        && window.contains("\"spans\"")
     {
         93
     } else {

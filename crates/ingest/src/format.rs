@@ -13,8 +13,9 @@ use faultmaven_model::{AttachmentId, DataKind};
 use std::borrow::Cow;
 use std::cell::OnceCell;
 
-/// A detected format.
+/// A detected format. More will be added; match with a wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Format {
     /// One JSON object per line (structured logs).
     JsonLines,
@@ -200,7 +201,10 @@ impl<'a> Window<'a> {
     }
 
     pub fn first_non_blank_byte(&self) -> Option<u8> {
-        self.bytes.iter().copied().find(|b| !b.is_ascii_whitespace())
+        self.bytes
+            .iter()
+            .copied()
+            .find(|b| !b.is_ascii_whitespace())
     }
 
     pub fn contains(&self, needle: &str) -> bool {
@@ -216,7 +220,8 @@ impl<'a> Window<'a> {
     }
 
     fn prometheus_stats(&self) -> &PrometheusStats {
-        self.prometheus_stats.get_or_init(|| prometheus::stats(self))
+        self.prometheus_stats
+            .get_or_init(|| prometheus::stats(self))
     }
 
     pub fn csv_shape(&self, delimiter: u8) -> Option<&CsvShape> {
@@ -231,7 +236,9 @@ impl<'a> Window<'a> {
     }
 
     fn hinted(&self, extensions: &[&str]) -> bool {
-        self.hints.iter().any(|hint| extensions.contains(&hint.as_str()))
+        self.hints
+            .iter()
+            .any(|hint| extensions.contains(&hint.as_str()))
     }
 }
 
@@ -242,7 +249,11 @@ fn decode(bytes: &[u8]) -> Cow<'_, str> {
 
 /// The endings of a file name that hint at its format, compression removed.
 fn name_hints(name: &str) -> Vec<String> {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name).to_ascii_lowercase();
+    let base = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase();
     let base = base
         .strip_suffix(".gz")
         .or_else(|| base.strip_suffix(".gzip"))
@@ -278,18 +289,36 @@ fn count_only(_: &Window<'_>, _: &ParserSettings) -> Box<dyn FormatParser> {
 }
 
 fn text_log(window: &Window<'_>, settings: &ParserSettings) -> Box<dyn FormatParser> {
-    Box::new(TextLogParser::new(settings, window.text_stats().layout.clone()))
+    Box::new(TextLogParser::new(
+        settings,
+        window.text_stats().layout.clone(),
+    ))
 }
 
-fn csv_metrics_with(window: &Window<'_>, settings: &ParserSettings, delimiters: &[u8]) -> Box<dyn FormatParser> {
-    match delimiters.iter().find_map(|&delimiter| window.csv_shape(delimiter).filter(|shape| shape.is_metrics())) {
+fn csv_metrics_with(
+    window: &Window<'_>,
+    settings: &ParserSettings,
+    delimiters: &[u8],
+) -> Box<dyn FormatParser> {
+    match delimiters.iter().find_map(|&delimiter| {
+        window
+            .csv_shape(delimiter)
+            .filter(|shape| shape.is_metrics())
+    }) {
         Some(shape) => Box::new(CsvMetricsParser::new(settings, shape.clone())),
         None => Box::new(PlainTextParser::new(settings)),
     }
 }
 
-fn csv_log_with(window: &Window<'_>, settings: &ParserSettings, delimiters: &[u8]) -> Box<dyn FormatParser> {
-    match delimiters.iter().find_map(|&delimiter| window.csv_shape(delimiter).filter(|shape| shape.is_log())) {
+fn csv_log_with(
+    window: &Window<'_>,
+    settings: &ParserSettings,
+    delimiters: &[u8],
+) -> Box<dyn FormatParser> {
+    match delimiters
+        .iter()
+        .find_map(|&delimiter| window.csv_shape(delimiter).filter(|shape| shape.is_log()))
+    {
         Some(shape) => Box::new(CsvLogParser::new(settings, shape.clone(), window)),
         None => Box::new(PlainTextParser::new(settings)),
     }
@@ -298,7 +327,8 @@ fn csv_log_with(window: &Window<'_>, settings: &ParserSettings, delimiters: &[u8
 fn sniff_json_lines(window: &Window<'_>) -> u8 {
     let stats = window.json_stats();
     // Damaged lines (cut, hand-edited) still start with a brace; prose does not.
-    let mostly_objects = stats.objects * 10 >= stats.non_blank * 6 || stats.braced * 10 >= stats.non_blank * 9;
+    let mostly_objects =
+        stats.objects * 10 >= stats.non_blank * 6 || stats.braced * 10 >= stats.non_blank * 9;
     if stats.objects >= 2 && stats.first_is_object && mostly_objects {
         92
     } else if stats.objects == 1 && stats.non_blank == 1 && stats.looks_like_log {
@@ -343,7 +373,9 @@ fn prometheus_score(window: &Window<'_>, openmetrics: bool) -> u8 {
 /// addresses is not. A header row with consistent columns reads better as a table than as
 /// text lines, so a timed table outscores the plain-text log reading of the same lines.
 fn csv_log_score(window: &Window<'_>, delimiters: &[u8]) -> u8 {
-    let found = delimiters.iter().find_map(|&delimiter| window.csv_shape(delimiter).filter(|shape| shape.is_log()));
+    let found = delimiters
+        .iter()
+        .find_map(|&delimiter| window.csv_shape(delimiter).filter(|shape| shape.is_log()));
     let Some(shape) = found else {
         return 0;
     };
@@ -362,9 +394,11 @@ fn csv_log_score(window: &Window<'_>, delimiters: &[u8]) -> u8 {
 
 /// A timed table outscores the plain-text log reading of its lines (see `csv_log_score`).
 fn csv_metrics_score(window: &Window<'_>, delimiters: &[u8]) -> u8 {
-    let found = delimiters
-        .iter()
-        .find_map(|&delimiter| window.csv_shape(delimiter).filter(|shape| shape.is_metrics()));
+    let found = delimiters.iter().find_map(|&delimiter| {
+        window
+            .csv_shape(delimiter)
+            .filter(|shape| shape.is_metrics())
+    });
     match found {
         Some(shape) if shape.time_column.is_some() => 96,
         Some(_) => 88,

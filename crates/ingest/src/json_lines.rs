@@ -10,7 +10,10 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// Flattens one JSON object into `out`. Fails when the text is not one JSON object.
-pub(crate) fn flatten_object<'a>(line: &'a str, out: &mut Vec<Field<'a>>) -> Result<(), serde_json::Error> {
+pub(crate) fn flatten_object<'a>(
+    line: &'a str,
+    out: &mut Vec<Field<'a>>,
+) -> Result<(), serde_json::Error> {
     let mut deserializer = serde_json::Deserializer::from_str(line);
     ObjectSeed { prefix: None, out }.deserialize(&mut deserializer)?;
     deserializer.end()
@@ -128,7 +131,10 @@ impl<'de> Visitor<'de> for ValueSeed<'_, 'de> {
     }
 
     fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<(), E> {
-        self.push(Cow::Borrowed(if value { "true" } else { "false" }), ValueKind::Bool);
+        self.push(
+            Cow::Borrowed(if value { "true" } else { "false" }),
+            ValueKind::Bool,
+        );
         Ok(())
     }
 
@@ -213,7 +219,16 @@ pub(crate) fn stats(window: &Window<'_>) -> JsonLinesStats {
                     let key = field.key.to_ascii_lowercase();
                     matches!(
                         key.as_str(),
-                        "msg" | "message" | "level" | "severity" | "lvl" | "@timestamp" | "timestamp" | "time" | "ts" | "log"
+                        "msg"
+                            | "message"
+                            | "level"
+                            | "severity"
+                            | "lvl"
+                            | "@timestamp"
+                            | "timestamp"
+                            | "time"
+                            | "ts"
+                            | "log"
                     )
                 });
             }
@@ -260,7 +275,10 @@ impl FormatParser for JsonLinesParser {
         let mut fields = Vec::new();
         match flatten_object(trimmed, &mut fields) {
             Ok(()) => self.builder.emit(number, trimmed, fields, out),
-            Err(error) => out.issue(Some(number), format_args!("invalid JSON, line skipped: {error}")),
+            Err(error) => out.issue(
+                Some(number),
+                format_args!("invalid JSON, line skipped: {error}"),
+            ),
         }
     }
 

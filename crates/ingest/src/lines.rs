@@ -116,9 +116,15 @@ impl LineSplitter {
                 bytes = stripped;
             }
         }
+        // `from_utf8` has a word-at-a-time ASCII path; the lossy decoder only runs on lines
+        // that need it.
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
         on_line(Line {
             number: self.lines,
-            text: String::from_utf8_lossy(bytes),
+            text,
             cut,
         });
     }
@@ -155,7 +161,8 @@ mod tests {
     fn split(chunks: &[&[u8]], max: usize) -> Vec<(u64, String, bool)> {
         let mut splitter = LineSplitter::new(max);
         let mut lines = Vec::new();
-        let mut collect = |line: Line<'_>| lines.push((line.number, line.text.into_owned(), line.cut));
+        let mut collect =
+            |line: Line<'_>| lines.push((line.number, line.text.into_owned(), line.cut));
         for chunk in chunks {
             splitter.push(chunk, &mut collect);
         }

@@ -125,7 +125,11 @@ fn unescape(text: &str) -> String {
 /// True when the line looks like logfmt: it starts with a `key=` pair and has at least two.
 pub(crate) fn looks_like_logfmt(line: &str) -> bool {
     parse_pairs(line).is_some_and(|fields| {
-        fields.iter().filter(|field| field.kind != ValueKind::Bool || field.value != "true").count() >= 2
+        fields
+            .iter()
+            .filter(|field| field.kind != ValueKind::Bool || field.value != "true")
+            .count()
+            >= 2
     })
 }
 
@@ -136,7 +140,11 @@ pub(crate) struct LogfmtParser {
 
 impl LogfmtParser {
     pub fn new(settings: &ParserSettings, window: &Window<'_>) -> Self {
-        let samples: Vec<_> = window.lines().iter().filter_map(|line| parse_pairs(line)).collect();
+        let samples: Vec<_> = window
+            .lines()
+            .iter()
+            .filter_map(|line| parse_pairs(line))
+            .collect();
         Self {
             builder: RecordBuilder {
                 attachment: settings.attachment,
@@ -197,7 +205,10 @@ mod tests {
                 ("debug", "true"),
             ]),
         );
-        check(r#"a="say \"hi\"" b="#, Some(vec![("a", "say \"hi\""), ("b", "")]));
+        check(
+            r#"a="say \"hi\"" b="#,
+            Some(vec![("a", "say \"hi\""), ("b", "")]),
+        );
         check("plain words here", None);
         check(r#"a="unterminated"#, None);
         assert!(looks_like_logfmt("level=warn msg=x"));

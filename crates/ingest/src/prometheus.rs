@@ -43,7 +43,10 @@ pub(crate) fn parse_sample(line: &str) -> Result<Sample<'_>, SampleError> {
     if bytes.get(position) == Some(&b'{') {
         position += 1;
         loop {
-            while bytes.get(position).is_some_and(|b| *b == b' ' || *b == b',') {
+            while bytes
+                .get(position)
+                .is_some_and(|b| *b == b' ' || *b == b',')
+            {
                 position += 1;
             }
             match bytes.get(position) {
@@ -92,7 +95,8 @@ pub(crate) fn parse_sample(line: &str) -> Result<Sample<'_>, SampleError> {
     let value = parse_value(value_text).ok_or("value is not a number")?;
     let timestamp = match parts.next() {
         Some(text) => {
-            text.parse::<f64>().map_err(|_| "timestamp is not a number")?;
+            text.parse::<f64>()
+                .map_err(|_| "timestamp is not a number")?;
             Some(text)
         }
         None => None,
@@ -115,7 +119,10 @@ fn parse_value(text: &str) -> Option<f64> {
         "+Inf" | "Inf" | "+inf" | "inf" => Some(f64::INFINITY),
         "-Inf" | "-inf" => Some(f64::NEG_INFINITY),
         "NaN" | "nan" => Some(f64::NAN),
-        _ if text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E' | b'_')) => {
+        _ if text.bytes().all(|b| {
+            b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E' | b'_')
+        }) =>
+        {
             text.replace('_', "").parse().ok()
         }
         _ => None,
@@ -222,7 +229,10 @@ impl FormatParser for PrometheusParser {
             Ok(sample) => {
                 let timestamp = sample.timestamp.and_then(epoch_text_to_timestamp);
                 if sample.timestamp.is_some() && timestamp.is_none() {
-                    out.issue(Some(number), format_args!("sample timestamp out of range; kept without it"));
+                    out.issue(
+                        Some(number),
+                        format_args!("sample timestamp out of range; kept without it"),
+                    );
                 }
                 out.metric(MetricSample {
                     attachment: self.settings.attachment,
@@ -233,7 +243,10 @@ impl FormatParser for PrometheusParser {
                     value: sample.value,
                 });
             }
-            Err(reason) => out.issue(Some(number), format_args!("invalid sample, line skipped: {reason}")),
+            Err(reason) => out.issue(
+                Some(number),
+                format_args!("invalid sample, line skipped: {reason}"),
+            ),
         }
     }
 
@@ -244,7 +257,10 @@ impl FormatParser for PrometheusParser {
 mod tests {
     use super::*;
 
-    fn check(line: &str, expected: Result<(&str, Vec<(&str, &str)>, f64, Option<&str>), &str>) {
+    /// name, labels, value, timestamp text
+    type Parsed<'a> = (&'a str, Vec<(&'a str, &'a str)>, f64, Option<&'a str>);
+
+    fn check(line: &str, expected: Result<Parsed<'_>, &str>) {
         let actual = parse_sample(line).map(|sample| {
             (
                 sample.name.to_owned(),
@@ -287,16 +303,32 @@ mod tests {
             r#"msdos_file_access_time_seconds{path="C:\\DIR\\FILE.TXT",error="Cannot find file:\n\"FILE.TXT\""} 1.458255915e9"#,
             Ok((
                 "msdos_file_access_time_seconds",
-                vec![("error", "Cannot find file:\n\"FILE.TXT\""), ("path", "C:\\DIR\\FILE.TXT")],
+                vec![
+                    ("error", "Cannot find file:\n\"FILE.TXT\""),
+                    ("path", "C:\\DIR\\FILE.TXT"),
+                ],
                 1.458255915e9,
                 None,
             )),
         );
         check(
             r#"http_request_duration_seconds_bucket{le="+Inf",} 144320"#,
-            Ok(("http_request_duration_seconds_bucket", vec![("le", "+Inf")], 144320.0, None)),
+            Ok((
+                "http_request_duration_seconds_bucket",
+                vec![("le", "+Inf")],
+                144320.0,
+                None,
+            )),
         );
-        check("go_gc_duration_seconds_sum -Inf", Ok(("go_gc_duration_seconds_sum", vec![], f64::NEG_INFINITY, None)));
+        check(
+            "go_gc_duration_seconds_sum -Inf",
+            Ok((
+                "go_gc_duration_seconds_sum",
+                vec![],
+                f64::NEG_INFINITY,
+                None,
+            )),
+        );
         check(
             r#"foo_total{a="b"} 17.0 1520879607.789 # {trace_id="KOO5S4vxi0o"} 0.67"#,
             Ok(("foo_total", vec![("a", "b")], 17.0, Some("1520879607.789"))),

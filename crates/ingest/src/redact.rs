@@ -14,8 +14,9 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Mutex, OnceLock};
 
-/// What a placeholder stands for.
+/// What a placeholder stands for. More detectors will be added; match with a wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RedactionKind {
     /// AWS access key id (`AKIA...`, `ASIA...`).
     AwsAccessKey,
@@ -23,6 +24,10 @@ pub enum RedactionKind {
     AwsSecretKey,
     /// GitHub token (`ghp_`, `gho_`, `github_pat_`, ...).
     GithubToken,
+    /// GitLab personal access token (`glpat-`).
+    GitlabToken,
+    /// npm access token (`npm_`).
+    NpmToken,
     /// Slack token (`xoxb-`, `xoxp-`, ...).
     SlackToken,
     /// Stripe secret or restricted key (`sk_live_`, `rk_live_`).
@@ -64,6 +69,8 @@ impl RedactionKind {
             Self::AwsAccessKey => "aws_access_key",
             Self::AwsSecretKey => "aws_secret_key",
             Self::GithubToken => "github_token",
+            Self::GitlabToken => "gitlab_token",
+            Self::NpmToken => "npm_token",
             Self::SlackToken => "slack_token",
             Self::StripeKey => "stripe_key",
             Self::OpenaiKey => "openai_key",
@@ -134,10 +141,11 @@ type DetectorMask = u32;
 /// milliseconds, and sessions are created often).
 struct Compiled {
     detectors: Vec<Detector>,
-    /// Literal triggers, ASCII case-insensitive, for finding all of them.
+    /// Literal triggers, with a SIMD (Teddy) prefilter: for longer text.
     triggers: AhoCorasick,
-    /// The same triggers as a DFA for the quick is-there-any check.
-    first_trigger: AhoCorasick,
+    /// The same triggers as a plain DFA: for short text (keys, attribute values), where the
+    /// prefilter's set-up costs more than the scan.
+    short_triggers: AhoCorasick,
     /// For each trigger pattern, the detectors it makes worth running.
     trigger_masks: Vec<DetectorMask>,
     /// Detectors run when the text holds an `@`.
@@ -146,8 +154,19 @@ struct Compiled {
     digit_run_mask: DetectorMask,
     /// Detectors run on any text that has a `.` or `:` (IP addresses, when enabled).
     address_mask: DetectorMask,
-    /// Finds a whole PEM private key block in multi-line text.
-    key_names: Regex,
+}
+
+/// Below this length the plain DFA beats the prefiltered search.
+const SHORT_TEXT: usize = 64;
+
+impl Compiled {
+    fn triggers_for(&self, text: &[u8]) -> &AhoCorasick {
+        if text.len() < SHORT_TEXT {
+            &self.short_triggers
+        } else {
+            &self.triggers
+        }
+    }
 }
 
 fn regex(pattern: &str) -> Regex {
@@ -162,7 +181,7 @@ fn compiled() -> &'static Compiled {
 }
 
 /// Secret-ish words inside key names. Order matters only for readability.
-const SECRET_KEY_WORDS: &str = r"password|passwd|passphrase|pwd|pass|secret|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|token|auth[_-]?key";
+const SECRET_KEY_WORDS: &str = r"password|passwd|passphrase|pwd|pass|secret|api[_-]?key|apikey|access[_-]?key|account[_-]?key|private[_-]?key|credentials?|token";
 
 fn build_compiled() -> Compiled {
     // (kind, family, pattern, check, literal triggers; "@" and "#digits" and "#address" are
@@ -195,6 +214,20 @@ fn build_compiled() -> Compiled {
             r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b".into(),
             Check::Whole,
             &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
+        ),
+        (
+            RedactionKind::GitlabToken,
+            Family::Secrets,
+            r"\bglpat-[A-Za-z0-9_-]{20,}".into(),
+            Check::Whole,
+            &["glpat-"],
+        ),
+        (
+            RedactionKind::NpmToken,
+            Family::Secrets,
+            r"\bnpm_[A-Za-z0-9]{36}\b".into(),
+            Check::Whole,
+            &["npm_"],
         ),
         (
             RedactionKind::SlackToken,
@@ -248,7 +281,7 @@ fn build_compiled() -> Compiled {
         (
             RedactionKind::Password,
             Family::Secrets,
-            r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@]{1,128}:([^\s@/]{1,256})@".into(),
+            r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@]{0,128}:([^\s@/]{1,256})@".into(),
             Check::UrlPassword,
             &["@"],
         ),
@@ -261,7 +294,7 @@ fn build_compiled() -> Compiled {
             Check::KeyValue,
             &[
                 "~pass", "~pwd", "~secret", "~api_key", "~api-key", "~apikey", "~access_key",
-                "~private_key", "~credential", "~token", "~auth_key",
+                "~private_key", "~credential", "~token", "AccountKey",
             ],
         ),
         (
@@ -294,6 +327,7 @@ fn build_compiled() -> Compiled {
         ),
     ];
 
+    debug_assert!(table.len() <= DetectorMask::BITS as usize);
     let mut detectors = Vec::new();
     let mut literals: Vec<String> = Vec::new();
     let mut trigger_masks: Vec<DetectorMask> = Vec::new();
@@ -337,20 +371,20 @@ fn build_compiled() -> Compiled {
         .build(&literals)
         .expect("literal triggers build");
     #[allow(clippy::expect_used)]
-    let first_trigger = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostFirst)
+    let short_triggers = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
         .kind(Some(AhoCorasickKind::DFA))
+        .prefilter(false)
         .build(&literals)
         .expect("literal triggers build");
     Compiled {
         detectors,
         triggers,
-        first_trigger,
+        short_triggers,
         trigger_masks,
         at_sign_mask,
         digit_run_mask,
         address_mask,
-        key_names: regex(&format!(r"(?i)(?:{SECRET_KEY_WORDS})")),
     }
 }
 
@@ -476,7 +510,8 @@ impl Redactor {
         if !self.config.enabled {
             return Cow::Borrowed(value);
         }
-        if self.config.secrets && self.compiled.key_names.is_match(key) {
+        // The trigger scan is the cheap test; most keys (`status`, `path`) have no trigger.
+        if self.config.secrets && self.compiled.triggers_for(key.as_bytes()).is_match(key) {
             if let Some(kind) = classify_secret_key(key) {
                 if !is_non_secret_value(value) {
                     return Cow::Owned(self.placeholder(kind, value));
@@ -540,11 +575,14 @@ impl Redactor {
         let compiled = self.compiled;
         let bytes = text.as_bytes();
         let mut mask = 0;
-        // The leftmost-first search is the fast "anything here?" check; only text that has a
-        // trigger pays for the overlapping scan that finds all of them.
-        if self.config.secrets && compiled.first_trigger.is_match(bytes) {
-            for found in compiled.triggers.find_overlapping_iter(bytes) {
-                mask |= compiled.trigger_masks[found.pattern().as_usize()];
+        // `is_match` is the fast "anything here?" check; only text that has a trigger pays for
+        // the overlapping scan that finds all of them.
+        if self.config.secrets {
+            let triggers = compiled.triggers_for(bytes);
+            if triggers.is_match(bytes) {
+                for found in triggers.find_overlapping_iter(bytes) {
+                    mask |= compiled.trigger_masks[found.pattern().as_usize()];
+                }
             }
         }
         if (self.config.emails || self.config.secrets) && memchr::memchr(b'@', bytes).is_some() {
@@ -706,6 +744,7 @@ fn judge(
                 // `password: is required` is prose; `token=Token{a64f992 ...}` is an object
                 // dump; a bare token shorter than 8 characters is a word, not a credential.
                 if is_prose_word(text)
+                    || is_object_reference(text)
                     || text.contains('{')
                     || matches!(next, Some(b'(' | b'{'))
                     || (kind == RedactionKind::Token && text.len() < 8)
@@ -752,13 +791,17 @@ fn judge(
             let address = whole.as_str();
             let top_level = address.rsplit('.').next().unwrap_or("");
             const FILE_EXTENSIONS: [&str; 16] = [
-                "png", "jpg", "jpeg", "gif", "svg", "js", "css", "java", "py", "go", "rs",
-                "jar", "class", "log", "txt", "html",
+                "png", "jpg", "jpeg", "gif", "svg", "js", "css", "java", "py", "go", "rs", "jar",
+                "class", "log", "txt", "html",
             ];
             if FILE_EXTENSIONS
                 .iter()
                 .any(|extension| top_level.eq_ignore_ascii_case(extension))
             {
+                return None;
+            }
+            // `git@github.com:org/repo.git` is an SSH remote, not a person's address.
+            if text.as_bytes().get(whole.end()) == Some(&b':') {
                 return None;
             }
             Some((whole.start(), whole.end(), RedactionKind::Email))
@@ -785,7 +828,11 @@ fn judge(
                 .filter(u8::is_ascii_digit)
                 .map(|b| b - b'0')
                 .collect();
-            (is_card_number(&digits)).then_some((whole.start(), whole.end(), RedactionKind::CreditCard))
+            (is_card_number(&digits)).then_some((
+                whole.start(),
+                whole.end(),
+                RedactionKind::CreditCard,
+            ))
         }
         Check::Ipv4 => {
             let bytes = text.as_bytes();
@@ -808,8 +855,11 @@ fn judge(
                 return None;
             }
             let colons = candidate.bytes().filter(|&b| b == b':').count();
-            (colons >= 2 && candidate.parse::<std::net::Ipv6Addr>().is_ok())
-                .then_some((whole.start(), whole.end(), RedactionKind::IpAddress))
+            (colons >= 2 && candidate.parse::<std::net::Ipv6Addr>().is_ok()).then_some((
+                whole.start(),
+                whole.end(),
+                RedactionKind::IpAddress,
+            ))
         }
     }
 }
@@ -827,9 +877,9 @@ fn is_card_number(digits: &[u8]) -> bool {
             .fold(0u32, |value, &digit| value * 10 + u32::from(digit))
     };
     let issuer_ok = match digits[0] {
-        4 => matches!(length, 13 | 16 | 19),                          // Visa
+        4 => matches!(length, 13 | 16 | 19), // Visa
         5 => (51..=55).contains(&prefix(2)) && length == 16 || prefix(2) == 50, // Mastercard, Maestro
-        2 => (2221..=2720).contains(&prefix(4)) && length == 16,      // Mastercard 2-series
+        2 => (2221..=2720).contains(&prefix(4)) && length == 16, // Mastercard 2-series
         3 => {
             let two = prefix(2);
             (matches!(two, 34 | 37) && length == 15)                   // Amex
@@ -854,17 +904,54 @@ fn luhn(digits: &[u8]) -> bool {
         }
         sum += value;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Words that, inside a key name, say the value is about a secret rather than the secret
 /// (`token_type`, `password_length`, `secretName`).
 const NON_SECRET_KEY_WORDS: [&str; 42] = [
-    "name", "names", "ref", "file", "path", "type", "expiry", "expires", "expiration", "ttl",
-    "length", "len", "count", "size", "limit", "policy", "hint", "reset", "enabled", "required",
-    "min", "max", "prompt", "tokens", "id", "url", "uri", "endpoint", "changed", "updated",
-    "created", "at", "age", "rotation", "strength", "format", "mode", "version", "field",
-    "header", "arn", "manager",
+    "name",
+    "names",
+    "ref",
+    "file",
+    "path",
+    "type",
+    "expiry",
+    "expires",
+    "expiration",
+    "ttl",
+    "length",
+    "len",
+    "count",
+    "size",
+    "limit",
+    "policy",
+    "hint",
+    "reset",
+    "enabled",
+    "required",
+    "min",
+    "max",
+    "prompt",
+    "tokens",
+    "id",
+    "url",
+    "uri",
+    "endpoint",
+    "changed",
+    "updated",
+    "created",
+    "at",
+    "age",
+    "rotation",
+    "strength",
+    "format",
+    "mode",
+    "version",
+    "field",
+    "header",
+    "arn",
+    "manager",
 ];
 
 /// Splits a key into lowercase words at `_ . -` and camelCase humps.
@@ -912,7 +999,7 @@ pub(crate) fn classify_secret_key(key: &str) -> Option<RedactionKind> {
     if (has_word("pwd") && words.len() > 1) || has_word("pass") {
         return Some(RedactionKind::Password);
     }
-    if has("apikey") || has("accesskey") || has("authkey") {
+    if has("apikey") || has("accesskey") || has("accountkey") {
         return Some(RedactionKind::ApiKey);
     }
     if has("privatekey") {
@@ -940,14 +1027,35 @@ fn is_non_secret_value(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     if matches!(
         lower.as_str(),
-        "null" | "none" | "nil" | "true" | "false" | "yes" | "no" | "on" | "off" | "redacted"
-            | "[redacted]" | "[filtered]" | "(redacted)" | "hidden" | "masked" | "undefined"
-            | "n/a" | "-" | "xxx" | "xxxx" | "<redacted>" | "***"
+        "null"
+            | "none"
+            | "nil"
+            | "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "redacted"
+            | "[redacted]"
+            | "[filtered]"
+            | "(redacted)"
+            | "hidden"
+            | "masked"
+            | "undefined"
+            | "n/a"
+            | "-"
+            | "xxx"
+            | "xxxx"
+            | "<redacted>"
+            | "***"
     ) {
         return true;
     }
     value.starts_with("<REDACTED")
-        || value.bytes().all(|b| b == b'*' || b == b'x' || b == b'X' || b == b'#')
+        || value
+            .bytes()
+            .all(|b| b == b'*' || b == b'x' || b == b'X' || b == b'#')
         || (value.starts_with("${") && value.ends_with('}'))
         || (value.starts_with("{{") && value.ends_with("}}"))
         || (value.starts_with('<') && value.ends_with('>'))
@@ -957,13 +1065,61 @@ fn is_non_secret_value(value: &str) -> bool {
 /// A common English word that follows `password:` in prose (`password: is required`).
 fn is_prose_word(value: &str) -> bool {
     const WORDS: [&str; 40] = [
-        "is", "it", "the", "a", "an", "for", "of", "to", "not", "incorrect", "invalid",
-        "expired", "required", "missing", "failed", "wrong", "mismatch", "changed", "reset",
-        "ok", "set", "unset", "empty", "provided", "supplied", "accepted", "rejected", "too",
-        "must", "should", "was", "has", "user", "please", "enter", "your", "updated", "ignored",
-        "authentication", "verification",
+        "is",
+        "it",
+        "the",
+        "a",
+        "an",
+        "for",
+        "of",
+        "to",
+        "not",
+        "incorrect",
+        "invalid",
+        "expired",
+        "required",
+        "missing",
+        "failed",
+        "wrong",
+        "mismatch",
+        "changed",
+        "reset",
+        "ok",
+        "set",
+        "unset",
+        "empty",
+        "provided",
+        "supplied",
+        "accepted",
+        "rejected",
+        "too",
+        "must",
+        "should",
+        "was",
+        "has",
+        "user",
+        "please",
+        "enter",
+        "your",
+        "updated",
+        "ignored",
+        "authentication",
+        "verification",
     ];
     WORDS.iter().any(|word| value.eq_ignore_ascii_case(word))
+}
+
+/// `android.os.BinderProxy@2bd79ce`: a Java object's default `toString`, not a credential.
+fn is_object_reference(value: &str) -> bool {
+    value.split_once('@').is_some_and(|(class, hash)| {
+        !hash.is_empty()
+            && hash.len() <= 16
+            && hash.bytes().all(|b| b.is_ascii_hexdigit())
+            && class.contains('.')
+            && class
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'$' | b'_'))
+    })
 }
 
 /// A bare `Bearer x`/`Basic x` credential must look like one: not all lowercase letters
@@ -1007,7 +1163,10 @@ mod tests {
 
     #[test]
     fn detectors() {
-        check("key AKIAIOSFODNN7EXAMPLE used", "key <REDACTED:aws_access_key> used");
+        check(
+            "key AKIAIOSFODNN7EXAMPLE used",
+            "key <REDACTED:aws_access_key> used",
+        );
         check(
             "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
             "aws_secret_access_key = <REDACTED:aws_secret_key>",
@@ -1043,14 +1202,30 @@ mod tests {
             "postgres://app:s3cr3t@db.internal:5432/app",
             "postgres://app:<REDACTED:password>@db.internal:5432/app",
         );
-        check("password=hunter2 user=bob", "password=<REDACTED:password> user=bob");
-        check(r#"{"db_password": "hunter2"}"#, r#"{"db_password": "<REDACTED:password>"}"#);
+        check(
+            "password=hunter2 user=bob",
+            "password=<REDACTED:password> user=bob",
+        );
+        check(
+            r#"{"db_password": "hunter2"}"#,
+            r#"{"db_password": "<REDACTED:password>"}"#,
+        );
         check("client_secret: abc123", "client_secret: <REDACTED:secret>");
-        check("token_type=Bearer expires_in=3600", "token_type=Bearer expires_in=3600");
+        check(
+            "token_type=Bearer expires_in=3600",
+            "token_type=Bearer expires_in=3600",
+        );
         check("password: is required", "password: is required");
+        check(
+            "Bad activity token: android.os.BinderProxy@2bd79ce",
+            "Bad activity token: android.os.BinderProxy@2bd79ce",
+        );
         check("mail bob@example.com now", "mail <REDACTED:email> now");
         check("icon@2x.png", "icon@2x.png");
-        check("card 4111 1111 1111 1111 ok", "card <REDACTED:credit_card> ok");
+        check(
+            "card 4111 1111 1111 1111 ok",
+            "card <REDACTED:credit_card> ok",
+        );
         check("blk_-4111111111111111 ok", "blk_-4111111111111111 ok");
         check(
             "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\nafter",
@@ -1085,8 +1260,14 @@ mod tests {
     #[test]
     fn fields_by_key() {
         let redactor = unnumbered();
-        assert_eq!(redactor.redact_field("password", "hunter2"), "<REDACTED:password>");
-        assert_eq!(redactor.redact_field("auth.api_key", "abc"), "<REDACTED:api_key>");
+        assert_eq!(
+            redactor.redact_field("password", "hunter2"),
+            "<REDACTED:password>"
+        );
+        assert_eq!(
+            redactor.redact_field("auth.api_key", "abc"),
+            "<REDACTED:api_key>"
+        );
         assert_eq!(redactor.redact_field("token_type", "Bearer"), "Bearer");
         assert_eq!(redactor.redact_field("user", "a@b.io"), "<REDACTED:email>");
         assert_eq!(redactor.redact_field("secretName", "db-creds"), "db-creds");
@@ -1094,9 +1275,15 @@ mod tests {
 
     #[test]
     fn key_classification() {
-        assert_eq!(classify_secret_key("MYSQL_ROOT_PASSWORD"), Some(RedactionKind::Password));
+        assert_eq!(
+            classify_secret_key("MYSQL_ROOT_PASSWORD"),
+            Some(RedactionKind::Password)
+        );
         assert_eq!(classify_secret_key("apiKey"), Some(RedactionKind::ApiKey));
-        assert_eq!(classify_secret_key("refresh_token"), Some(RedactionKind::Token));
+        assert_eq!(
+            classify_secret_key("refresh_token"),
+            Some(RedactionKind::Token)
+        );
         assert_eq!(classify_secret_key("max_tokens"), None);
         assert_eq!(classify_secret_key("PWD"), None);
         assert_eq!(classify_secret_key("bypass"), None);
@@ -1106,8 +1293,14 @@ mod tests {
     #[test]
     fn trigger_spellings() {
         assert_eq!(trigger_variants("~pass"), ["pass", "PASS", "Pass"]);
-        assert_eq!(trigger_variants("~api_key"), ["api_key", "API_KEY", "apiKey", "ApiKey"]);
-        assert_eq!(trigger_variants("~api-key"), ["api-key", "API-KEY", "Api-Key"]);
+        assert_eq!(
+            trigger_variants("~api_key"),
+            ["api_key", "API_KEY", "apiKey", "ApiKey"]
+        );
+        assert_eq!(
+            trigger_variants("~api-key"),
+            ["api-key", "API-KEY", "Api-Key"]
+        );
         assert_eq!(trigger_variants("sk-"), ["sk-"]);
         assert!(compiled().trigger_masks.len() <= 64);
         check("dbPassword=hunter2", "dbPassword=<REDACTED:password>");
@@ -1127,7 +1320,11 @@ mod tests {
             ("", false),
             ("---- ---- 1234567890123", true),
         ] {
-            assert_eq!(has_long_digit_run(text.as_bytes(), 13), expected, "{text:?}");
+            assert_eq!(
+                has_long_digit_run(text.as_bytes(), 13),
+                expected,
+                "{text:?}"
+            );
         }
     }
 
@@ -1147,6 +1344,9 @@ mod tests {
             enabled: false,
             ..RedactionConfig::default()
         });
-        assert_eq!(redactor.redact("password=x bob@example.com"), "password=x bob@example.com");
+        assert_eq!(
+            redactor.redact("password=x bob@example.com"),
+            "password=x bob@example.com"
+        );
     }
 }

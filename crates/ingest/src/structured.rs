@@ -210,8 +210,7 @@ pub(crate) fn learn_roles(samples: &[Vec<Field<'_>>], base_year: i32) -> FieldRo
             .unwrap_or_else(|| lower.to_owned())
     };
 
-    let mut roles = FieldRoles::default();
-    roles.time = TIME_KEYS
+    let time = TIME_KEYS
         .iter()
         .find(|key| {
             stats
@@ -223,11 +222,13 @@ pub(crate) fn learn_roles(samples: &[Vec<Field<'_>>], base_year: i32) -> FieldRo
             // Any other key whose text values are dates (`when`, `eventTimestamp`, ...).
             stats
                 .iter()
-                .filter(|(_, stat)| common(stat) && stat.strings > 0 && mostly(stat.string_times, stat))
+                .filter(|(_, stat)| {
+                    common(stat) && stat.strings > 0 && mostly(stat.string_times, stat)
+                })
                 .max_by_key(|(key, stat)| (stat.present, std::cmp::Reverse((*key).clone())))
                 .map(|(key, _)| spelled(key))
         });
-    roles.level = LEVEL_KEYS
+    let level = LEVEL_KEYS
         .iter()
         .find(|key| {
             stats
@@ -235,15 +236,16 @@ pub(crate) fn learn_roles(samples: &[Vec<Field<'_>>], base_year: i32) -> FieldRo
                 .is_some_and(|stat| common(stat) && mostly(stat.levels, stat))
         })
         .map(|key| spelled(key));
-    let taken = |key: &str, roles: &FieldRoles| {
-        [&roles.time, &roles.level]
-            .iter()
-            .any(|role| role.as_deref().is_some_and(|role| role.eq_ignore_ascii_case(key)))
+    let taken = |key: &str| {
+        [&time, &level].iter().any(|role| {
+            role.as_deref()
+                .is_some_and(|role| role.eq_ignore_ascii_case(key))
+        })
     };
-    roles.message = MESSAGE_KEYS
+    let message = MESSAGE_KEYS
         .iter()
         .find(|key| {
-            !taken(key, &roles)
+            !taken(key)
                 && stats
                     .get(**key)
                     .is_some_and(|stat| common(stat) && stat.strings * 2 >= stat.present)
@@ -254,22 +256,37 @@ pub(crate) fn learn_roles(samples: &[Vec<Field<'_>>], base_year: i32) -> FieldRo
             stats
                 .iter()
                 .filter(|(key, stat)| {
-                    common(stat) && stat.strings > 0 && !taken(key, &roles) && stat.string_bytes / stat.strings >= 12
+                    common(stat)
+                        && stat.strings > 0
+                        && !taken(key)
+                        && stat.string_bytes / stat.strings >= 12
                 })
-                .max_by_key(|(key, stat)| (stat.string_bytes / stat.strings, std::cmp::Reverse((*key).clone())))
+                .max_by_key(|(key, stat)| {
+                    (
+                        stat.string_bytes / stat.strings,
+                        std::cmp::Reverse((*key).clone()),
+                    )
+                })
                 .map(|(key, _)| spelled(key))
         });
-    roles.source = SOURCE_KEYS
+    let source = SOURCE_KEYS
         .iter()
         .find(|key| {
-            !taken(key, &roles)
-                && roles.message.as_deref().is_none_or(|message| !message.eq_ignore_ascii_case(key))
+            !taken(key)
+                && message
+                    .as_deref()
+                    .is_none_or(|message| !message.eq_ignore_ascii_case(key))
                 && stats
                     .get(**key)
                     .is_some_and(|stat| common(stat) && stat.strings * 2 >= stat.present)
         })
         .map(|key| spelled(key));
-    roles
+    FieldRoles {
+        time,
+        level,
+        message,
+        source,
+    }
 }
 
 /// Builds records from flattened fields with learned roles.
@@ -282,7 +299,13 @@ pub(crate) struct RecordBuilder {
 impl RecordBuilder {
     /// Emits one record. `raw` is the whole line, used as the message when the line has no
     /// message field, so no text is lost.
-    pub fn emit<'a>(&mut self, number: u64, raw: &'a str, fields: Vec<Field<'a>>, out: &mut Output<'_>) {
+    pub fn emit<'a>(
+        &mut self,
+        number: u64,
+        raw: &'a str,
+        fields: Vec<Field<'a>>,
+        out: &mut Output<'_>,
+    ) {
         let mut timestamp = None;
         let mut level = None;
         let mut message = None;
@@ -300,10 +323,16 @@ impl RecordBuilder {
                 if level.is_some() {
                     continue;
                 }
-            } else if message.is_none() && is(&self.roles.message, &field.key) && field.kind == ValueKind::String {
+            } else if message.is_none()
+                && is(&self.roles.message, &field.key)
+                && field.kind == ValueKind::String
+            {
                 message = Some(field.value);
                 continue;
-            } else if source.is_none() && is(&self.roles.source, &field.key) && field.kind == ValueKind::String {
+            } else if source.is_none()
+                && is(&self.roles.source, &field.key)
+                && field.kind == ValueKind::String
+            {
                 source = Some(field.value);
                 continue;
             }
@@ -311,6 +340,15 @@ impl RecordBuilder {
                 attributes.push((field.key, field.value));
             }
         }
+        // Docker's `{"log":"text\n"}` keeps the line ending; it is not part of the message.
+        let message = match message {
+            Some(Cow::Borrowed(text)) => Cow::Borrowed(text.trim_end()),
+            Some(Cow::Owned(mut text)) => {
+                text.truncate(text.trim_end().len());
+                Cow::Owned(text)
+            }
+            None => Cow::Borrowed(raw),
+        };
         out.log(LogRecord {
             attachment: self.attachment,
             first_line: number,
@@ -318,7 +356,7 @@ impl RecordBuilder {
             timestamp,
             level,
             source,
-            message: message.unwrap_or(Cow::Borrowed(raw)),
+            message,
             attributes,
         });
     }
@@ -343,8 +381,18 @@ mod tests {
     fn roles_come_from_the_content() {
         use ValueKind::*;
         let samples = vec![
-            fields(&[("when", "2024-01-05T10:00:00Z", String), ("lvl", "warn", String), ("text", "disk almost full", String), ("component", "disk", String)]),
-            fields(&[("when", "2024-01-05T10:00:01Z", String), ("lvl", "error", String), ("text", "disk full", String), ("component", "disk", String)]),
+            fields(&[
+                ("when", "2024-01-05T10:00:00Z", String),
+                ("lvl", "warn", String),
+                ("text", "disk almost full", String),
+                ("component", "disk", String),
+            ]),
+            fields(&[
+                ("when", "2024-01-05T10:00:01Z", String),
+                ("lvl", "error", String),
+                ("text", "disk full", String),
+                ("component", "disk", String),
+            ]),
         ];
         let roles = learn_roles(&samples, 2024);
         assert_eq!(roles.time.as_deref(), Some("when"));
@@ -355,8 +403,14 @@ mod tests {
 
     #[test]
     fn numeric_levels() {
-        assert_eq!(level_from_value("level", "50", ValueKind::Number), Some(Level::Error));
-        assert_eq!(level_from_value("PRIORITY", "4", ValueKind::String), Some(Level::Warn));
+        assert_eq!(
+            level_from_value("level", "50", ValueKind::Number),
+            Some(Level::Error)
+        );
+        assert_eq!(
+            level_from_value("PRIORITY", "4", ValueKind::String),
+            Some(Level::Warn)
+        );
         assert_eq!(level_from_value("level", "7", ValueKind::Number), None);
     }
 
@@ -364,8 +418,16 @@ mod tests {
     fn epoch_times_in_known_keys_only() {
         use ValueKind::*;
         let samples = vec![
-            fields(&[("ts", "1700000000.5", Number), ("count", "1700000000", Number), ("msg", "a", String)]),
-            fields(&[("ts", "1700000001.5", Number), ("count", "1700000001", Number), ("msg", "b", String)]),
+            fields(&[
+                ("ts", "1700000000.5", Number),
+                ("count", "1700000000", Number),
+                ("msg", "a", String),
+            ]),
+            fields(&[
+                ("ts", "1700000001.5", Number),
+                ("count", "1700000001", Number),
+                ("msg", "b", String),
+            ]),
         ];
         let roles = learn_roles(&samples, 2024);
         assert_eq!(roles.time.as_deref(), Some("ts"));

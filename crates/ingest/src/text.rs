@@ -144,7 +144,11 @@ fn token_start(line: &str, index: usize) -> Option<usize> {
 
 /// `-`, `|`, `,`, `:`, `--`: punctuation between header fields.
 fn is_separator(token: &str) -> bool {
-    !token.is_empty() && token.len() <= 2 && token.bytes().all(|b| matches!(b, b'-' | b'|' | b',' | b':' | b';'))
+    !token.is_empty()
+        && token.len() <= 2
+        && token
+            .bytes()
+            .all(|b| matches!(b, b'-' | b'|' | b',' | b':' | b';'))
 }
 
 /// Up to `limit` tokens after `from`, separators skipped.
@@ -216,7 +220,10 @@ fn is_name(text: &str) -> bool {
         && text.bytes().any(|b| b.is_ascii_alphabetic())
         && text.bytes().all(|b| {
             b.is_ascii_alphanumeric()
-                || matches!(b, b'_' | b'.' | b'-' | b'$' | b'/' | b'(' | b')' | b'[' | b']' | b'@' | b'#')
+                || matches!(
+                    b,
+                    b'_' | b'.' | b'-' | b'$' | b'/' | b'(' | b')' | b'[' | b']' | b'@' | b'#'
+                )
         })
 }
 
@@ -248,7 +255,7 @@ fn is_dotted_name(token: &str) -> bool {
 struct SourceMatch {
     source: Range<usize>,
     /// (attribute name, range in the line)
-    attributes: [Option<(&'static str, Range<usize>)>; 2],
+    attributes: [Option<(&'static str, Range<usize>)>; 3],
     /// Where the message starts.
     end: usize,
 }
@@ -286,8 +293,18 @@ fn class_in_bracket(line: &str, inner: Range<usize>) -> Range<usize> {
     inner
 }
 
-fn match_source(line: &str, from: usize, rule: SourceRule, host_before: bool) -> Option<SourceMatch> {
-    let tokens = header_tokens(line, from, MAX_COLON_OFFSET + 2);
+fn match_source(
+    line: &str,
+    from: usize,
+    rule: SourceRule,
+    host_before: bool,
+) -> Option<SourceMatch> {
+    let needed = match rule {
+        SourceRule::Colon { offset } => offset + 1,
+        SourceRule::BracketThenColon => 2,
+        _ => 1,
+    };
+    let tokens = header_tokens(line, from, needed);
     let bracket_inner = |token: &Range<usize>| -> Option<Range<usize>> {
         let text = &line[token.clone()];
         (text.len() >= 2 && text.starts_with('[') && text.ends_with(']'))
@@ -296,20 +313,53 @@ fn match_source(line: &str, from: usize, rule: SourceRule, host_before: bool) ->
     match rule {
         SourceRule::Colon { offset } => {
             let token = tokens.get(offset)?;
-            let name = colon_name(&line[token.clone()])?;
-            let (source, pid) = split_pid(line, token.start..token.start + name.len());
+            let (name_range, end, detail) = match colon_name(&line[token.clone()]) {
+                Some(name) => (token.start..token.start + name.len(), token.end, None),
+                None => {
+                    let next = next_token(line, token.end)?;
+                    let text = &line[next.clone()];
+                    if is_name(&line[token.clone()])
+                        && text.starts_with('(')
+                        && text.ends_with("):")
+                    {
+                        // macOS: `sandboxd[129] ([31211]): message`, a detail in parentheses
+                        // between the program and the colon.
+                        (token.clone(), next.end, Some(next.start + 1..next.end - 2))
+                    } else if host_before {
+                        // Program names with spaces: `Microsoft Word[14463]:`.
+                        let last = [next.clone()]
+                            .into_iter()
+                            .chain(next_token(line, next.end))
+                            .find(|candidate| {
+                                let text = &line[candidate.clone()];
+                                colon_name(text).is_some_and(|name| name.ends_with(']'))
+                            })?;
+                        (token.start..last.end - 1, last.end, None)
+                    } else {
+                        return None;
+                    }
+                }
+            };
+            let (source, pid) = split_pid(line, name_range);
             let mut found = SourceMatch {
                 source,
-                end: token.end,
+                end,
                 ..SourceMatch::default()
             };
+            if let Some(detail) = detail {
+                found.attributes[2] = Some(("detail", detail));
+            }
             if let Some(pid) = pid {
                 found.attributes[0] = Some(("pid", pid));
             }
             if offset > 0 {
                 let first = tokens.get(0)?;
                 let last = tokens.get(offset - 1)?;
-                let name = if offset == 1 && host_before { "host" } else { "header" };
+                let name = if offset == 1 && host_before {
+                    "host"
+                } else {
+                    "context"
+                };
                 found.attributes[1] = Some((name, first.start..last.end));
             }
             Some(found)
@@ -320,7 +370,7 @@ fn match_source(line: &str, from: usize, rule: SourceRule, host_before: bool) ->
             let name = colon_name(&line[token.clone()])?;
             Some(SourceMatch {
                 source: token.start..token.start + name.len(),
-                attributes: [Some(("thread", thread)), None],
+                attributes: [Some(("thread", thread)), None, None],
                 end: token.end,
             })
         }
@@ -336,7 +386,7 @@ fn match_source(line: &str, from: usize, rule: SourceRule, host_before: bool) ->
             let thread = (source != inner).then_some(("thread", inner));
             Some(SourceMatch {
                 source,
-                attributes: [thread, None],
+                attributes: [thread, None, None],
                 end: next.end,
             })
         }
@@ -345,15 +395,36 @@ fn match_source(line: &str, from: usize, rule: SourceRule, host_before: bool) ->
             if !is_name(&line[name.clone()]) {
                 return None;
             }
-            let next = next_token(line, name.end)?;
-            if !is_separator(&line[next.clone()]) {
-                return None;
+            let mut source = name.clone();
+            let mut separator = next_token(line, name.end)?;
+            if !is_separator(&line[separator.clone()]) {
+                // One short qualifier may sit between the name and the separator
+                // (Proxifier's `chrome.exe *64 - ...`).
+                if separator.len() > 8 {
+                    return None;
+                }
+                source = name.start..separator.end;
+                separator = next_token(line, separator.end)?;
+                if !is_separator(&line[separator.clone()]) {
+                    return None;
+                }
             }
-            Some(SourceMatch {
-                source: name,
-                end: next.end,
+            let mut found = SourceMatch {
+                source,
+                end: separator.end,
                 ..SourceMatch::default()
-            })
+            };
+            // `source|pid|message` (pipe-delimited headers): the pid is a field of its own.
+            if let Some(pid) = next_token(line, separator.end) {
+                let is_pid = line[pid.clone()].bytes().all(|b| b.is_ascii_digit());
+                if let Some(second) = next_token(line, pid.end).filter(|_| is_pid) {
+                    if line[second.clone()] == line[separator.clone()] {
+                        found.attributes[0] = Some(("pid", pid));
+                        found.end = second.end;
+                    }
+                }
+            }
+            Some(found)
         }
         SourceRule::DottedName => {
             let token = tokens.get(0)?;
@@ -362,11 +433,21 @@ fn match_source(line: &str, from: usize, rule: SourceRule, host_before: bool) ->
                 return None;
             }
             let name_len = text.strip_suffix(':').unwrap_or(text).len();
-            Some(SourceMatch {
+            let mut found = SourceMatch {
                 source: token.start..token.start + name_len,
                 end: token.end,
                 ..SourceMatch::default()
-            })
+            };
+            // Python's oslo/structlog style: `logger [request context] message`.
+            if !text.ends_with(':') {
+                if let Some(next) = next_token(line, token.end) {
+                    if let Some(inner) = bracket_inner(&next) {
+                        found.attributes[0] = Some(("context", inner));
+                        found.end = next.end;
+                    }
+                }
+            }
+            Some(found)
         }
         SourceRule::PaddedColumn => {
             let token = tokens.get(0)?;
@@ -426,7 +507,8 @@ pub(crate) fn is_trace_start(line: &str) -> Option<TraceLanguage> {
     if line.starts_with("Traceback (most recent call last)") {
         return Some(TraceLanguage::Python);
     }
-    if line.starts_with("panic: ") || is_goroutine_header(line) || line.starts_with("fatal error: ") {
+    if line.starts_with("panic: ") || is_goroutine_header(line) || line.starts_with("fatal error: ")
+    {
         return Some(TraceLanguage::Go);
     }
     if line.starts_with("Exception in thread ") || is_exception_header(line) {
@@ -453,9 +535,17 @@ fn is_exception_header(line: &str) -> bool {
     let name = &line[..name_end];
     let rest = &line[name_end..];
     (rest.is_empty() || rest.starts_with(':'))
-        && ["Exception", "Error", "Throwable", "Warning", "Interrupt", "Exit", "Fault"]
-            .iter()
-            .any(|suffix| name.ends_with(suffix))
+        && [
+            "Exception",
+            "Error",
+            "Throwable",
+            "Warning",
+            "Interrupt",
+            "Exit",
+            "Fault",
+        ]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
         && name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
 }
 
@@ -480,9 +570,10 @@ fn is_go_frame(line: &str) -> bool {
         && line.find('(').is_some_and(|open| {
             open > 0
                 && line[..open].contains('.')
-                && line[..open]
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'*' | b'(' | b')' | b'-'))
+                && line[..open].bytes().all(|b| {
+                    b.is_ascii_alphanumeric()
+                        || matches!(b, b'.' | b'_' | b'/' | b'*' | b'(' | b')' | b'-')
+                })
         })
 }
 
@@ -495,8 +586,8 @@ struct Header {
     timestamp: Option<crate::timestamp::DateTimeParts>,
     level: Option<Level>,
     source: Option<Range<usize>>,
-    /// prefix, header fields, host, pid, thread
-    attributes: [Option<(&'static str, Range<usize>)>; 4],
+    /// prefix, header fields, host or context, pid, thread
+    attributes: [Option<(&'static str, Range<usize>)>; 5],
     message_start: usize,
 }
 
@@ -509,7 +600,10 @@ impl Header {
 }
 
 /// Finds the timestamp on a line: at the learned token, else at the line start.
-fn find_timestamp(line: &str, layout: &TextLayout) -> Option<(usize, crate::timestamp::ParsedTimestamp)> {
+fn find_timestamp(
+    line: &str,
+    layout: &TextLayout,
+) -> Option<(usize, crate::timestamp::ParsedTimestamp)> {
     if let Some(index) = layout.timestamp_token {
         if let Some(start) = token_start(line, index) {
             if let Some(parsed) = parse_prefix(&line[start..]) {
@@ -524,7 +618,11 @@ fn find_timestamp(line: &str, layout: &TextLayout) -> Option<(usize, crate::time
     parse_prefix(&line[start..]).map(|parsed| (start, parsed))
 }
 
-fn parse_header(line: &str, layout: &TextLayout, timestamp: Option<(usize, crate::timestamp::ParsedTimestamp)>) -> Header {
+fn parse_header(
+    line: &str,
+    layout: &TextLayout,
+    timestamp: Option<(usize, crate::timestamp::ParsedTimestamp)>,
+) -> Header {
     let mut header = Header::default();
     let mut position = 0;
     if let Some((start, parsed)) = timestamp {
@@ -533,18 +631,25 @@ fn parse_header(line: &str, layout: &TextLayout, timestamp: Option<(usize, crate
             header.push_attribute("prefix", 0..prefix.len());
         }
         header.timestamp = Some(parsed.parts);
+        header.level = parsed.shape.level_letter(&line[start..]);
         position = start + parsed.len;
     }
-    let tokens = header_tokens(line, position, MAX_LEVEL_OFFSET + 1);
+    let tokens = header_tokens(
+        line,
+        position,
+        layout.level_offset.map_or(1, |offset| offset + 1),
+    );
     let mut level_token = None;
-    if let Some(offset) = layout.level_offset {
+    if header.level.is_some() {
+        // The timestamp carried the level (klog); nothing to look for.
+    } else if let Some(offset) = layout.level_offset {
         if let Some(token) = tokens.get(offset) {
             if let Some(level) = level_of(&line[token.clone()]) {
                 level_token = Some((offset, token, level));
             }
         }
     }
-    if level_token.is_none() && layout.level_offset != Some(0) {
+    if header.level.is_none() && level_token.is_none() && layout.level_offset != Some(0) {
         if let Some(token) = tokens.get(0) {
             if let Some(level) = confident_level_of(&line[token.clone()]) {
                 level_token = Some((0, token, level));
@@ -572,7 +677,10 @@ fn parse_header(line: &str, layout: &TextLayout, timestamp: Option<(usize, crate
     // The message starts after the header and any separator right after it (` - msg`).
     if position > 0 {
         if let Some(token) = next_token(line, position) {
-            if is_separator(&line[token.clone()]) && token.len() == 1 && line[token.end..].starts_with(' ') {
+            if is_separator(&line[token.clone()])
+                && token.len() == 1
+                && line[token.end..].starts_with(' ')
+            {
                 position = token.end;
             }
         }
@@ -636,13 +744,23 @@ pub(crate) fn learn(lines: &[Cow<'_, str>]) -> TextStats {
         }
     }
 
-    // Level position: count per offset over the lines with a header.
+    // Level position: count per offset over the lines with a header. Single-letter levels
+    // (`D`, `I`, `W`) count only if more than one letter shows up there: a column that is
+    // always `F` is a flag (CRI's `stdout F`), not a level.
     let mut level_votes = [0usize; MAX_LEVEL_OFFSET + 1];
+    let mut word_votes = [0usize; MAX_LEVEL_OFFSET + 1];
+    let mut letters_seen = [0u32; MAX_LEVEL_OFFSET + 1];
     let mut starts = Vec::with_capacity(header_lines.len());
+    let mut carried_levels = 0;
     for line in &header_lines {
         let start = if layout.timestamped {
             match find_timestamp(line, &layout) {
-                Some((start, parsed)) => start + parsed.len,
+                Some((start, parsed)) => {
+                    if parsed.shape.level_letter(&line[start..]).is_some() {
+                        carried_levels += 1;
+                    }
+                    start + parsed.len
+                }
                 None => continue,
             }
         } else {
@@ -650,12 +768,20 @@ pub(crate) fn learn(lines: &[Cow<'_, str>]) -> TextStats {
         };
         starts.push((*line, start));
         let tokens = header_tokens(line, start, MAX_LEVEL_OFFSET + 1);
-        for (offset, votes) in level_votes.iter_mut().enumerate() {
-            if let Some(token) = tokens.get(offset) {
-                if level_of(&line[token]).is_some() {
-                    *votes += 1;
-                    break;
+        for offset in 0..=MAX_LEVEL_OFFSET {
+            let Some(token) = tokens.get(offset) else {
+                break;
+            };
+            let text = &line[token];
+            if level_of(text).is_some() {
+                level_votes[offset] += 1;
+                let letters: Vec<u8> = text.bytes().filter(u8::is_ascii_alphabetic).collect();
+                if let [letter] = letters[..] {
+                    letters_seen[offset] |= 1 << (letter.to_ascii_lowercase() - b'a');
+                } else {
+                    word_votes[offset] += 1;
                 }
+                break;
             }
         }
     }
@@ -664,7 +790,8 @@ pub(crate) fn learn(lines: &[Cow<'_, str>]) -> TextStats {
         .enumerate()
         .max_by_key(|(offset, votes)| (**votes, std::cmp::Reverse(*offset)))
         .filter(|(_, votes)| share(**votes, starts.len()) >= LEARN_SHARE)
-        .map(|(offset, _)| offset);
+        .map(|(offset, _)| offset)
+        .filter(|&offset| word_votes[offset] > 0 || letters_seen[offset].count_ones() >= 2);
     layout.level_offset = level_offset;
 
     // Source rule: count which rules match after the level.
@@ -716,9 +843,10 @@ pub(crate) fn learn(lines: &[Cow<'_, str>]) -> TextStats {
         })
         .max_by_key(|(rule, votes)| (**votes, std::cmp::Reverse(rule_rank(rule))))
         .map(|(rule, _)| *rule);
-    layout.host_before_source = syslog_like && layout.source_rule == Some(SourceRule::Colon { offset: 1 });
+    layout.host_before_source =
+        syslog_like && layout.source_rule == Some(SourceRule::Colon { offset: 1 });
     stats.timestamped_lines = if layout.timestamped { starts.len() } else { 0 };
-    stats.level_lines = level_lines;
+    stats.level_lines = level_lines + carried_levels;
     stats.layout = layout;
     stats
 }
@@ -759,6 +887,17 @@ pub(crate) struct TextLogParser {
     years: YearResolver,
     pending: Pending,
     in_private_key: Option<usize>,
+}
+
+/// A line that starts a PEM private key block without ending it. The SIMD substring search
+/// is built once: this runs on every line.
+fn opens_private_key_block(line: &str) -> bool {
+    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    let finder = FINDER.get_or_init(|| memchr::memmem::Finder::new(b"PRIVATE KEY-----"));
+    finder.find(line.as_bytes()).is_some()
+        && line.contains("-----BEGIN")
+        && !line.contains("-----END")
 }
 
 /// Longest PEM block body masked line by line before giving up on finding its end.
@@ -812,14 +951,21 @@ impl TextLogParser {
             last_line: pending.last_line,
             timestamp: pending.timestamp,
             level: pending.header.level,
-            source: pending.header.source.clone().map(|range| Cow::Borrowed(&text[range])),
+            source: pending
+                .header
+                .source
+                .clone()
+                .map(|range| Cow::Borrowed(&text[range])),
             message: Cow::Borrowed(message),
             attributes,
         });
     }
 
     fn start(&mut self, number: u64, line: &str, header: Header) {
-        let timestamp = header.timestamp.as_ref().and_then(|parts| self.years.resolve(parts));
+        let timestamp = header
+            .timestamp
+            .as_ref()
+            .and_then(|parts| self.years.resolve(parts));
         let pending = &mut self.pending;
         pending.active = true;
         pending.first_line = number;
@@ -830,12 +976,10 @@ impl TextLogParser {
         pending.header = header;
         pending.timestamp = timestamp;
         pending.multiline = false;
-        pending.trace = if is_trace_start(line) == Some(TraceLanguage::Python) {
-            TraceState::Python
-        } else if is_trace_start(line) == Some(TraceLanguage::Go) {
-            TraceState::Go
-        } else {
-            TraceState::None
+        pending.trace = match is_trace_start(line) {
+            Some(TraceLanguage::Python) => TraceState::Python,
+            Some(TraceLanguage::Go) => TraceState::Go,
+            _ => TraceState::None,
         };
     }
 
@@ -876,7 +1020,10 @@ impl TextLogParser {
             pending.trace = TraceState::Python;
         } else if is_goroutine_header(line) {
             pending.trace = TraceState::Go;
-        } else if pending.trace == TraceState::Python && !line.starts_with([' ', '\t']) && is_exception_header(line) {
+        } else if pending.trace == TraceState::Python
+            && !line.starts_with([' ', '\t'])
+            && is_exception_header(line)
+        {
             // The exception line ends a Python traceback.
             pending.trace = TraceState::None;
         }
@@ -918,7 +1065,7 @@ impl FormatParser for TextLogParser {
                 }
             }
             None => {
-                if line.contains("PRIVATE KEY-----") && line.contains("-----BEGIN") && !line.contains("-----END") {
+                if opens_private_key_block(line) {
                     self.in_private_key = Some(0);
                 }
                 line
@@ -928,7 +1075,11 @@ impl FormatParser for TextLogParser {
             return;
         }
         let starts_indented = line.starts_with([' ', '\t']);
-        let timestamp = if starts_indented { None } else { find_timestamp(line, &self.layout) };
+        let timestamp = if starts_indented {
+            None
+        } else {
+            find_timestamp(line, &self.layout)
+        };
         if timestamp.is_none() && self.continues(line) {
             if self.append(number, line, out) {
                 return;
@@ -976,7 +1127,7 @@ impl FormatParser for PlainTextParser {
                 line
             }
             None => {
-                if line.contains("PRIVATE KEY-----") && line.contains("-----BEGIN") && !line.contains("-----END") {
+                if opens_private_key_block(line) {
                     self.in_private_key = Some(0);
                 }
                 line
@@ -1044,6 +1195,22 @@ mod tests {
         assert_eq!(layout.level_offset, None);
         assert_eq!(layout.source_rule, Some(SourceRule::Colon { offset: 1 }));
         assert!(layout.host_before_source);
+    }
+
+    #[test]
+    fn a_constant_letter_is_a_flag_not_a_level() {
+        let cri = layout_of(
+            "2024-05-01T14:03:07.1Z stdout F GET /health 200\n\
+             2024-05-01T14:03:08.2Z stdout F GET /ready 200\n\
+             2024-05-01T14:03:09.3Z stderr F warning: slow\n",
+        );
+        assert_eq!(cri.level_offset, None);
+        let android = layout_of(
+            "03-17 16:13:38.811  1702  2395 D WindowManager: a\n\
+             03-17 16:13:38.819  1702  8671 I PowerManagerService: b\n\
+             03-17 16:13:38.820  1702  8671 W PowerManagerService: c\n",
+        );
+        assert_eq!(android.level_offset, Some(2));
     }
 
     #[test]

@@ -48,6 +48,19 @@ pub(crate) enum TimestampShape {
     WeekdayFirst,
     /// Seconds, milliseconds, microseconds or nanoseconds since the epoch.
     Epoch,
+    /// glog/klog (Kubernetes components): `E0501 14:03:07.123456`, the level letter fused
+    /// to the month and day; no year.
+    Klog,
+}
+
+impl TimestampShape {
+    /// The level a timestamp form carries itself (klog's leading letter).
+    pub(crate) fn level_letter(self, text: &str) -> Option<faultmaven_model::Level> {
+        match self {
+            Self::Klog => faultmaven_model::Level::parse(&text[..1]),
+            _ => None,
+        }
+    }
 }
 
 /// A timestamp found at the start of some text.
@@ -135,9 +148,16 @@ pub(crate) fn epoch_number_to_timestamp(value: f64) -> Option<Timestamp> {
 /// Reads an integer as an epoch time in seconds, milliseconds, microseconds or nanoseconds,
 /// exactly, accepting only years 2000 to 2099.
 pub(crate) fn epoch_integer_to_timestamp(value: i64) -> Option<Timestamp> {
-    for (divisor, nanos_per_unit) in [(1, 1_000_000_000), (1_000, 1_000_000), (1_000_000, 1_000), (1_000_000_000, 1)] {
+    for (divisor, nanos_per_unit) in [
+        (1, 1_000_000_000),
+        (1_000, 1_000_000),
+        (1_000_000, 1_000),
+        (1_000_000_000, 1),
+    ] {
         if (EPOCH_SECONDS_MIN..EPOCH_SECONDS_MAX).contains(&(value / divisor)) {
-            return Some(Timestamp::from_unix_nanos(value.checked_mul(nanos_per_unit)?));
+            return Some(Timestamp::from_unix_nanos(
+                value.checked_mul(nanos_per_unit)?,
+            ));
         }
     }
     None
@@ -356,8 +376,7 @@ fn time_of_day(cursor: &mut Cursor<'_>, separator: u8) -> Option<TimeOfDay> {
     let save = cursor.pos;
     let spaces = cursor.eat_spaces(1);
     let word = cursor.word();
-    if word.len() == 2 && (word.eq_ignore_ascii_case(b"AM") || word.eq_ignore_ascii_case(b"PM"))
-    {
+    if word.len() == 2 && (word.eq_ignore_ascii_case(b"AM") || word.eq_ignore_ascii_case(b"PM")) {
         if hour == 0 || hour > 12 {
             return None;
         }
@@ -383,9 +402,9 @@ fn time_of_day(cursor: &mut Cursor<'_>, separator: u8) -> Option<TimeOfDay> {
 
 impl Cursor<'_> {
     fn digit_run_at(&self, ahead: usize) -> usize {
-        self.bytes
-            .get(self.pos + ahead..)
-            .map_or(0, |rest| rest.iter().take_while(|b| b.is_ascii_digit()).count())
+        self.bytes.get(self.pos + ahead..).map_or(0, |rest| {
+            rest.iter().take_while(|b| b.is_ascii_digit()).count()
+        })
     }
 }
 
@@ -744,6 +763,26 @@ fn epoch_form(cursor: &mut Cursor<'_>, run: usize) -> Option<(DateTimeParts, Tim
     ))
 }
 
+/// `I0501 14:03:07.123456`: one of `IWEF`, month and day, a space, the time.
+fn klog_form(cursor: &mut Cursor<'_>) -> Option<(DateTimeParts, TimestampShape)> {
+    if !matches!(cursor.peek()?, b'I' | b'W' | b'E' | b'F') || cursor.digit_run_at(1) != 4 {
+        return None;
+    }
+    let start = cursor.pos;
+    cursor.pos += 1;
+    let month = cursor.fixed(2)?;
+    let day = cursor.fixed(2)?;
+    if cursor.eat_spaces(1) == 0 {
+        cursor.pos = start;
+        return None;
+    }
+    let Some(time) = time_of_day(cursor, b':') else {
+        cursor.pos = start;
+        return None;
+    };
+    Some((parts(None, month, day, &time, 0), TimestampShape::Klog))
+}
+
 fn month_from_name(word: &[u8]) -> Option<u32> {
     if word.len() < 3 {
         return None;
@@ -762,12 +801,15 @@ fn month_from_name(word: &[u8]) -> Option<u32> {
         b"november",
         b"december",
     ];
-    MONTHS.iter().position(|name| {
-        (word.len() == 3 || word.len() == name.len()) && name[..word.len()].eq_ignore_ascii_case(word)
-    })
-    .map(|index| index as u32 + 1)
-    // "Sept" is common enough to accept too.
-    .or_else(|| word.eq_ignore_ascii_case(b"sept").then_some(9))
+    MONTHS
+        .iter()
+        .position(|name| {
+            (word.len() == 3 || word.len() == name.len())
+                && name[..word.len()].eq_ignore_ascii_case(word)
+        })
+        .map(|index| index as u32 + 1)
+        // "Sept" is common enough to accept too.
+        .or_else(|| word.eq_ignore_ascii_case(b"sept").then_some(9))
 }
 
 fn is_weekday(word: &[u8]) -> bool {
@@ -806,6 +848,9 @@ fn trailing_year(cursor: &mut Cursor<'_>) -> Option<i32> {
 }
 
 fn named_form(cursor: &mut Cursor<'_>) -> Option<(DateTimeParts, TimestampShape)> {
+    if let Some(found) = klog_form(cursor) {
+        return Some(found);
+    }
     let word = cursor.word();
     if is_weekday(word) {
         cursor.pos += word.len();
@@ -899,7 +944,10 @@ mod tests {
         );
         check(
             "2024-01-05T14:03:07.123456789-0500",
-            Some(("2024-01-05T19:03:07.123456789Z", "2024-01-05T14:03:07.123456789-0500")),
+            Some((
+                "2024-01-05T19:03:07.123456789Z",
+                "2024-01-05T14:03:07.123456789-0500",
+            )),
         );
         check(
             "2024/01/05 14:03:07 [error] 123#0",
@@ -988,6 +1036,10 @@ mod tests {
             Some(("2005-12-04T04:47:44Z", "Sun, 04 Dec 2005 04:47:44 GMT")),
         );
         check(
+            "E0501 14:03:07.123456   12345 server.go:42] failed",
+            Some(("2024-05-01T14:03:07.123456Z", "E0501 14:03:07.123456")),
+        );
+        check(
             "Thu Jan  4 10:00:00 UTC 2024 boot",
             Some(("2024-01-04T10:00:00Z", "Thu Jan  4 10:00:00 UTC 2024")),
         );
@@ -1053,22 +1105,50 @@ mod tests {
     fn whole_field_values() {
         let mut years = YearResolver::new(2024);
         let mut whole = |text: &str| parse_whole(text, &mut years).map(|t| t.to_rfc3339());
-        assert_eq!(whole("2014-04-01 00:05:00").as_deref(), Some("2014-04-01T00:05:00Z"));
+        assert_eq!(
+            whole("2014-04-01 00:05:00").as_deref(),
+            Some("2014-04-01T00:05:00Z")
+        );
         assert_eq!(whole("1700000000").as_deref(), Some("2023-11-14T22:13:20Z"));
-        assert_eq!(whole("1700000000000000").as_deref(), Some("2023-11-14T22:13:20Z"));
-        assert_eq!(whole("1714572187123").as_deref(), Some("2024-05-01T14:03:07.123Z"));
-        assert_eq!(whole("1714572187123456789").as_deref(), Some("2024-05-01T14:03:07.123456789Z"));
+        assert_eq!(
+            whole("1700000000000000").as_deref(),
+            Some("2023-11-14T22:13:20Z")
+        );
+        assert_eq!(
+            whole("1714572187123").as_deref(),
+            Some("2024-05-01T14:03:07.123Z")
+        );
+        assert_eq!(
+            whole("1714572187123456789").as_deref(),
+            Some("2024-05-01T14:03:07.123456789Z")
+        );
         assert_eq!(whole("2014-04-01 00:05:00 trailing"), None);
         assert_eq!(whole("42"), None);
         assert_eq!(
-            epoch_number_to_timestamp(1_700_000_000_500.0).map(|t| t.to_rfc3339()).as_deref(),
+            epoch_number_to_timestamp(1_700_000_000_500.0)
+                .map(|t| t.to_rfc3339())
+                .as_deref(),
             Some("2023-11-14T22:13:20.500Z")
         );
     }
 
     #[test]
     fn arbitrary_text_never_panics() {
-        let samples = ["[", "[]", "1", "12", "12/", "12-", "12.", "Jan", "Jan ", "Sun,", "2024-", "20240101T", "Sun Dec"];
+        let samples = [
+            "[",
+            "[]",
+            "1",
+            "12",
+            "12/",
+            "12-",
+            "12.",
+            "Jan",
+            "Jan ",
+            "Sun,",
+            "2024-",
+            "20240101T",
+            "Sun Dec",
+        ];
         for sample in samples {
             let _ = parse_prefix(sample);
         }

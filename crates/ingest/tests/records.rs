@@ -1,5 +1,8 @@
 //! What records come out of each parser, field by field, for small inputs.
 
+// Integration tests: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use faultmaven_ingest::IngestConfig;
@@ -41,7 +44,10 @@ fn simplify(record: &LogRecord<'_>) -> Log {
     Log {
         lines: (record.first_line, record.last_line),
         timestamp: record.timestamp.map(|t| t.to_rfc3339()).unwrap_or_default(),
-        level: record.level.map(|l| l.as_str().to_owned()).unwrap_or_default(),
+        level: record
+            .level
+            .map(|l| l.as_str().to_owned())
+            .unwrap_or_default(),
         source: record.source.as_deref().unwrap_or_default().to_owned(),
         message: record.message.to_string(),
         attributes: record
@@ -107,7 +113,11 @@ fn check_metrics(name: &str, input: &str, format: &str, expected: &[Metric]) -> 
     assert_eq!(summary.format, format, "format of {name}");
     let actual: Vec<Metric> = metrics.iter().map(simplify_metric).collect();
     assert_eq!(actual, expected, "samples of {name}");
-    summary.issues.into_iter().map(|issue| issue.reason).collect()
+    summary
+        .issues
+        .into_iter()
+        .map(|issue| issue.reason)
+        .collect()
 }
 
 #[test]
@@ -129,7 +139,11 @@ fn json_lines_fields_come_from_the_content() {
                 "error",
                 "db",
                 "query failed",
-                &[("service.name", "api"), ("http.status", "500"), ("tags", r#"["a","b"]"#)],
+                &[
+                    ("service.name", "api"),
+                    ("http.status", "500"),
+                    ("tags", r#"["a","b"]"#),
+                ],
             ),
             log(
                 (2, 2),
@@ -137,7 +151,10 @@ fn json_lines_fields_come_from_the_content() {
                 "info",
                 "db",
                 "retry ok",
-                &[("service.name", "api"), ("password", "<REDACTED:password:1>")],
+                &[
+                    ("service.name", "api"),
+                    ("password", "<REDACTED:password:1>"),
+                ],
             ),
         ],
     );
@@ -155,7 +172,14 @@ fn json_lines_with_numeric_levels_and_epoch_times() {
         ),
         "json_lines",
         &[
-            log((1, 1), "2024-05-01T14:03:07.123Z", "info", "web-1", "listening", &[("pid", "7")]),
+            log(
+                (1, 1),
+                "2024-05-01T14:03:07.123Z",
+                "info",
+                "web-1",
+                "listening",
+                &[("pid", "7")],
+            ),
             log(
                 (2, 2),
                 "2024-05-01T14:03:08Z",
@@ -254,7 +278,14 @@ fn syslog_takes_the_base_year_and_rolls_over() {
                 "Accepted publickey for deploy",
                 &[("pid", "22"), ("host", "web-1")],
             ),
-            log((2, 2), "2024-12-31T23:59:59Z", "", "kernel", "eth0 link down", &[("host", "web-1")]),
+            log(
+                (2, 2),
+                "2024-12-31T23:59:59Z",
+                "",
+                "kernel",
+                "eth0 link down",
+                &[("host", "web-1")],
+            ),
             log(
                 (3, 3),
                 "2025-01-01T00:00:01Z",
@@ -295,6 +326,68 @@ fn python_traceback_inside_a_log_joins_its_record() {
 }
 
 #[test]
+fn klog_lines_carry_their_level_in_the_timestamp() {
+    check_logs(
+        "kubelet.log",
+        concat!(
+            "I0501 14:03:07.123456    1234 kubelet.go:2457] \"SyncLoop ADD\" pods=[\"shop/checkout-1\"]\n",
+            "E0501 14:03:08.000001    1234 pod_workers.go:1298] \"Error syncing pod, skipping\" err=\"failed to pull image\"\n",
+        ),
+        "plain_text_log",
+        &[
+            log(
+                (1, 1),
+                "2024-05-01T14:03:07.123456Z",
+                "info",
+                "",
+                "1234 kubelet.go:2457] \"SyncLoop ADD\" pods=[\"shop/checkout-1\"]",
+                &[],
+            ),
+            log(
+                (2, 2),
+                "2024-05-01T14:03:08.000001Z",
+                "error",
+                "",
+                "1234 pod_workers.go:1298] \"Error syncing pod, skipping\" err=\"failed to pull image\"",
+                &[],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn docker_json_logs_lose_the_trailing_newline() {
+    check_logs(
+        "container.log",
+        concat!(
+            r#"{"log":"listening on :8080\n","stream":"stdout","time":"2024-05-01T14:03:07.123456789Z"}"#,
+            "\n",
+            r#"{"log":"panic: boom\n","stream":"stderr","time":"2024-05-01T14:03:08Z"}"#,
+            "\n",
+        ),
+        "json_lines",
+        &[
+            log(
+                (1, 1),
+                "2024-05-01T14:03:07.123456789Z",
+                "",
+                "",
+                "listening on :8080",
+                &[("stream", "stdout")],
+            ),
+            log(
+                (2, 2),
+                "2024-05-01T14:03:08Z",
+                "",
+                "",
+                "panic: boom",
+                &[("stream", "stderr")],
+            ),
+        ],
+    );
+}
+
+#[test]
 fn runaway_records_are_split_without_losing_lines() {
     let config = IngestConfig {
         max_record_lines: 3,
@@ -311,7 +404,11 @@ fn runaway_records_are_split_without_losing_lines() {
     assert_eq!(spans, [(1, 3), (4, 5)]);
     assert_eq!(logs[1].message, "\tat c\n\tat d");
     assert_eq!(summary.issues.len(), 1);
-    assert!(summary.issues[0].reason.contains("split"), "{:?}", summary.issues);
+    assert!(
+        summary.issues[0].reason.contains("split"),
+        "{:?}",
+        summary.issues
+    );
 }
 
 #[test]
@@ -334,7 +431,14 @@ fn unknown_text_keeps_every_line_and_masks_key_blocks() {
             log((4, 4), "", "", "", "<REDACTED:private_key>", &[]),
             log((5, 5), "", "", "", "<REDACTED:private_key>", &[]),
             log((6, 6), "", "", "", "-----END RSA PRIVATE KEY-----", &[]),
-            log((7, 7), "", "", "", "ask <REDACTED:email:1> for details", &[]),
+            log(
+                (7, 7),
+                "",
+                "",
+                "",
+                "ask <REDACTED:email:1> for details",
+                &[],
+            ),
         ],
     );
 }
@@ -360,7 +464,13 @@ fn prometheus_samples() {
                 "2024-05-01T14:03:07Z",
                 "7",
             ),
-            metric(4, "http_requests_total", &[("code", "200"), ("path", "/api")], "", "1500"),
+            metric(
+                4,
+                "http_requests_total",
+                &[("code", "200"), ("path", "/api")],
+                "",
+                "1500",
+            ),
             metric(6, "up", &[], "", "1"),
         ],
     );
@@ -379,13 +489,40 @@ fn wide_csv_with_labels_and_bad_cells() {
         ),
         "csv_metrics",
         &[
-            metric(2, "cpu", &[("host", "web-1")], "2024-05-01T14:00:00Z", "42.5"),
-            metric(2, "mem", &[("host", "web-1")], "2024-05-01T14:00:00Z", "3100"),
-            metric(3, "mem", &[("host", "web-1")], "2024-05-01T14:01:00Z", "3104"),
-            metric(4, "mem", &[("host", "web-1")], "2024-05-01T14:02:00Z", "3108"),
+            metric(
+                2,
+                "cpu",
+                &[("host", "web-1")],
+                "2024-05-01T14:00:00Z",
+                "42.5",
+            ),
+            metric(
+                2,
+                "mem",
+                &[("host", "web-1")],
+                "2024-05-01T14:00:00Z",
+                "3100",
+            ),
+            metric(
+                3,
+                "mem",
+                &[("host", "web-1")],
+                "2024-05-01T14:01:00Z",
+                "3104",
+            ),
+            metric(
+                4,
+                "mem",
+                &[("host", "web-1")],
+                "2024-05-01T14:02:00Z",
+                "3108",
+            ),
         ],
     );
-    assert_eq!(issues, ["column \"cpu\": \"oops\" is not a number; cell skipped"]);
+    assert_eq!(
+        issues,
+        ["column \"cpu\": \"oops\" is not a number; cell skipped"]
+    );
 }
 
 #[test]
@@ -410,7 +547,10 @@ fn nab_files_parse_completely() {
     }
     let mut files = Vec::new();
     for category in std::fs::read_dir(&dir).unwrap().filter_map(Result::ok) {
-        for file in std::fs::read_dir(category.path()).unwrap().filter_map(Result::ok) {
+        for file in std::fs::read_dir(category.path())
+            .unwrap()
+            .filter_map(Result::ok)
+        {
             files.push(file.path());
         }
     }
@@ -423,7 +563,12 @@ fn nab_files_parse_completely() {
         assert_eq!(summary.format, "csv_metrics", "{name}");
         assert_eq!(summary.records, rows, "{name}: one sample per row");
         assert!(summary.issues.is_empty(), "{name}: {:?}", summary.issues);
-        assert!(metrics.iter().all(|m| m.name == "value" && m.timestamp.is_some()));
-        assert!(metrics.windows(2).all(|w| w[0].timestamp < w[1].timestamp), "{name}: times ascend");
+        assert!(metrics
+            .iter()
+            .all(|m| m.name == "value" && m.timestamp.is_some()));
+        assert!(
+            metrics.windows(2).all(|w| w[0].timestamp < w[1].timestamp),
+            "{name}: times ascend"
+        );
     }
 }

@@ -2,6 +2,9 @@
 //! and how many lines, records and issues come out. Also the public `sniff` on heads, with and
 //! without compression.
 
+// Integration tests: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use faultmaven_ingest::{sniff, Format};
@@ -41,27 +44,83 @@ const TABLE: &[Expected] = &[
     expected("gateway.log", DataKind::Log, "logfmt", 25, 25, 0),
     expected("app-log4j.log", DataKind::Log, "plain_text_log", 29, 17, 0),
     expected("messages", DataKind::Log, "plain_text_log", 22, 22, 0),
-    expected("nginx-error.log", DataKind::Log, "plain_text_log", 12, 12, 0),
+    expected(
+        "nginx-error.log",
+        DataKind::Log,
+        "plain_text_log",
+        12,
+        12,
+        0,
+    ),
     expected("events.csv", DataKind::Log, "csv_log", 31, 30, 0),
     expected("search-export.tsv", DataKind::Log, "tsv_log", 25, 24, 0),
     expected("node.prom", DataKind::Metric, "prometheus_text", 43, 27, 0),
-    expected("app.om.txt", DataKind::Metric, "openmetrics_text", 18, 11, 0),
+    expected(
+        "app.om.txt",
+        DataKind::Metric,
+        "openmetrics_text",
+        18,
+        11,
+        0,
+    ),
     // 72 rows x 3 numeric columns, minus an `n/a` cell (missing) and a `12%` cell (issue).
     expected("hosts.csv", DataKind::Metric, "csv_metrics", 73, 214, 1),
     expected("latency.tsv", DataKind::Metric, "tsv_metrics", 41, 160, 0),
-    expected("deployment.yaml", DataKind::Config, "kubernetes_yaml", 43, 0, 0),
+    expected(
+        "deployment.yaml",
+        DataKind::Config,
+        "kubernetes_yaml",
+        43,
+        0,
+        0,
+    ),
     expected("docker-compose.yml", DataKind::Config, "yaml", 26, 0, 0),
     expected("gateway.toml", DataKind::Config, "toml", 31, 0, 0),
     expected("php.ini", DataKind::Config, "ini", 20, 0, 0),
     expected("production.env", DataKind::Config, "dotenv", 13, 0, 0),
     expected("settings.json", DataKind::Config, "json_document", 11, 0, 0),
     expected("otlp-trace.json", DataKind::Trace, "otlp_json", 38, 0, 0),
-    expected("jaeger-trace.json", DataKind::Trace, "jaeger_json", 33, 0, 0),
-    expected("zipkin-spans.json", DataKind::Trace, "zipkin_json", 24, 0, 0),
-    expected("java-exception.txt", DataKind::Code, "java_stack_trace", 15, 1, 0),
-    expected("python-traceback.txt", DataKind::Code, "python_traceback", 21, 1, 0),
+    expected(
+        "jaeger-trace.json",
+        DataKind::Trace,
+        "jaeger_json",
+        33,
+        0,
+        0,
+    ),
+    expected(
+        "zipkin-spans.json",
+        DataKind::Trace,
+        "zipkin_json",
+        24,
+        0,
+        0,
+    ),
+    expected(
+        "java-exception.txt",
+        DataKind::Code,
+        "java_stack_trace",
+        15,
+        1,
+        0,
+    ),
+    expected(
+        "python-traceback.txt",
+        DataKind::Code,
+        "python_traceback",
+        21,
+        1,
+        0,
+    ),
     expected("go-panic.txt", DataKind::Code, "go_panic", 21, 1, 0),
-    expected("incident-notes.txt", DataKind::Unknown, "plain_text", 12, 11, 0),
+    expected(
+        "incident-notes.txt",
+        DataKind::Unknown,
+        "plain_text",
+        12,
+        11,
+        0,
+    ),
 ];
 
 fn sample(file: &str) -> Vec<u8> {
@@ -155,4 +214,14 @@ fn empty_upload_has_one_issue() {
     assert!(logs.is_empty() && metrics.is_empty());
     assert_eq!(summary.issues.len(), 1);
     assert_eq!(summary.issues[0].reason, "empty file");
+}
+
+#[test]
+fn parsers_move_between_threads_and_redactors_are_shared() {
+    fn send<T: Send>() {}
+    fn send_sync<T: Send + Sync>() {}
+    send::<faultmaven_ingest::AttachmentParser>();
+    send_sync::<faultmaven_ingest::Redactor>();
+    send_sync::<faultmaven_ingest::IngestConfig>();
+    send_sync::<faultmaven_ingest::IngestError>();
 }

@@ -1,6 +1,9 @@
 //! Streaming properties: chunk boundaries never change the output, arbitrary bytes never
 //! panic and every line is counted, and a huge line costs bounded memory.
 
+// Integration tests: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use faultmaven_ingest::{AttachmentParser, IngestConfig, Redactor};
@@ -45,7 +48,7 @@ fn tight_config() -> IngestConfig {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn chunk_boundaries_do_not_change_records(
@@ -139,8 +142,13 @@ impl RecordSink for Counting {
 fn a_two_megabyte_line_is_cut_with_bounded_memory() {
     let config = support::config();
     let redactor = Arc::new(Redactor::new(&config.redaction));
-    let mut parser =
-        AttachmentParser::new(AttachmentId::new(1), "big.log", AttachmentRole::Incident, &config, redactor);
+    let mut parser = AttachmentParser::new(
+        AttachmentId::new(1),
+        "big.log",
+        AttachmentRole::Incident,
+        &config,
+        redactor,
+    );
     let mut sink = Counting::default();
     let chunk = vec![b'x'; 64 * 1024];
     let bound = config.max_line_bytes + config.sniff_window_bytes + 64;
@@ -156,10 +164,16 @@ fn a_two_megabyte_line_is_cut_with_bounded_memory() {
     let summary = parser.finish(&mut sink).unwrap();
     assert_eq!(summary.lines, 2);
     assert_eq!(summary.bytes, 2 * 1024 * 1024 + 13);
-    assert_eq!(sink.logs, [(1, config.max_line_bytes), (2, "second line".len())]);
+    assert_eq!(
+        sink.logs,
+        [(1, config.max_line_bytes), (2, "second line".len())]
+    );
     assert_eq!(summary.issues.len(), 1);
     assert_eq!(summary.issues[0].line, Some(1));
-    assert_eq!(summary.issues[0].reason, "line longer than 65536 bytes was cut");
+    assert_eq!(
+        summary.issues[0].reason,
+        "line longer than 65536 bytes was cut"
+    );
 }
 
 #[test]
@@ -172,7 +186,8 @@ fn issues_are_capped() {
     for index in 0..50 {
         text.push_str(&format!("{{\"msg\":\"ok {index}\"}}\n{{broken\n"));
     }
-    let (summary, (logs, _)) = support::parse_in_chunks("app.jsonl", text.as_bytes(), &[], &config).unwrap();
+    let (summary, (logs, _)) =
+        support::parse_in_chunks("app.jsonl", text.as_bytes(), &[], &config).unwrap();
     assert_eq!(summary.format, "json_lines");
     assert_eq!(logs.len(), 50);
     assert_eq!(summary.issues.len(), 5);
@@ -185,5 +200,8 @@ fn invalid_utf8_bom_and_nul_bytes_are_kept() {
     let (summary, (logs, _)) = support::parse("odd.txt", bytes);
     assert_eq!(summary.lines, 2);
     let messages: Vec<&str> = logs.iter().map(|r| r.message.as_ref()).collect();
-    assert_eq!(messages, ["first line \u{fffd}\u{fffd} end", "nul \u{0} byte"]);
+    assert_eq!(
+        messages,
+        ["first line \u{fffd}\u{fffd} end", "nul \u{0} byte"]
+    );
 }

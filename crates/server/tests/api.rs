@@ -7,6 +7,7 @@ use axum::body::Body;
 use axum::http::Request;
 use common::*;
 use faultmaven_engine::EngineConfig;
+use faultmaven_server::Limits;
 use std::io::Write;
 
 #[tokio::test]

@@ -84,17 +84,26 @@ pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
     records
 }
 
-/// One system's lines: the message (`Content`) and the ground-truth group (`EventId`).
+/// One system's lines: the message (`Content`), the ground-truth group (`EventId`), and the
+/// `Level` and `Component` header fields when the system has them.
 pub struct Labelled {
     pub contents: Vec<String>,
     pub event_ids: Vec<String>,
+    pub levels: Vec<Option<String>>,
+    pub components: Vec<Option<String>>,
 }
 
 /// Reads `<S>/<S>_2k.log_structured.csv` from `dir`.
 pub fn load(dir: &Path, system: &str) -> Result<Labelled, String> {
-    let path = dir.join(system).join(format!("{system}_2k.log_structured.csv"));
-    let text = std::fs::read_to_string(&path)
-        .map_err(|error| format!("cannot read {}: {error} (set LOGHUB_2K_DIR)", path.display()))?;
+    let path = dir
+        .join(system)
+        .join(format!("{system}_2k.log_structured.csv"));
+    let text = std::fs::read_to_string(&path).map_err(|error| {
+        format!(
+            "cannot read {}: {error} (set LOGHUB_2K_DIR)",
+            path.display()
+        )
+    })?;
     let mut rows = parse_csv(&text).into_iter();
     let header = rows.next().ok_or("empty csv")?;
     let column = |name: &str| {
@@ -105,23 +114,32 @@ pub fn load(dir: &Path, system: &str) -> Result<Labelled, String> {
     };
     let content = column("Content")?;
     let event_id = column("EventId")?;
+    let level = column("Level").ok();
+    let component = column("Component").ok();
     let mut labelled = Labelled {
         contents: Vec::new(),
         event_ids: Vec::new(),
+        levels: Vec::new(),
+        components: Vec::new(),
     };
     for row in rows {
-        if row.len() <= content.max(event_id) {
+        if row.len() < header.len() {
             return Err(format!("short row in {}: {row:?}", path.display()));
         }
         labelled.contents.push(row[content].clone());
         labelled.event_ids.push(row[event_id].clone());
+        labelled.levels.push(level.map(|i| row[i].clone()));
+        labelled.components.push(component.map(|i| row[i].clone()));
     }
     Ok(labelled)
 }
 
 /// Grouping accuracy: the share of lines whose predicted group holds exactly the lines of
 /// their ground-truth group. Lines without a ground-truth label are left out.
-pub fn grouping_accuracy<P: Eq + std::hash::Hash + Clone>(predicted: &[P], truth: &[String]) -> f64 {
+pub fn grouping_accuracy<P: Eq + std::hash::Hash + Clone>(
+    predicted: &[P],
+    truth: &[String],
+) -> f64 {
     assert_eq!(predicted.len(), truth.len());
     let mut predicted_sizes: HashMap<P, usize> = HashMap::new();
     let mut truth_sizes: HashMap<&str, usize> = HashMap::new();
@@ -151,7 +169,11 @@ pub fn grouping_accuracy<P: Eq + std::hash::Hash + Clone>(predicted: &[P], truth
 /// Mines one system's messages with `config` and returns its GA.
 pub fn evaluate(labelled: &Labelled, config: &MinerConfig) -> (f64, usize) {
     let mut miner = TemplateMiner::new(config);
-    let ids: Vec<u32> = labelled.contents.iter().map(|line| miner.add(line)).collect();
+    let ids: Vec<u32> = labelled
+        .contents
+        .iter()
+        .map(|line| miner.add(line))
+        .collect();
     // Ids are final only at the end: a template may merge into another one later.
     let ids: Vec<u32> = ids.into_iter().map(|id| miner.resolve(id)).collect();
     (grouping_accuracy(&ids, &labelled.event_ids), miner.len())

@@ -1,4 +1,5 @@
 //! Helpers shared by the server's integration tests.
+#![allow(missing_docs)]
 #![allow(dead_code)]
 
 use axum::body::Body;

@@ -1,0 +1,92 @@
+//! Properties of the template miner on arbitrary input: it never panics, and every message
+//! lands in exactly one live template whose count includes it.
+
+use faultmaven_analysis::{MinerConfig, TemplateMiner};
+use proptest::prelude::*;
+use std::collections::HashMap;
+
+/// Messages that look a bit like logs (shared words, numbers, punctuation, key=value,
+/// quotes, unicode) so templates actually merge, plus fully arbitrary text.
+fn message() -> impl Strategy<Value = String> {
+    let word = prop_oneof![
+        Just("error".to_owned()),
+        Just("connection".to_owned()),
+        Just("from".to_owned()),
+        Just("user".to_owned()),
+        Just("Jun".to_owned()),
+        Just("KB".to_owned()),
+        Just("=".to_owned()),
+        Just("\"".to_owned()),
+        Just("<*>".to_owned()),
+        "[a-z]{1,8}",
+        "[0-9]{1,6}",
+        "[a-z]{1,4}=[a-z0-9.]{0,6}",
+        "[0-9a-f]{8}-[0-9a-f]{4}",
+        "\\PC{1,6}",
+    ];
+    prop_oneof![
+        4 => prop::collection::vec(word, 0..14).prop_map(|words| words.join(" ")),
+        1 => any::<String>(),
+    ]
+}
+
+fn check_assignment(config: &MinerConfig, messages: &[String]) {
+    let mut miner = TemplateMiner::new(config);
+    let ids: Vec<u32> = messages.iter().map(|m| miner.add(m)).collect();
+    let mut per_template: HashMap<u32, u64> = HashMap::new();
+    for id in &ids {
+        *per_template.entry(miner.resolve(*id)).or_default() += 1;
+    }
+    let templates = miner.templates();
+    assert_eq!(templates.len(), miner.len());
+    assert_eq!(
+        templates.len(),
+        per_template.len(),
+        "every live template has lines"
+    );
+    for template in &templates {
+        assert_eq!(
+            per_template.get(&template.id).copied(),
+            Some(template.count),
+            "template {} ({:?})",
+            template.id,
+            template.text
+        );
+        assert_eq!(
+            miner.resolve(template.id),
+            template.id,
+            "live templates resolve to themselves"
+        );
+    }
+    let total: u64 = templates.iter().map(|t| t.count).sum();
+    assert_eq!(total, messages.len() as u64);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn every_message_lands_in_exactly_one_template(messages in prop::collection::vec(message(), 0..80)) {
+        check_assignment(&MinerConfig::default(), &messages);
+    }
+
+    #[test]
+    fn tight_budgets_keep_the_invariant(messages in prop::collection::vec(message(), 0..80)) {
+        let config = MinerConfig {
+            max_templates: 3,
+            max_tokens: 4,
+            max_vocabulary: 5,
+            max_children: 2,
+            ..MinerConfig::default()
+        };
+        check_assignment(&config, &messages);
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(text in any::<String>()) {
+        let mut miner = TemplateMiner::new(&MinerConfig::default());
+        let id = miner.add(&text);
+        prop_assert!(miner.template_text(id).is_some());
+        prop_assert_eq!(miner.add(&text), miner.resolve(id));
+    }
+}
