@@ -2,7 +2,7 @@
 //! two million messages have been mined, and prints messages per second.
 //!
 //! Run: `cargo run --release -p faultmaven-analysis --example miner_bench`
-//! (data from `$LOGHUB_2K_DIR`, default `/work/shared/datasets/loghub-2k`).
+//! (data from `$LOGHUB_2K_DIR`, default `../shared/datasets/loghub-2k`).
 //! A second figure replays the same lines through the whole `Analyzer` (records with levels
 //! and timestamps), which is what an upload costs end to end after parsing.
 

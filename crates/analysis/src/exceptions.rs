@@ -255,6 +255,7 @@ fn parse_framed(lines: &[&str]) -> Option<ExceptionSignature> {
         // Mid-line: `... failed: java.net.ConnectException: Connection refused`. Only
         // qualified names count here: a bare word is too easily prose.
         if index == 0 {
+            let words = trimmed.split_whitespace().count();
             let found =
                 trimmed
                     .split_whitespace()
@@ -262,8 +263,7 @@ fn parse_framed(lines: &[&str]) -> Option<ExceptionSignature> {
                     .skip(1)
                     .find_map(|(position, word)| {
                         let name = word.trim_end_matches(':');
-                        let followed = word.ends_with(':')
-                            || position + 1 == trimmed.split_whitespace().count();
+                        let followed = word.ends_with(':') || position + 1 == words;
                         (followed && is_exception_type(name, true)).then_some(name)
                     });
             if let Some(name) = found {
@@ -327,6 +327,34 @@ pub(crate) struct PendingTrace<T> {
     pub last_line: u64,
     /// Whatever the caller keeps about the first record (time, level, subjects).
     pub context: T,
+    /// The trace is a Python traceback (blank lines may separate chained ones).
+    python: bool,
+    /// A Python traceback still waiting for its exception line.
+    python_open: bool,
+    /// The last line announced another (chained) Python traceback.
+    chained: bool,
+}
+
+impl<T> PendingTrace<T> {
+    /// Records what the appended text means for the lines that may follow.
+    fn note(&mut self, text: &str) {
+        for line in text.lines() {
+            let trimmed = line.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            if trimmed.starts_with("Traceback (most recent call last):") {
+                self.python = true;
+                self.python_open = true;
+            } else if !line.starts_with(char::is_whitespace)
+                && split_header(line).is_some_and(|(name, _)| is_exception_type(name, false))
+            {
+                self.python_open = false;
+            }
+            self.chained = trimmed.starts_with("During handling of the above exception")
+                || trimmed.starts_with("The above exception was the direct cause");
+        }
+    }
 }
 
 /// Most text one trace may collect.
@@ -356,37 +384,33 @@ impl<T> TraceAssembler<T> {
     ) -> Option<PendingTrace<T>> {
         if let Some(pending) = &mut self.pending {
             let adjacent = first_line == pending.last_line + 1;
-            let python_open = pending.text.contains("Traceback (most recent call last):")
-                && !pending.text.lines().any(|line| {
-                    !line.starts_with(char::is_whitespace)
-                        && split_header(line).is_some_and(|(n, _)| is_exception_type(n, false))
-                });
-            let chained = pending
-                .text
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .is_some_and(|last| {
-                    last.starts_with("During handling of the above exception")
-                        || last.starts_with("The above exception was the direct cause")
-                });
-            if adjacent && continues_trace(message, python_open, chained) {
+            let blank_in_python = pending.python && message.trim().is_empty();
+            if adjacent
+                && (blank_in_python
+                    || continues_trace(message, pending.python_open, pending.chained))
+            {
                 if pending.text.len() + message.len() < MAX_TRACE_BYTES {
                     pending.text.push('\n');
                     pending.text.push_str(message);
                 }
+                pending.note(message);
                 pending.last_line = last_line;
                 return None;
             }
         }
         let finished = self.pending.take();
         if starts_trace(message) {
-            self.pending = Some(PendingTrace {
+            let mut trace = PendingTrace {
                 text: crate::signals::cut(message, MAX_TRACE_BYTES),
                 first_line,
                 last_line,
                 context: context(),
-            });
+                python: false,
+                python_open: false,
+                chained: false,
+            };
+            trace.note(message);
+            self.pending = Some(trace);
         }
         finished
     }
@@ -564,5 +588,32 @@ mod tests {
         assert_eq!(finished[0].last_line, 4);
         let signature = parse_exception(&finished[0].text).expect("exception");
         assert_eq!(signature.kind, "ZeroDivisionError");
+    }
+
+    #[test]
+    fn chained_python_tracebacks_name_the_last_exception() {
+        let lines = [
+            "Traceback (most recent call last):",
+            "  File \"app.py\", line 2, in load",
+            "KeyError: 'port'",
+            "",
+            "During handling of the above exception, another exception occurred:",
+            "",
+            "Traceback (most recent call last):",
+            "  File \"app.py\", line 5, in main",
+            "ValueError: bad config",
+            "server stopped",
+        ];
+        let mut assembler: TraceAssembler<()> = TraceAssembler::default();
+        let mut finished = Vec::new();
+        for (index, line) in lines.iter().enumerate() {
+            let number = index as u64 + 1;
+            finished.extend(assembler.push(line, number, number, || ()));
+        }
+        assert_eq!(finished.len(), 1);
+        assert_eq!((finished[0].first_line, finished[0].last_line), (1, 9));
+        let signature = parse_exception(&finished[0].text).expect("exception");
+        assert_eq!(signature.kind, "ValueError");
+        assert_eq!(signature.top_frame.as_deref(), Some("main (app.py:5)"));
     }
 }

@@ -800,7 +800,11 @@ mod tests {
                 }
             }
         }
-        assert!(miner.templates.len() <= 10 + 1, "{} created", miner.templates.len());
+        assert!(
+            miner.templates.len() <= 10 + 1,
+            "{} created",
+            miner.templates.len()
+        );
         let total: u64 = miner.templates().iter().map(|t| t.count).sum();
         assert_eq!(total, lines);
     }

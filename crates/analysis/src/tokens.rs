@@ -268,7 +268,12 @@ fn is_calendar_name(core: &str) -> bool {
         "mon", "tue", "wed", "thu", "fri", "sat", "sun", "jan", "feb", "mar", "apr", "may", "jun",
         "jul", "aug", "sep", "oct", "nov", "dec",
     ];
-    if core.len() < 3 || core.len() > 9 || !core.as_bytes()[..3].iter().all(u8::is_ascii_alphabetic)
+    // Dates print names capitalised (`Jun`, `JUN`); lower case is prose ("it may 5 times").
+    let bytes = core.as_bytes();
+    if core.len() < 3
+        || core.len() > 9
+        || !bytes[0].is_ascii_uppercase()
+        || !bytes[..3].iter().all(u8::is_ascii_alphabetic)
     {
         return false;
     }
@@ -680,6 +685,7 @@ mod tests {
             &["expires", "(<*>,", "<*>", "<*>", "<*>)"],
         );
         check("March on, Sun Tzu", &["March", "on,", "Sun", "Tzu"]);
+        check("it may take 5 s", &["it", "may", "take", "<*>", "s"]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Benchmark of the embedded models: load time, prompt and generation speed, peak memory, and
 //! embedding throughput. Run with `cargo run --release -p faultmaven-llm --example llm_bench`.
 //!
-//! Prompts and sentences are real log lines from /work/shared/datasets/loghub-2k when present
+//! Prompts and sentences are real log lines from ../shared/datasets/loghub-2k (beside the repository) when present
 //! (set FAULTMAVEN_BENCH_LOGS to another loghub-2k directory), synthetic lines otherwise.
 
 use faultmaven_llm::{
@@ -156,7 +156,7 @@ async fn measure_llm(
 fn log_source() -> PathBuf {
     std::env::var_os("FAULTMAVEN_BENCH_LOGS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/datasets/loghub-2k"))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets/loghub-2k"))
 }
 
 /// A mix of real log lines from several systems, or synthetic ones when the data set is absent.

@@ -32,7 +32,7 @@ pub const SYSTEMS: [&str; 16] = [
 pub fn dataset_dir() -> PathBuf {
     std::env::var_os("LOGHUB_2K_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/datasets/loghub-2k"))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets/loghub-2k"))
 }
 
 /// Parses RFC 4180 CSV text: fields separated by commas, records by CRLF or LF, fields in
@@ -93,12 +93,27 @@ pub struct Labelled {
     pub components: Vec<Option<String>>,
 }
 
-/// Reads `<S>/<S>_2k.log_structured.csv` from `dir`.
+/// Reads `<S>/<S>_2k.log_structured.csv` from `dir` (original ground truth, groups by
+/// `EventId`).
 pub fn load(dir: &Path, system: &str) -> Result<Labelled, String> {
     let path = dir
         .join(system)
         .join(format!("{system}_2k.log_structured.csv"));
-    let text = std::fs::read_to_string(&path).map_err(|error| {
+    load_file(&path, "EventId")
+}
+
+/// Reads the Loghub-2.0 corrected ground truth of `system`, grouped by `EventTemplate` as
+/// that paper's GA does; `None` for the two systems it does not cover.
+pub fn load_loghub2(dir: &Path, system: &str) -> Option<Result<Labelled, String>> {
+    let path = dir
+        .join(system)
+        .join("loghub2_corrected")
+        .join(format!("{system}_2k.log_structured_corrected.csv"));
+    path.exists().then(|| load_file(&path, "EventTemplate"))
+}
+
+fn load_file(path: &Path, group_column: &str) -> Result<Labelled, String> {
+    let text = std::fs::read_to_string(path).map_err(|error| {
         format!(
             "cannot read {}: {error} (set LOGHUB_2K_DIR)",
             path.display()
@@ -113,7 +128,7 @@ pub fn load(dir: &Path, system: &str) -> Result<Labelled, String> {
             .ok_or_else(|| format!("no {name} column in {}", path.display()))
     };
     let content = column("Content")?;
-    let event_id = column("EventId")?;
+    let event_id = column(group_column)?;
     let level = column("Level").ok();
     let component = column("Component").ok();
     let mut labelled = Labelled {

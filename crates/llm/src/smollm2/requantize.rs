@@ -1,7 +1,7 @@
 //! One-time conversion of a GGUF's weights to Q8_0, cached next to the original.
 //!
 //! candle has no SIMD kernel for Q4_1 and falls back to scalar code; Q8_0 runs about 6 times
-//! faster on the same CPU (measured in /work/shared/notes/embedded-models.md) for ~50 MB more.
+//! faster on the same CPU (measured in ../shared/notes/embedded-models.md) for ~50 MB more.
 
 use crate::LlmError;
 use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
