@@ -479,44 +479,64 @@ fn forward(model: &mut ModelWeights, tokens: &[u32], position: usize) -> Result<
 mod tests {
     use super::*;
 
+    /// Largest absolute difference, scale of the reference, and how many of the reference's ten
+    /// most likely next tokens are also in the other's ten.
+    fn compare(reference: &Tensor, other: &Tensor) -> (f32, f32, usize) {
+        let values = |t: &Tensor| t.to_vec1::<f32>().expect("logits");
+        let (reference, other) = (values(reference), values(other));
+        let top_ten = |logits: &[f32]| {
+            let mut ids: Vec<usize> = (0..logits.len()).collect();
+            ids.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]));
+            ids.truncate(10);
+            ids
+        };
+        let difference = reference
+            .iter()
+            .zip(&other)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        let scale = reference.iter().map(|a| a.abs()).fold(0.0, f32::max);
+        let (reference_top, other_top) = (top_ten(&reference), top_ten(&other));
+        let shared = reference_top
+            .iter()
+            .filter(|id| other_top.contains(id))
+            .count();
+        assert_eq!(
+            reference_top[0], other_top[0],
+            "most likely next token differs"
+        );
+        (difference, scale, shared)
+    }
+
     #[test]
-    fn chunked_prefill_matches_a_single_pass() {
-        let path = crate::test_support::model_paths().smollm2_gguf;
+    fn chunked_prefill_matches_token_by_token_decoding() {
+        let original = crate::test_support::model_paths().smollm2_gguf;
+        // Q8_0 runs several times faster than Q4_1, which keeps this 200-step test short.
+        let (path, _) = choose_q8_0_weights(&original);
         let engine = load_engine(&path, &EmbeddedLlmOptions::default()).expect("load");
-        let text: String = (0..60)
-            .map(|i| {
-                format!(
-                    "line {i}: GET /api/v1/orders/{} 503 {}ms\n",
-                    i * 7,
-                    i * 13 % 997
-                )
-            })
+        let text: String = (0..12)
+            .map(|i| format!("line {i}: GET /api/v1/orders 503 upstream timed out after 30s\n"))
             .collect();
         let prompt = engine.tokenizer.encode_text(&text).expect("encode");
-        assert!(prompt.len() > 300, "{}", prompt.len());
+        assert!(prompt.len() > 200, "{}", prompt.len());
         let never = || false;
         let run = |chunk: usize| {
             prefill(&mut engine.model.clone(), &prompt, chunk, &never)
                 .expect("prefill")
                 .expect("logits")
         };
-        let single = run(prompt.len());
-        let difference = |other: &Tensor| {
-            (&single - other)
-                .and_then(|d| d.abs())
-                .and_then(|d| d.max(0))
-                .and_then(|d| d.to_scalar::<f32>())
-                .expect("difference")
-        };
-        let argmax = |t: &Tensor| t.argmax(0).and_then(|a| a.to_scalar::<u32>()).expect("argmax");
-        let scale = single.abs().and_then(|d| d.max(0)).and_then(|d| d.to_scalar::<f32>()).expect("scale");
-        eprintln!("prompt {} tokens", prompt.len());
-        for chunk in [512, 256, 100, 64, 17, 8, 1] {
-            let other = run(chunk);
-            eprintln!("chunk {chunk}: max diff {} (scale {scale}), argmax {} vs {}", difference(&other), argmax(&single), argmax(&other));
+        // One token at a time uses no mask at all, so it is the reference for the rectangular
+        // masks of chunked prefill. Different chunk sizes take different quantised matmul paths,
+        // so logits agree to quantisation noise (measured ~2% of the largest logit), not exactly;
+        // a wrong mask changes the prediction itself.
+        let reference = run(1);
+        for chunk in [prompt.len(), 64, 7] {
+            let (difference, scale, shared) = compare(&reference, &run(chunk));
+            assert!(
+                difference < 0.05 * scale && shared >= 8,
+                "chunk {chunk}: max difference {difference} (largest logit {scale}), top-10 shared {shared}"
+            );
         }
-        let difference = difference(&run(100));
-        assert!(difference < 1e-2, "chunked prefill diverges by {difference}");
     }
 
     #[test]

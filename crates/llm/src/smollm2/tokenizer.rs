@@ -64,7 +64,9 @@ impl SmolTokenizer {
         };
         let im_start = token_id(IM_START)?;
         let im_end = token_id(IM_END)?;
-        let mut end_of_turn_ids = vec![im_end];
+        // <|im_start|> ends the answer too: a model that opens a new turn has skipped its
+        // <|im_end|>, and what follows would be a made-up next turn.
+        let mut end_of_turn_ids = vec![im_end, im_start];
         // The GGUF's end-of-sequence token ends generation too (for SmolLM2 it is <|im_end|>;
         // <|endoftext|> is added because a base-model habit can still emit it).
         let metadata_eos = content
