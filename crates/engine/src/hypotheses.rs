@@ -118,7 +118,15 @@ const CATEGORY_RULES: &[(HypothesisCategory, &[&str])] = &[
     (
         HypothesisCategory::Performance,
         &[
-            "slow", "latency", "gc pause", "throttl", "cpu", "took", "backlog", "lag", "queue full",
+            "slow",
+            "latency",
+            "gc pause",
+            "throttl",
+            "cpu",
+            "took",
+            "backlog",
+            "lag",
+            "queue full",
         ],
     ),
     (
@@ -215,14 +223,10 @@ pub fn category_phrase(category: HypothesisCategory) -> &'static str {
 
 /// Does the finding show one of the runbook's symptoms? Returns the matched symptom.
 fn matched_symptom<'r>(runbook: &'r Runbook, finding_text: &str) -> Option<&'r str> {
-    runbook
-        .symptoms
-        .iter()
-        .map(String::as_str)
-        .find(|symptom| {
-            let symptom = symptom.trim();
-            symptom.len() >= 3 && finding_text.contains(&symptom.to_lowercase())
-        })
+    runbook.symptoms.iter().map(String::as_str).find(|symptom| {
+        let symptom = symptom.trim();
+        symptom.len() >= 3 && finding_text.contains(&symptom.to_lowercase())
+    })
 }
 
 /// Inputs to hypothesis building.
@@ -255,7 +259,9 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
             if matched_symptom(runbook, text).is_some() {
                 support.push(index);
                 symptom_hits += 1;
-            } else if categories[index] == runbook.category && runbook.category != HypothesisCategory::Unknown {
+            } else if categories[index] == runbook.category
+                && runbook.category != HypothesisCategory::Unknown
+            {
                 support.push(index);
             }
         }
@@ -338,10 +344,19 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
         let lead = supporting[0];
         let strength = supporting.iter().map(|f| f.score).fold(0.0, f64::max);
         let breadth = (supporting.len() as f64 / 3.0).min(1.0);
-        let known_family = if category == HypothesisCategory::Unknown { 0.0 } else { 0.1 };
+        let known_family = if category == HypothesisCategory::Unknown {
+            0.0
+        } else {
+            0.1
+        };
         let confidence = 0.1 + 0.45 * strength + 0.1 * breadth + known_family;
         let title = match &subject {
-            Some(subject) => format!("{} in {}: {}", category_phrase(category), subject.name, lead.title),
+            Some(subject) => format!(
+                "{} in {}: {}",
+                category_phrase(category),
+                subject.name,
+                lead.title
+            ),
             None => format!("{}: {}", category_phrase(category), lead.title),
         };
         let suspects = suspects_of(&supporting);
@@ -417,7 +432,10 @@ fn evidence_steps(findings: &[&Finding], attachments: &[AttachmentSummary]) -> V
             context_end,
             shell_quote(&file.name)
         );
-        if steps.iter().any(|step| step.command.as_deref() == Some(command.as_str())) {
+        if steps
+            .iter()
+            .any(|step| step.command.as_deref() == Some(command.as_str()))
+        {
             continue;
         }
         steps.push(NextStep {

@@ -17,10 +17,7 @@ use tokio::task::JoinHandle;
 const CHANNEL_CAPACITY: usize = 8;
 
 enum Command {
-    Begin {
-        name: String,
-        role: AttachmentRole,
-    },
+    Begin { name: String, role: AttachmentRole },
     Chunk(Vec<u8>),
     End,
 }
@@ -113,18 +110,20 @@ impl DataIntake {
             return Ok(());
         }
         // The worker stopped early because it failed; its error says why.
-        Self::join(self.worker.take()).await.and(Err(EngineError::Internal(
-            "intake ended before the upload did".into(),
-        )))
+        Self::join(self.worker.take())
+            .await
+            .and(Err(EngineError::Internal(
+                "intake ended before the upload did".into(),
+            )))
     }
 
     async fn join(
         worker: Option<JoinHandle<Result<IntakeResult, EngineError>>>,
     ) -> Result<IntakeResult, EngineError> {
         match worker {
-            Some(worker) => worker.await.map_err(|error| {
-                EngineError::Internal(format!("intake thread failed: {error}"))
-            })?,
+            Some(worker) => worker
+                .await
+                .map_err(|error| EngineError::Internal(format!("intake thread failed: {error}")))?,
             None => Err(EngineError::Internal("intake already failed".into())),
         }
     }

@@ -43,16 +43,23 @@ pub fn apply_feedback(
                 hypothesis.confidence = hypothesis.confidence.max(0.97);
             }
             // One confirmed cause makes the others much less likely.
-            Verdict::Worked if hypothesis.status == HypothesisStatus::Open => scale(hypothesis, 0.3),
+            Verdict::Worked if hypothesis.status == HypothesisStatus::Open => {
+                scale(hypothesis, 0.3)
+            }
             Verdict::RuledOut if is_target => {
                 hypothesis.status = HypothesisStatus::RuledOut;
                 scale(hypothesis, 0.05);
             }
             // The evidence still needs an explanation: hypotheses that cite the same findings
             // gain most, the rest a little.
-            Verdict::RuledOut if hypothesis.status == HypothesisStatus::Open => {
-                scale(hypothesis, if shares_findings(hypothesis, &target) { 1.6 } else { 1.2 })
-            }
+            Verdict::RuledOut if hypothesis.status == HypothesisStatus::Open => scale(
+                hypothesis,
+                if shares_findings(hypothesis, &target) {
+                    1.6
+                } else {
+                    1.2
+                },
+            ),
             Verdict::Helpful if is_target => scale(hypothesis, 1.8),
             Verdict::NotHelpful if is_target => scale(hypothesis, 0.5),
             _ => {}
@@ -89,10 +96,12 @@ pub fn merge_hypotheses(
     let mut merged = existing;
     let mut next_number = merged.iter().map(|h| h.id.number()).max().unwrap_or(0) + 1;
     for mut hypothesis in fresh {
-        let same = merged.iter_mut().find(|old| match (&old.runbook, &hypothesis.runbook) {
-            (Some(a), Some(b)) => a == b,
-            _ => old.title == hypothesis.title,
-        });
+        let same = merged
+            .iter_mut()
+            .find(|old| match (&old.runbook, &hypothesis.runbook) {
+                (Some(a), Some(b)) => a == b,
+                _ => old.title == hypothesis.title,
+            });
         match same {
             Some(old) => {
                 for id in hypothesis.finding_ids {
@@ -109,14 +118,14 @@ pub fn merge_hypotheses(
                 old.next_steps = hypothesis.next_steps;
                 if old.status == HypothesisStatus::Open {
                     // New evidence raises an open hypothesis; it never lowers what feedback set.
-                    let helpful = feedback
-                        .iter()
-                        .filter(|f| f.hypothesis_id == old.id)
-                        .fold(1.0, |factor, f| match f.verdict {
+                    let helpful = feedback.iter().filter(|f| f.hypothesis_id == old.id).fold(
+                        1.0,
+                        |factor, f| match f.verdict {
                             Verdict::Helpful => factor * 1.8,
                             Verdict::NotHelpful => factor * 0.5,
                             _ => factor,
-                        });
+                        },
+                    );
                     let fresh_confidence = from_odds(to_odds(hypothesis.confidence) * helpful);
                     old.confidence = old.confidence.max(fresh_confidence);
                 }
@@ -166,7 +175,10 @@ mod tests {
         apply_feedback(&mut list, HypothesisId::new(1), Verdict::RuledOut).unwrap();
         assert_eq!(order(&list), vec![2, 3, 1]);
         assert_eq!(list[2].status, HypothesisStatus::RuledOut);
-        assert!(list[0].confidence > list[1].confidence, "shared evidence lifts H2 more than H3");
+        assert!(
+            list[0].confidence > list[1].confidence,
+            "shared evidence lifts H2 more than H3"
+        );
     }
 
     #[test]
@@ -211,7 +223,11 @@ mod tests {
         let merged = merge_hypotheses(existing, vec![again, new], &[]);
         let first = merged.iter().find(|h| h.title == "cause 1").unwrap();
         assert_eq!(first.id, HypothesisId::new(1));
-        assert_eq!(first.status, HypothesisStatus::RuledOut, "feedback survives a follow-up");
+        assert_eq!(
+            first.status,
+            HypothesisStatus::RuledOut,
+            "feedback survives a follow-up"
+        );
         assert!(first.finding_ids.contains(&FindingId::new(3)));
         let added = merged.iter().find(|h| h.title == "brand new").unwrap();
         assert_eq!(added.id, HypothesisId::new(3));

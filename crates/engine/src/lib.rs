@@ -246,12 +246,17 @@ impl Engine {
             ),
             None => None,
         };
-        let next_attachment = prior
-            .as_ref()
-            .map_or(1, |s| s.attachments.iter().map(|a| a.id.number()).max().unwrap_or(0) + 1);
-        let next_finding = prior
-            .as_ref()
-            .map_or(1, |s| s.findings.iter().map(|f| f.id.number()).max().unwrap_or(0) + 1);
+        let next_attachment = prior.as_ref().map_or(1, |s| {
+            s.attachments
+                .iter()
+                .map(|a| a.id.number())
+                .max()
+                .unwrap_or(0)
+                + 1
+        });
+        let next_finding = prior.as_ref().map_or(1, |s| {
+            s.findings.iter().map(|f| f.id.number()).max().unwrap_or(0) + 1
+        });
         // One redactor per request: numbered placeholders (`<REDACTED:email:2>`) stay consistent
         // within the request and can never correlate data across sessions.
         let redactor = Arc::new(Redactor::new(&self.inner.config.ingest.redaction));
@@ -340,7 +345,10 @@ impl Investigation {
         if let Some(q) = &query {
             let limit = self.engine.inner.config.max_query_bytes;
             if q.len() > limit {
-                return Err(EngineError::QueryTooLong { length: q.len(), limit });
+                return Err(EngineError::QueryTooLong {
+                    length: q.len(),
+                    limit,
+                });
             }
         }
         self.query = query;
@@ -348,7 +356,11 @@ impl Investigation {
     }
 
     /// Starts the next upload of the request.
-    pub async fn begin_attachment(&mut self, name: &str, role: AttachmentRole) -> Result<(), EngineError> {
+    pub async fn begin_attachment(
+        &mut self,
+        name: &str,
+        role: AttachmentRole,
+    ) -> Result<(), EngineError> {
         self.intake.begin_attachment(name, role).await
     }
 
@@ -388,9 +400,12 @@ impl Investigation {
         }
         let knowledge = Arc::clone(&inner.parts.knowledge);
         let runbooks_wanted = inner.config.runbooks_retrieved;
-        let hits = tokio::task::spawn_blocking(move || knowledge.search(&retrieval_text, runbooks_wanted))
-            .await
-            .map_err(|error| EngineError::Internal(format!("retrieval task failed: {error}")))??;
+        let hits =
+            tokio::task::spawn_blocking(move || knowledge.search(&retrieval_text, runbooks_wanted))
+                .await
+                .map_err(|error| {
+                    EngineError::Internal(format!("retrieval task failed: {error}"))
+                })??;
         let knowledge = &inner.parts.knowledge;
         let retrieved: Vec<RetrievedRunbook<'_>> = hits
             .iter()
@@ -402,9 +417,15 @@ impl Investigation {
             })
             .collect();
 
-        let mut all_attachments = prior.as_ref().map(|p| p.attachments.clone()).unwrap_or_default();
+        let mut all_attachments = prior
+            .as_ref()
+            .map(|p| p.attachments.clone())
+            .unwrap_or_default();
         all_attachments.extend(attachments.iter().cloned());
-        let mut all_findings = prior.as_ref().map(|p| p.findings.clone()).unwrap_or_default();
+        let mut all_findings = prior
+            .as_ref()
+            .map(|p| p.findings.clone())
+            .unwrap_or_default();
         all_findings.extend(report.findings.iter().cloned());
 
         let fresh = build_hypotheses(&HypothesisInputs {
@@ -421,7 +442,10 @@ impl Investigation {
         let mut hypotheses = learning::merge_hypotheses(prior_hypotheses, fresh, &feedback);
         hypotheses.truncate(inner.config.max_hypotheses.max(1) * 3);
 
-        let attachment_names: Vec<_> = all_attachments.iter().map(|a| (a.id, a.name.clone())).collect();
+        let attachment_names: Vec<_> = all_attachments
+            .iter()
+            .map(|a| (a.id, a.name.clone()))
+            .collect();
         let (answer, provenance) = answer::write_answer(
             &AnswerInputs {
                 question: query.as_deref(),
@@ -439,7 +463,10 @@ impl Investigation {
             Some(p) => p.id.clone(),
             None => SessionId::from_random_bytes(random_bytes()),
         };
-        let mut queries = prior.as_ref().map(|p| p.queries.clone()).unwrap_or_default();
+        let mut queries = prior
+            .as_ref()
+            .map(|p| p.queries.clone())
+            .unwrap_or_default();
         queries.extend(query.iter().cloned());
         let state = SessionState {
             id: session_id.clone(),

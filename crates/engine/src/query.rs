@@ -318,25 +318,55 @@ mod tests {
 
     /// Phrasings as on-call engineers write them: terse, lowercase, with typos of punctuation.
     const TABLE: &[(&str, Intent)] = &[
-        ("why is checkout throwing 500 errors since the deploy?", Intent::DiagnoseError),
-        ("getting NullPointerException in OrderService, what's wrong", Intent::DiagnoseError),
+        (
+            "why is checkout throwing 500 errors since the deploy?",
+            Intent::DiagnoseError,
+        ),
+        (
+            "getting NullPointerException in OrderService, what's wrong",
+            Intent::DiagnoseError,
+        ),
         ("pod keeps crashing with OOMKilled", Intent::DiagnoseError),
-        ("CrashLoopBackOff on payments-api after helm upgrade", Intent::DiagnoseError),
-        ("what caused these failures last night", Intent::DiagnoseError),
-        ("root cause of the connection refused errors?", Intent::DiagnoseError),
-        ("Traceback in the worker, can you help", Intent::DiagnoseError),
+        (
+            "CrashLoopBackOff on payments-api after helm upgrade",
+            Intent::DiagnoseError,
+        ),
+        (
+            "what caused these failures last night",
+            Intent::DiagnoseError,
+        ),
+        (
+            "root cause of the connection refused errors?",
+            Intent::DiagnoseError,
+        ),
+        (
+            "Traceback in the worker, can you help",
+            Intent::DiagnoseError,
+        ),
         ("the job failed with exit code 137", Intent::DiagnoseError),
-        ("java.lang.IllegalStateException keeps showing up", Intent::DiagnoseError),
-        ("go panic: runtime error: invalid memory address", Intent::DiagnoseError),
+        (
+            "java.lang.IllegalStateException keeps showing up",
+            Intent::DiagnoseError,
+        ),
+        (
+            "go panic: runtime error: invalid memory address",
+            Intent::DiagnoseError,
+        ),
         ("my cron job is not working anymore", Intent::DiagnoseError),
         ("debug this stack trace please", Intent::DiagnoseError),
         ("why did the batch import fail", Intent::DiagnoseError),
-        ("nginx returns 502 bad gateway for /api", Intent::DiagnoseError),
+        (
+            "nginx returns 502 bad gateway for /api",
+            Intent::DiagnoseError,
+        ),
         ("service restarts every few minutes", Intent::DiagnoseError),
         ("api latency went up to 3s p99", Intent::Performance),
         ("why is the search endpoint so slow", Intent::Performance),
         ("high cpu on the db nodes", Intent::Performance),
-        ("throughput dropped by half after scaling", Intent::Performance),
+        (
+            "throughput dropped by half after scaling",
+            Intent::Performance,
+        ),
         ("response times are terrible today", Intent::Performance),
         ("kafka consumer lag keeps growing", Intent::Performance),
         ("is there a bottleneck in this trace", Intent::Performance),
@@ -346,22 +376,40 @@ mod tests {
         ("requests take too long under load", Intent::Performance),
         ("is this config right?", Intent::ConfigReview),
         ("review my kubernetes manifest", Intent::ConfigReview),
-        ("can you check the resource requests and limits in this yaml", Intent::ConfigReview),
-        ("what changed between these two configs", Intent::ConfigReview),
+        (
+            "can you check the resource requests and limits in this yaml",
+            Intent::ConfigReview,
+        ),
+        (
+            "what changed between these two configs",
+            Intent::ConfigReview,
+        ),
         ("is my nginx.conf misconfigured", Intent::ConfigReview),
-        ("check these helm values file settings", Intent::ConfigReview),
+        (
+            "check these helm values file settings",
+            Intent::ConfigReview,
+        ),
         ("review this Dockerfile", Intent::ConfigReview),
         ("are these env vars correct", Intent::ConfigReview),
         ("summarize these logs", Intent::ExplainData),
         ("explain what this trace shows", Intent::ExplainData),
         ("anything unusual in here?", Intent::ExplainData),
-        ("take a look at this and tell me what's happening", Intent::ExplainData),
+        (
+            "take a look at this and tell me what's happening",
+            Intent::ExplainData,
+        ),
         ("give me an overview of these metrics", Intent::ExplainData),
         ("help me make sense of this dump", Intent::ExplainData),
         ("interpret these numbers", Intent::ExplainData),
-        ("how do I rotate the TLS certificate on ingress-nginx", Intent::HowTo),
+        (
+            "how do I rotate the TLS certificate on ingress-nginx",
+            Intent::HowTo,
+        ),
         ("how to increase the JVM heap in kubernetes", Intent::HowTo),
-        ("what is the command to list pods sorted by restarts", Intent::HowTo),
+        (
+            "what is the command to list pods sorted by restarts",
+            Intent::HowTo,
+        ),
         ("best way to tail logs from all replicas", Intent::HowTo),
         ("how can I set up log rotation for journald", Intent::HowTo),
         ("steps to drain a node safely", Intent::HowTo),
@@ -398,7 +446,10 @@ mod tests {
 
     #[test]
     fn single_phrasings() {
-        check("OutOfMemoryError in the checkout pod", Intent::DiagnoseError);
+        check(
+            "OutOfMemoryError in the checkout pod",
+            Intent::DiagnoseError,
+        );
         check("HOW TO restart a deployment?", Intent::HowTo);
     }
 

@@ -46,7 +46,11 @@ impl SessionId {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
-            return Err(invalid("session", value, "only A-Z, a-z, 0-9, '-' and '_' are allowed"));
+            return Err(invalid(
+                "session",
+                value,
+                "only A-Z, a-z, 0-9, '-' and '_' are allowed",
+            ));
         }
         Ok(Self(value.to_owned()))
     }

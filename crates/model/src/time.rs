@@ -49,7 +49,8 @@ impl Timestamp {
 
     /// RFC 3339 text with as many fractional digits as needed (none, millis, micros or nanos).
     pub fn to_rfc3339(self) -> String {
-        self.to_datetime().to_rfc3339_opts(SecondsFormat::AutoSi, true)
+        self.to_datetime()
+            .to_rfc3339_opts(SecondsFormat::AutoSi, true)
     }
 
     /// Parses RFC 3339 text.
@@ -64,11 +65,15 @@ impl Timestamp {
 impl From<DateTime<Utc>> for Timestamp {
     fn from(value: DateTime<Utc>) -> Self {
         // Out-of-range dates (before 1677 or after 2262) saturate rather than wrap.
-        Self(value.timestamp_nanos_opt().unwrap_or(if value.timestamp() < 0 {
-            i64::MIN
-        } else {
-            i64::MAX
-        }))
+        Self(
+            value
+                .timestamp_nanos_opt()
+                .unwrap_or(if value.timestamp() < 0 {
+                    i64::MIN
+                } else {
+                    i64::MAX
+                }),
+        )
     }
 }
 
@@ -100,7 +105,10 @@ mod tests {
     fn rfc3339_round_trip() {
         let ts = Timestamp::from_unix_millis(1_714_572_187_123);
         assert_eq!(ts.to_rfc3339(), "2024-05-01T14:03:07.123Z");
-        assert_eq!(Timestamp::parse_rfc3339("2024-05-01T14:03:07.123Z"), Some(ts));
+        assert_eq!(
+            Timestamp::parse_rfc3339("2024-05-01T14:03:07.123Z"),
+            Some(ts)
+        );
         let json = serde_json::to_string(&ts).unwrap();
         assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), ts);
     }

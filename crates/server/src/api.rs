@@ -53,7 +53,10 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.limits.max_body_bytes;
     Router::new()
         .route("/api/v1/troubleshoot", post(troubleshoot))
-        .route("/api/v1/sessions/{id}", get(get_session).delete(delete_session))
+        .route(
+            "/api/v1/sessions/{id}",
+            get(get_session).delete(delete_session),
+        )
         .route("/api/v1/sessions/{id}/feedback", post(feedback))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/healthz", get(healthz))
@@ -69,7 +72,12 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not-found", "Not found", "no such route")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "Not found",
+        "no such route",
+    )
 }
 
 fn multipart_error(error: MultipartError) -> ApiError {
@@ -90,8 +98,13 @@ fn multipart_error(error: MultipartError) -> ApiError {
 }
 
 fn parse_session_id(text: &str) -> Result<SessionId, ApiError> {
-    SessionId::parse(text.trim())
-        .map_err(|error| ApiError::bad_request("invalid-session-id", "Invalid session id", error.to_string()))
+    SessionId::parse(text.trim()).map_err(|error| {
+        ApiError::bad_request(
+            "invalid-session-id",
+            "Invalid session id",
+            error.to_string(),
+        )
+    })
 }
 
 /// Reads a text field, refusing it as soon as it passes the limit.
@@ -110,7 +123,11 @@ async fn read_text_field(field: &mut Field<'_>, limit: usize) -> Result<String, 
         bytes.extend_from_slice(&chunk);
     }
     String::from_utf8(bytes).map_err(|_| {
-        ApiError::bad_request("invalid-text", "Invalid text field", format!("the `{name}` field is not UTF-8"))
+        ApiError::bad_request(
+            "invalid-text",
+            "Invalid text field",
+            format!("the `{name}` field is not UTF-8"),
+        )
     })
 }
 
@@ -163,7 +180,11 @@ async fn troubleshoot(
         match name.as_str() {
             "query" => {
                 if query.is_some() {
-                    return Err(ApiError::bad_request("duplicate-field", "Duplicate field", "send `query` once"));
+                    return Err(ApiError::bad_request(
+                        "duplicate-field",
+                        "Duplicate field",
+                        "send `query` once",
+                    ));
                 }
                 query = Some(read_text_field(&mut field, limits.max_text_field_bytes).await?);
             }
@@ -198,7 +219,9 @@ async fn troubleshoot(
                 let file_name = clean_file_name(field.file_name(), files);
                 let current = match investigation.as_mut() {
                     Some(current) => current,
-                    None => investigation.insert(state.engine.begin(None, session_id.clone()).await?),
+                    None => {
+                        investigation.insert(state.engine.begin(None, session_id.clone()).await?)
+                    }
                 };
                 current.begin_attachment(&file_name, role).await?;
                 while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
@@ -206,16 +229,14 @@ async fn troubleshoot(
                 }
                 current.intake.end_attachment().await?;
             }
-            other => {
-                return Err(ApiError::bad_request(
-                    "unknown-field",
-                    "Unknown field",
-                    format!(
-                        "unknown multipart field {:?}; expected query, session_id, file or baseline",
-                        other.chars().take(64).collect::<String>()
-                    ),
-                ))
-            }
+            other => return Err(ApiError::bad_request(
+                "unknown-field",
+                "Unknown field",
+                format!(
+                    "unknown multipart field {:?}; expected query, session_id, file or baseline",
+                    other.chars().take(64).collect::<String>()
+                ),
+            )),
         }
     }
     let mut investigation = match investigation {
@@ -249,7 +270,11 @@ async fn feedback(
         ApiError::bad_request("invalid-body", "Invalid JSON body", rejection.body_text())
     })?;
     let hypothesis_id = HypothesisId::parse(&body.hypothesis_id).map_err(|error| {
-        ApiError::bad_request("invalid-hypothesis-id", "Invalid hypothesis id", error.to_string())
+        ApiError::bad_request(
+            "invalid-hypothesis-id",
+            "Invalid hypothesis id",
+            error.to_string(),
+        )
     })?;
     let verdict: Verdict = serde_json::from_value(serde_json::Value::String(body.verdict.clone()))
         .map_err(|_| {
@@ -262,12 +287,19 @@ async fn feedback(
                 ),
             )
         })?;
-    if body.comment.as_ref().is_some_and(|c| c.len() > state.limits.max_text_field_bytes) {
+    if body
+        .comment
+        .as_ref()
+        .is_some_and(|c| c.len() > state.limits.max_text_field_bytes)
+    {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "field-too-large",
             "Comment too large",
-            format!("the comment is longer than {} bytes", state.limits.max_text_field_bytes),
+            format!(
+                "the comment is longer than {} bytes",
+                state.limits.max_text_field_bytes
+            ),
         ));
     }
     let hypotheses = state

@@ -131,7 +131,9 @@ impl Config {
 fn parse_env_value(text: &str) -> toml::Value {
     let probe = format!("value = {text}");
     match probe.parse::<toml::Table>() {
-        Ok(mut table) => table.remove("value").unwrap_or_else(|| toml::Value::String(text.into())),
+        Ok(mut table) => table
+            .remove("value")
+            .unwrap_or_else(|| toml::Value::String(text.into())),
         Err(_) => toml::Value::String(text.to_owned()),
     }
 }
@@ -187,7 +189,10 @@ mod tests {
             vec![
                 ("FAULTMAVEN__LLM__PROVIDER".into(), "none".into()),
                 ("FAULTMAVEN__SERVER__MAX_FILES".into(), "3".into()),
-                ("FAULTMAVEN__ENGINE__SESSION_TTL_SECONDS".into(), "60".into()),
+                (
+                    "FAULTMAVEN__ENGINE__SESSION_TTL_SECONDS".into(),
+                    "60".into(),
+                ),
                 ("UNRELATED".into(), "x".into()),
             ],
         )
@@ -204,7 +209,10 @@ mod tests {
         std::fs::write(&path, "[server]\nbind = \"0.0.0.0:9\"\n").unwrap();
         let config = Config::load(Some(&path), Vec::new()).unwrap();
         assert_eq!(config.server.bind, "0.0.0.0:9");
-        assert_eq!(config.server.max_files, 32, "other keys keep their defaults");
+        assert_eq!(
+            config.server.max_files, 32,
+            "other keys keep their defaults"
+        );
         std::fs::write(&path, "[server]\nbindd = 1\n").unwrap();
         assert!(Config::load(Some(&path), Vec::new()).is_err());
     }

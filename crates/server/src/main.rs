@@ -11,7 +11,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "faultmaven", version, about = "AI troubleshooting copilot for on-call engineers")]
+#[command(
+    name = "faultmaven",
+    version,
+    about = "AI troubleshooting copilot for on-call engineers"
+)]
 struct Cli {
     /// Configuration file layered over the built-in defaults (also FAULTMAVEN_CONFIG).
     #[arg(long, global = true)]
@@ -85,8 +89,14 @@ fn main() -> anyhow::Result<()> {
             config.store.sqlite_path = ":memory:".into();
             let inputs: Vec<InputFile> = files
                 .into_iter()
-                .map(|path| InputFile { path, role: AttachmentRole::Incident })
-                .chain(baseline.into_iter().map(|path| InputFile { path, role: AttachmentRole::Baseline }))
+                .map(|path| InputFile {
+                    path,
+                    role: AttachmentRole::Incident,
+                })
+                .chain(baseline.into_iter().map(|path| InputFile {
+                    path,
+                    role: AttachmentRole::Baseline,
+                }))
                 .collect();
             runtime.block_on(async {
                 let engine = assemble::build_engine(&config)?;

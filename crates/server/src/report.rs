@@ -5,18 +5,40 @@ use std::fmt::Write as _;
 
 fn evidence_text(evidence: &Evidence) -> String {
     match evidence {
-        Evidence::LogLines { attachment, first_line, last_line, .. } if first_line == last_line => {
+        Evidence::LogLines {
+            attachment,
+            first_line,
+            last_line,
+            ..
+        } if first_line == last_line => {
             format!("{attachment}:{first_line}")
         }
-        Evidence::LogLines { attachment, first_line, last_line, .. } => {
+        Evidence::LogLines {
+            attachment,
+            first_line,
+            last_line,
+            ..
+        } => {
             format!("{attachment}:{first_line}-{last_line}")
         }
-        Evidence::MetricPoint { attachment, series, timestamp, value, .. } => format!(
+        Evidence::MetricPoint {
+            attachment,
+            series,
+            timestamp,
+            value,
+            ..
+        } => format!(
             "{attachment} {series} @ {} = {value}",
             timestamp.as_deref().unwrap_or("-")
         ),
-        Evidence::Span { attachment, trace_id, span_id } => format!("{attachment} trace {trace_id} span {span_id}"),
-        Evidence::ConfigKey { attachment, path, .. } => format!("{attachment} {path}"),
+        Evidence::Span {
+            attachment,
+            trace_id,
+            span_id,
+        } => format!("{attachment} trace {trace_id} span {span_id}"),
+        Evidence::ConfigKey {
+            attachment, path, ..
+        } => format!("{attachment} {path}"),
     }
 }
 
@@ -55,7 +77,11 @@ pub fn render(response: &TroubleshootResponse) -> String {
             h.id,
             h.confidence * 100.0,
             h.title,
-            if h.finding_ids.is_empty() { String::new() } else { format!("  [{}]", h.finding_ids.join(", ")) }
+            if h.finding_ids.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", h.finding_ids.join(", "))
+            }
         );
         for step in h.next_steps.iter().take(3) {
             let _ = writeln!(out, "        - {}", step.description);
@@ -67,8 +93,19 @@ pub fn render(response: &TroubleshootResponse) -> String {
     let _ = writeln!(out, "\nFindings ({})", response.findings.len());
     for f in &response.findings {
         let evidence: Vec<String> = f.evidence.iter().take(3).map(evidence_text).collect();
-        let _ = writeln!(out, "  {:<4} {:<8} {}  ({})", f.id, f.severity, f.title, evidence.join(", "));
+        let _ = writeln!(
+            out,
+            "  {:<4} {:<8} {}  ({})",
+            f.id,
+            f.severity,
+            f.title,
+            evidence.join(", ")
+        );
     }
-    let _ = writeln!(out, "\nAnswer ({})\n{}", response.answer_provenance.provider, response.answer);
+    let _ = writeln!(
+        out,
+        "\nAnswer ({})\n{}",
+        response.answer_provenance.provider, response.answer
+    );
     out
 }

@@ -29,7 +29,16 @@ fn page(content_type: &'static str, body: &'static str) -> impl IntoResponse {
 /// Routes of the UI.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { page("text/html; charset=utf-8", INDEX_HTML) }))
-        .route("/app.js", get(|| async { page("text/javascript; charset=utf-8", APP_JS) }))
-        .route("/style.css", get(|| async { page("text/css; charset=utf-8", STYLE_CSS) }))
+        .route(
+            "/",
+            get(|| async { page("text/html; charset=utf-8", INDEX_HTML) }),
+        )
+        .route(
+            "/app.js",
+            get(|| async { page("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route(
+            "/style.css",
+            get(|| async { page("text/css; charset=utf-8", STYLE_CSS) }),
+        )
 }

@@ -19,9 +19,21 @@ async fn health_ready_and_openapi() {
     assert!(body["runbooks"].as_u64().unwrap() >= 16);
     let (status, _, _) = send(&app, Request::get("/readyz").body(Body::empty()).unwrap()).await;
     assert_eq!(status, 200);
-    let (status, _, spec) = send(&app, Request::get("/api/v1/openapi.json").body(Body::empty()).unwrap()).await;
+    let (status, _, spec) = send(
+        &app,
+        Request::get("/api/v1/openapi.json")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
-    for path in ["/api/v1/troubleshoot", "/api/v1/sessions/{id}", "/api/v1/sessions/{id}/feedback", "/healthz", "/readyz"] {
+    for path in [
+        "/api/v1/troubleshoot",
+        "/api/v1/sessions/{id}",
+        "/api/v1/sessions/{id}/feedback",
+        "/healthz",
+        "/readyz",
+    ] {
         assert!(spec["paths"][path].is_object(), "openapi lacks {path}");
     }
     assert!(spec["components"]["schemas"]["TroubleshootResponse"].is_object());
@@ -31,11 +43,18 @@ async fn health_ready_and_openapi() {
 #[tokio::test]
 async fn ui_is_served_with_a_strict_policy() {
     let app = app();
-    let response = tower::ServiceExt::oneshot(app, Request::get("/").body(Body::empty()).unwrap()).await.unwrap();
+    let response = tower::ServiceExt::oneshot(app, Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
-    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(csp.contains("script-src 'self'"));
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
     assert!(String::from_utf8_lossy(&body).contains("app.js"));
 }
 
@@ -43,8 +62,16 @@ async fn ui_is_served_with_a_strict_policy() {
 async fn client_faults_are_problems() {
     let app = app();
     // Neither a question nor a file.
-    assert_problem(&send(&app, troubleshoot_request(&[])).await, 400, "empty-request");
-    assert_problem(&send(&app, troubleshoot_request(&[text("query", "   ")])).await, 400, "empty-request");
+    assert_problem(
+        &send(&app, troubleshoot_request(&[])).await,
+        400,
+        "empty-request",
+    );
+    assert_problem(
+        &send(&app, troubleshoot_request(&[text("query", "   ")])).await,
+        400,
+        "empty-request",
+    );
     // Not multipart at all.
     let request = Request::post("/api/v1/troubleshoot")
         .header("content-type", "application/json")
@@ -55,37 +82,89 @@ async fn client_faults_are_problems() {
     let mut body = multipart_body(&[file("file", "a.log", b"hello\n".to_vec())]);
     body.truncate(body.len() - 20);
     let request = Request::post("/api/v1/troubleshoot")
-        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
         .body(Body::from(body))
         .unwrap();
     assert_problem(&send(&app, request).await, 400, "malformed-multipart");
     // Unknown field, invalid and unknown session ids.
-    assert_problem(&send(&app, troubleshoot_request(&[text("quer", "x")])).await, 400, "unknown-field");
-    assert_problem(&send(&app, troubleshoot_request(&[text("session_id", "no!"), text("query", "x")])).await, 400, "invalid-session-id");
     assert_problem(
-        &send(&app, troubleshoot_request(&[text("session_id", "0123456789abcdef"), text("query", "why")])).await,
+        &send(&app, troubleshoot_request(&[text("quer", "x")])).await,
+        400,
+        "unknown-field",
+    );
+    assert_problem(
+        &send(
+            &app,
+            troubleshoot_request(&[text("session_id", "no!"), text("query", "x")]),
+        )
+        .await,
+        400,
+        "invalid-session-id",
+    );
+    assert_problem(
+        &send(
+            &app,
+            troubleshoot_request(&[text("session_id", "0123456789abcdef"), text("query", "why")]),
+        )
+        .await,
         404,
         "unknown-session",
     );
     // session_id after a file.
     assert_problem(
-        &send(&app, troubleshoot_request(&[file("file", "a.log", b"x\n".to_vec()), text("session_id", "0123456789abcdef")])).await,
+        &send(
+            &app,
+            troubleshoot_request(&[
+                file("file", "a.log", b"x\n".to_vec()),
+                text("session_id", "0123456789abcdef"),
+            ]),
+        )
+        .await,
         400,
         "field-order",
     );
     // Unknown routes are problems too.
-    assert_problem(&send(&app, Request::get("/nope").body(Body::empty()).unwrap()).await, 404, "not-found");
+    assert_problem(
+        &send(&app, Request::get("/nope").body(Body::empty()).unwrap()).await,
+        404,
+        "not-found",
+    );
 }
 
 #[tokio::test]
 async fn limits_are_enforced_while_streaming() {
-    let limits = Limits { max_body_bytes: 64 * 1024, max_files: 2, max_text_field_bytes: 32 };
+    let limits = Limits {
+        max_body_bytes: 64 * 1024,
+        max_files: 2,
+        max_text_field_bytes: 32,
+    };
     let app = app_with(limits, EngineConfig::default());
-    let parts: Vec<_> = (0..3).map(|_| file("file", "a.log", b"line\n".to_vec())).collect();
-    assert_problem(&send(&app, troubleshoot_request(&parts)).await, 413, "too-many-files");
+    let parts: Vec<_> = (0..3)
+        .map(|_| file("file", "a.log", b"line\n".to_vec()))
+        .collect();
+    assert_problem(
+        &send(&app, troubleshoot_request(&parts)).await,
+        413,
+        "too-many-files",
+    );
     let big = file("file", "big.log", vec![b'x'; 200 * 1024]);
-    assert_problem(&send(&app, troubleshoot_request(&[big])).await, 413, "payload-too-large");
-    assert_problem(&send(&app, troubleshoot_request(&[text("query", &"q".repeat(33))])).await, 413, "field-too-large");
+    assert_problem(
+        &send(&app, troubleshoot_request(&[big])).await,
+        413,
+        "payload-too-large",
+    );
+    assert_problem(
+        &send(
+            &app,
+            troubleshoot_request(&[text("query", &"q".repeat(33))]),
+        )
+        .await,
+        413,
+        "field-too-large",
+    );
 
     // A gzip bomb: small on the wire, over the decompressed limit once inflated.
     let mut config = EngineConfig::default();
@@ -98,7 +177,15 @@ async fn limits_are_enforced_while_streaming() {
     }
     let bomb = encoder.finish().unwrap();
     assert!(bomb.len() < 64 * 1024);
-    assert_problem(&send(&app, troubleshoot_request(&[file("file", "bomb.log.gz", bomb)])).await, 413, "too-large");
+    assert_problem(
+        &send(
+            &app,
+            troubleshoot_request(&[file("file", "bomb.log.gz", bomb)]),
+        )
+        .await,
+        413,
+        "too-large",
+    );
 }
 
 #[tokio::test]
@@ -106,7 +193,10 @@ async fn question_alone_gets_runbook_hypotheses() {
     let app = app();
     let (status, _, body) = send(
         &app,
-        troubleshoot_request(&[text("query", "my pod keeps getting OOMKilled with exit code 137, what should I check?")]),
+        troubleshoot_request(&[text(
+            "query",
+            "my pod keeps getting OOMKilled with exit code 137, what should I check?",
+        )]),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -116,8 +206,20 @@ async fn question_alone_gets_runbook_hypotheses() {
     let hypotheses = body["hypotheses"].as_array().unwrap();
     assert!(!hypotheses.is_empty());
     let top = &hypotheses[0];
-    assert!(top["title"].as_str().unwrap().to_lowercase().contains("oom") || top["runbook"].as_str().unwrap_or("").contains("oom"), "{top}");
-    assert!(top["next_steps"].as_array().unwrap().iter().any(|s| s["command"].is_string()));
+    assert!(
+        top["title"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("oom")
+            || top["runbook"].as_str().unwrap_or("").contains("oom"),
+        "{top}"
+    );
+    assert!(top["next_steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["command"].is_string()));
     assert!(body["answer"].as_str().unwrap().contains("## Summary"));
 }
 
@@ -139,7 +241,10 @@ async fn log_upload_gives_findings_with_evidence_and_grounded_hypotheses() {
     let attachment = &body["attachments"][0];
     assert_eq!(attachment["id"], "a1");
     assert_eq!(attachment["kind"], "log");
-    assert_eq!(attachment["lines"].as_u64().unwrap(), log.iter().filter(|&&b| b == b'\n').count() as u64);
+    assert_eq!(
+        attachment["lines"].as_u64().unwrap(),
+        log.iter().filter(|&&b| b == b'\n').count() as u64
+    );
 
     let findings = body["findings"].as_array().unwrap();
     assert!(!findings.is_empty());
@@ -158,7 +263,10 @@ async fn log_upload_gives_findings_with_evidence_and_grounded_hypotheses() {
             }
         }
     }
-    assert!(cited_connection_refused, "no finding cites a 'Connection refused' line: {findings:#?}");
+    assert!(
+        cited_connection_refused,
+        "no finding cites a 'Connection refused' line: {findings:#?}"
+    );
 
     let finding_ids: Vec<&str> = findings.iter().map(|f| f["id"].as_str().unwrap()).collect();
     let hypotheses = body["hypotheses"].as_array().unwrap();
@@ -167,14 +275,26 @@ async fn log_upload_gives_findings_with_evidence_and_grounded_hypotheses() {
         let confidence = h["confidence"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&confidence));
         for id in h["finding_ids"].as_array().unwrap() {
-            assert!(finding_ids.contains(&id.as_str().unwrap()), "hypothesis cites missing finding {id}");
+            assert!(
+                finding_ids.contains(&id.as_str().unwrap()),
+                "hypothesis cites missing finding {id}"
+            );
         }
     }
-    let confidences: Vec<f64> = hypotheses.iter().map(|h| h["confidence"].as_f64().unwrap()).collect();
-    assert!(confidences.windows(2).all(|w| w[0] >= w[1]), "not ranked: {confidences:?}");
-    let top_text = format!("{} {}", hypotheses[0]["title"], hypotheses[0]["category"]).to_lowercase();
+    let confidences: Vec<f64> = hypotheses
+        .iter()
+        .map(|h| h["confidence"].as_f64().unwrap())
+        .collect();
     assert!(
-        ["connection", "database", "dependency", "refused", "pool"].iter().any(|w| top_text.contains(w)),
+        confidences.windows(2).all(|w| w[0] >= w[1]),
+        "not ranked: {confidences:?}"
+    );
+    let top_text =
+        format!("{} {}", hypotheses[0]["title"], hypotheses[0]["category"]).to_lowercase();
+    assert!(
+        ["connection", "database", "dependency", "refused", "pool"]
+            .iter()
+            .any(|w| top_text.contains(w)),
         "top hypothesis does not name the refused database connections: {}",
         hypotheses[0]
     );
@@ -187,13 +307,19 @@ async fn feedback_reranks_at_once_and_sessions_continue_and_delete() {
     let app = app();
     let (status, _, body) = send(
         &app,
-        troubleshoot_request(&[text("query", "why are orders failing"), file("file", "checkout.log", fixture("checkout.log"))]),
+        troubleshoot_request(&[
+            text("query", "why are orders failing"),
+            file("file", "checkout.log", fixture("checkout.log")),
+        ]),
     )
     .await;
     assert_eq!(status, 200, "{body}");
     let session = body["session_id"].as_str().unwrap().to_owned();
     let hypotheses = body["hypotheses"].as_array().unwrap();
-    assert!(hypotheses.len() >= 2, "need two hypotheses to re-rank: {hypotheses:#?}");
+    assert!(
+        hypotheses.len() >= 2,
+        "need two hypotheses to re-rank: {hypotheses:#?}"
+    );
     let top = hypotheses[0]["id"].as_str().unwrap().to_owned();
 
     let feedback = |hypothesis: &str, verdict: &str| {
@@ -211,9 +337,21 @@ async fn feedback_reranks_at_once_and_sessions_continue_and_delete() {
     assert_eq!(reranked.last().unwrap()["id"], top);
 
     // Bad feedback bodies.
-    assert_problem(&send(&app, feedback("H99", "worked")).await, 404, "unknown-hypothesis");
-    assert_problem(&send(&app, feedback(&top, "maybe")).await, 400, "invalid-verdict");
-    assert_problem(&send(&app, feedback("X1", "worked")).await, 400, "invalid-hypothesis-id");
+    assert_problem(
+        &send(&app, feedback("H99", "worked")).await,
+        404,
+        "unknown-hypothesis",
+    );
+    assert_problem(
+        &send(&app, feedback(&top, "maybe")).await,
+        400,
+        "invalid-verdict",
+    );
+    assert_problem(
+        &send(&app, feedback("X1", "worked")).await,
+        400,
+        "invalid-hypothesis-id",
+    );
     let bad_json = Request::post(format!("/api/v1/sessions/{session}/feedback"))
         .header("content-type", "application/json")
         .body(Body::from("{not json"))
@@ -226,7 +364,11 @@ async fn feedback_reranks_at_once_and_sessions_continue_and_delete() {
         troubleshoot_request(&[
             text("session_id", &session),
             text("query", "here are the metrics too"),
-            file("file", "checkout_metrics.csv", fixture("checkout_metrics.csv")),
+            file(
+                "file",
+                "checkout_metrics.csv",
+                fixture("checkout_metrics.csv"),
+            ),
         ]),
     )
     .await;
@@ -235,24 +377,56 @@ async fn feedback_reranks_at_once_and_sessions_continue_and_delete() {
     assert_eq!(follow_up["attachments"][0]["id"], "a2");
     assert_eq!(follow_up["attachments"][0]["kind"], "metric");
     let first_new = follow_up["findings"][0]["id"].as_str().unwrap();
-    assert!(first_new.trim_start_matches('F').parse::<u32>().unwrap() > body["findings"].as_array().unwrap().len() as u32);
-    let still = follow_up["hypotheses"].as_array().unwrap().iter().find(|h| h["id"] == top).unwrap();
+    assert!(
+        first_new.trim_start_matches('F').parse::<u32>().unwrap()
+            > body["findings"].as_array().unwrap().len() as u32
+    );
+    let still = follow_up["hypotheses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == top)
+        .unwrap();
     assert_eq!(still["status"], "ruled_out");
 
-    let (status, _, state) = send(&app, Request::get(format!("/api/v1/sessions/{session}")).body(Body::empty()).unwrap()).await;
+    let (status, _, state) = send(
+        &app,
+        Request::get(format!("/api/v1/sessions/{session}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(state["feedback"].as_array().unwrap().len(), 1);
     assert_eq!(state["queries"].as_array().unwrap().len(), 2);
 
-    let (status, _, _) = send(&app, Request::delete(format!("/api/v1/sessions/{session}")).body(Body::empty()).unwrap()).await;
+    let (status, _, _) = send(
+        &app,
+        Request::delete(format!("/api/v1/sessions/{session}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 204);
     assert_problem(
-        &send(&app, Request::get(format!("/api/v1/sessions/{session}")).body(Body::empty()).unwrap()).await,
+        &send(
+            &app,
+            Request::get(format!("/api/v1/sessions/{session}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await,
         404,
         "unknown-session",
     );
     assert_problem(
-        &send(&app, Request::delete(format!("/api/v1/sessions/{session}")).body(Body::empty()).unwrap()).await,
+        &send(
+            &app,
+            Request::delete(format!("/api/v1/sessions/{session}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await,
         404,
         "unknown-session",
     );
@@ -261,7 +435,11 @@ async fn feedback_reranks_at_once_and_sessions_continue_and_delete() {
 #[tokio::test]
 async fn metrics_give_anomalies_with_series_points() {
     let app = app();
-    let (status, _, body) = send(&app, troubleshoot_request(&[file("file", "m.csv", fixture("checkout_metrics.csv"))])).await;
+    let (status, _, body) = send(
+        &app,
+        troubleshoot_request(&[file("file", "m.csv", fixture("checkout_metrics.csv"))]),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["request_kind"], "data_only");
     assert_eq!(body["attachments"][0]["kind"], "metric");
@@ -271,10 +449,18 @@ async fn metrics_give_anomalies_with_series_points() {
         .iter()
         .find(|f| f["kind"] == "metric_anomaly")
         .unwrap_or_else(|| panic!("no metric anomaly: {body:#}"));
-    let point = anomaly["evidence"].as_array().unwrap().iter().find(|e| e["type"] == "metric_point").unwrap();
+    let point = anomaly["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "metric_point")
+        .unwrap();
     assert!(point["series"].as_str().unwrap().contains("cpu_usage"));
     assert!(point["value"].as_f64().unwrap() > 0.9);
-    assert!(point["timestamp"].as_str().unwrap().starts_with("2024-05-01T16:0"));
+    assert!(point["timestamp"]
+        .as_str()
+        .unwrap()
+        .starts_with("2024-05-01T16:0"));
 }
 
 #[tokio::test]
@@ -286,7 +472,10 @@ async fn prometheus_text_and_gzip_are_detected_from_content() {
     let gzipped = encoder.finish().unwrap();
     let (status, _, body) = send(
         &app,
-        troubleshoot_request(&[file("file", "scrape.txt", prometheus), file("file", "upload.bin", gzipped)]),
+        troubleshoot_request(&[
+            file("file", "scrape.txt", prometheus),
+            file("file", "upload.bin", gzipped),
+        ]),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -308,13 +497,21 @@ async fn secrets_never_reach_the_response_or_the_database() {
     let (status, _, body) = send(
         &app,
         troubleshoot_request(&[
-            text("query", "why does the upload fail? my key is AKIAIOSFODNN7EXAMPLQ"),
+            text(
+                "query",
+                "why does the upload fail? my key is AKIAIOSFODNN7EXAMPLQ",
+            ),
             file("file", "secrets.log", fixture("secrets.log")),
         ]),
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let secrets = ["alice.secret@example.com", "AKIAIOSFODNN7EXAMPLQ", "SuperSecretPw123", "c2lnbmF0dXJlX3Rlc3Rfb25seQ"];
+    let secrets = [
+        "alice.secret@example.com",
+        "AKIAIOSFODNN7EXAMPLQ",
+        "SuperSecretPw123",
+        "c2lnbmF0dXJlX3Rlc3Rfb25seQ",
+    ];
     let response = body.to_string();
     let mut database = Vec::new();
     for entry in std::fs::read_dir(dir.path()).unwrap() {
@@ -322,8 +519,14 @@ async fn secrets_never_reach_the_response_or_the_database() {
     }
     let database = String::from_utf8_lossy(&database);
     for secret in secrets {
-        assert!(!response.contains(secret), "{secret} leaked into the response");
-        assert!(!database.contains(secret), "{secret} leaked into the database");
+        assert!(
+            !response.contains(secret),
+            "{secret} leaked into the response"
+        );
+        assert!(
+            !database.contains(secret),
+            "{secret} leaked into the database"
+        );
     }
     assert!(response.contains("REDACTED"));
 }
@@ -333,13 +536,20 @@ async fn baseline_comparison_reports_new_templates() {
     let app = app();
     let (status, _, body) = send(
         &app,
-        troubleshoot_request(&[file("file", "checkout.log", fixture("checkout.log")), file("baseline", "good.log", fixture("baseline.log"))]),
+        troubleshoot_request(&[
+            file("file", "checkout.log", fixture("checkout.log")),
+            file("baseline", "good.log", fixture("baseline.log")),
+        ]),
     )
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["attachments"][1]["role"], "baseline");
     assert!(
-        body["findings"].as_array().unwrap().iter().any(|f| f["kind"] == "new_template"),
+        body["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "new_template"),
         "no new_template finding: {body:#}"
     );
 }
@@ -347,8 +557,14 @@ async fn baseline_comparison_reports_new_templates() {
 #[tokio::test]
 async fn binary_garbage_never_fails_the_request() {
     let app = app();
-    let garbage: Vec<u8> = (0..20_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
-    let (status, _, body) = send(&app, troubleshoot_request(&[file("file", "core.bin", garbage)])).await;
+    let garbage: Vec<u8> = (0..20_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let (status, _, body) = send(
+        &app,
+        troubleshoot_request(&[file("file", "core.bin", garbage)]),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert!(body["attachments"][0]["kind"].is_string());
 }

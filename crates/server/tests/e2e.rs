@@ -43,33 +43,63 @@ async fn spawn_app(database_dir: &std::path::Path) -> String {
 async fn real_socket_real_model_answer_and_feedback() {
     let dir = tempfile::tempdir().unwrap();
     let base = spawn_app(dir.path()).await;
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(300)).build().unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(300))
+        .build()
+        .unwrap();
 
     let form = reqwest::multipart::Form::new()
-        .text("query", "Checkout started failing around 14:03. What is going on?")
+        .text(
+            "query",
+            "Checkout started failing around 14:03. What is going on?",
+        )
         .part(
             "file",
             reqwest::multipart::Part::bytes(fixture("checkout.log")).file_name("checkout.log"),
         );
-    let response = client.post(format!("{base}/api/v1/troubleshoot")).multipart(form).send().await.unwrap();
+    let response = client
+        .post(format!("{base}/api/v1/troubleshoot"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
 
     let provenance = &body["answer_provenance"];
-    assert!(provenance["provider"].as_str().unwrap().contains("smollm2"), "{provenance}");
+    assert!(
+        provenance["provider"].as_str().unwrap().contains("smollm2"),
+        "{provenance}"
+    );
     assert!(provenance["fallback_reason"].is_null(), "{provenance}");
     assert!(provenance["completion_tokens"].as_u64().unwrap() > 0);
     assert!(provenance["prompt_tokens"].as_u64().unwrap() > 50);
     let answer = body["answer"].as_str().unwrap();
     assert!(answer.starts_with("## Summary\n"));
     assert!(!answer.contains("<|im_end|>") && !answer.contains("<|im_start|>"));
-    let summary = answer.split("\n\n## ").next().unwrap().trim_start_matches("## Summary\n");
-    assert!(summary.split_whitespace().count() >= 5, "the model wrote too little: {summary:?}");
+    let summary = answer
+        .split("\n\n## ")
+        .next()
+        .unwrap()
+        .trim_start_matches("## Summary\n");
+    assert!(
+        summary.split_whitespace().count() >= 5,
+        "the model wrote too little: {summary:?}"
+    );
     // Every finding id the answer cites exists.
-    let ids: Vec<String> = body["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect();
+    let ids: Vec<String> = body["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
     for word in answer.split(|c: char| !c.is_alphanumeric()) {
-        if word.len() > 1 && word.starts_with('F') && word[1..].bytes().all(|b| b.is_ascii_digit()) {
-            assert!(ids.iter().any(|id| id == word), "answer cites {word}, which does not exist");
+        if word.len() > 1 && word.starts_with('F') && word[1..].bytes().all(|b| b.is_ascii_digit())
+        {
+            assert!(
+                ids.iter().any(|id| id == word),
+                "answer cites {word}, which does not exist"
+            );
         }
     }
 
@@ -86,7 +116,14 @@ async fn real_socket_real_model_answer_and_feedback() {
     assert_eq!(reranked["hypotheses"][0]["id"], top);
     assert_eq!(reranked["hypotheses"][0]["status"], "confirmed");
 
-    let health: serde_json::Value = client.get(format!("{base}/readyz")).send().await.unwrap().json().await.unwrap();
+    let health: serde_json::Value = client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(health["llm"].as_str().unwrap().contains("smollm2"));
 }
 
@@ -97,7 +134,13 @@ fn cli_analyze_prints_the_api_json_and_a_report() {
     let metrics = repo_root().join("testdata/api/checkout_metrics.csv");
     let baseline = repo_root().join("testdata/api/baseline.log");
     let output = std::process::Command::new(binary)
-        .args(["analyze", "--no-llm", "--json", "--query", "why is checkout failing?"])
+        .args([
+            "analyze",
+            "--no-llm",
+            "--json",
+            "--query",
+            "why is checkout failing?",
+        ])
         .arg("--baseline")
         .arg(&baseline)
         .arg(&log)
@@ -105,7 +148,11 @@ fn cli_analyze_prints_the_api_json_and_a_report() {
         .env("FAULTMAVEN__KNOWLEDGE__EMBEDDINGS", "false")
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let body: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(body["request_kind"], "combined");
     assert_eq!(body["attachments"].as_array().unwrap().len(), 3);
@@ -121,7 +168,10 @@ fn cli_analyze_prints_the_api_json_and_a_report() {
         .unwrap();
     assert!(output.status.success());
     let report = String::from_utf8(output.stdout).unwrap();
-    assert!(report.contains("Hypotheses") && report.contains("Findings") && report.contains("H1"), "{report}");
+    assert!(
+        report.contains("Hypotheses") && report.contains("Findings") && report.contains("H1"),
+        "{report}"
+    );
 
     // A missing file is a clear error, not a panic.
     let output = std::process::Command::new(binary)
@@ -131,5 +181,8 @@ fn cli_analyze_prints_the_api_json_and_a_report() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("/nonexistent/file.log") && !stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("/nonexistent/file.log") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
 }

@@ -32,7 +32,9 @@ pub const SYSTEMS: [&str; 16] = [
 pub fn dataset_dir() -> PathBuf {
     std::env::var_os("LOGHUB_2K_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets/loghub-2k"))
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets/loghub-2k")
+        })
 }
 
 /// Parses RFC 4180 CSV text: fields separated by commas, records by CRLF or LF, fields in

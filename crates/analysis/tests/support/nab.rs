@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 pub fn dataset_dir() -> PathBuf {
     std::env::var_os("NAB_SUBSET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets/nab-subset"))
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets/nab-subset")
+        })
 }
 
 /// Parses `YYYY-MM-DD HH:MM:SS` as UTC.

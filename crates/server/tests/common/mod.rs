@@ -34,7 +34,12 @@ pub fn default_limits() -> Limits {
 /// An engine with a real SQLite store (file or memory), keyword retrieval and no language model:
 /// API tests check the pipeline's contract; the embedded model is exercised in the e2e test.
 pub fn engine_with(store: Arc<dyn SessionStore>, config: EngineConfig) -> Engine {
-    let knowledge = KnowledgeBase::new(builtin_runbooks(), None, Arc::new(InMemoryVectorIndex::new())).unwrap();
+    let knowledge = KnowledgeBase::new(
+        builtin_runbooks(),
+        None,
+        Arc::new(InMemoryVectorIndex::new()),
+    )
+    .unwrap();
     Engine::new(
         config,
         EngineParts {
@@ -105,7 +110,10 @@ pub fn multipart_body(parts: &[Part<'_>]) -> Vec<u8> {
 
 pub fn troubleshoot_request(parts: &[Part<'_>]) -> Request<Body> {
     Request::post("/api/v1/troubleshoot")
-        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
         .body(Body::from(multipart_body(parts)))
         .unwrap()
 }
@@ -118,11 +126,15 @@ pub async fn send(app: &axum::Router, request: Request<Body>) -> (u16, String, s
         .get("content-type")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
     let json = if bytes.is_empty() {
         serde_json::Value::Null
     } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
+        })
     };
     (status, content_type, json)
 }
