@@ -229,14 +229,16 @@ async fn troubleshoot(
                 }
                 current.intake.end_attachment().await?;
             }
-            other => return Err(ApiError::bad_request(
-                "unknown-field",
-                "Unknown field",
-                format!(
-                    "unknown multipart field {:?}; expected query, session_id, file or baseline",
-                    other.chars().take(64).collect::<String>()
-                ),
-            )),
+            other => {
+                let shown: String = other.chars().take(64).collect();
+                let detail =
+                    format!("unknown field {shown:?}; expected query, session_id, file, baseline");
+                return Err(ApiError::bad_request(
+                    "unknown-field",
+                    "Unknown field",
+                    detail,
+                ));
+            }
         }
     }
     let mut investigation = match investigation {
