@@ -399,7 +399,7 @@ fn suspects_of(findings: &[&Finding]) -> Vec<Suspect> {
             }
         }
     }
-    counted.sort_by(|a, b| b.1.cmp(&a.1));
+    counted.sort_by_key(|entry| std::cmp::Reverse(entry.1));
     counted.into_iter().take(5).map(|(s, _)| s).collect()
 }
 

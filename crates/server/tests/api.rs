@@ -1,5 +1,6 @@
 //! API tests through the router, without a socket: the contract of every route, including the
 //! error cases, on a real SQLite store.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 mod common;
 

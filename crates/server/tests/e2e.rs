@@ -1,6 +1,7 @@
 //! End to end on a real socket with the real parts: the embedded SmolLM2 model, MiniLM
 //! retrieval, a SQLite file, and the `faultmaven` binary's CLI. Needs the models fetched by
 //! `scripts/fetch-models` (the test command does it first).
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 mod common;
 

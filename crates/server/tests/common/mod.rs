@@ -1,5 +1,5 @@
 //! Helpers shared by the server's integration tests.
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used)]
 #![allow(dead_code)]
 
 use axum::body::Body;
