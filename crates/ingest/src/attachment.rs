@@ -3,7 +3,7 @@
 //! one line, one pending record and the decompressor's buffers, whatever the upload's size.
 
 use crate::format::{self, FormatParser, ParserSettings, Sniffed, Window};
-use crate::lines::LineSplitter;
+use crate::lines::{Line, LineSplitter};
 use crate::output::{Output, Tally};
 use crate::{IngestConfig, IngestError, Redactor};
 use faultmaven_model::{AttachmentId, AttachmentRole, AttachmentSummary, DataKind, RecordSink};
@@ -120,13 +120,7 @@ impl Content {
         };
         let max_line_bytes = self.max_line_bytes;
         splitter.push(data, &mut |line| {
-            if line.cut {
-                out.issue(
-                    Some(line.number),
-                    format_args!("line longer than {max_line_bytes} bytes was cut"),
-                );
-            }
-            parser.line(line.number, &line.text, &mut out);
+            parse_line(parser.as_mut(), line, max_line_bytes, &mut out)
         });
     }
 
@@ -146,15 +140,7 @@ impl Content {
             tally: &mut self.tally,
         };
         let max_line_bytes = self.max_line_bytes;
-        splitter.finish(&mut |line| {
-            if line.cut {
-                out.issue(
-                    Some(line.number),
-                    format_args!("line longer than {max_line_bytes} bytes was cut"),
-                );
-            }
-            parser.line(line.number, &line.text, &mut out);
-        });
+        splitter.finish(&mut |line| parse_line(parser.as_mut(), line, max_line_bytes, &mut out));
         parser.finish(&mut out);
     }
 
@@ -389,4 +375,20 @@ fn drain(
     output.clear();
     *decoder.get_mut() = output;
     Ok(())
+}
+
+/// Hands one split line to the format parser, first reporting it when it was cut at the limit.
+fn parse_line(
+    parser: &mut dyn FormatParser,
+    line: Line<'_>,
+    max_line_bytes: usize,
+    out: &mut Output<'_>,
+) {
+    if line.cut {
+        out.issue(
+            Some(line.number),
+            format_args!("line longer than {max_line_bytes} bytes was cut"),
+        );
+    }
+    parser.line(line.number, &line.text, out);
 }

@@ -235,27 +235,47 @@ impl CsvMetricsParser {
     }
 }
 
-impl FormatParser for CsvMetricsParser {
-    fn line(&mut self, number: u64, line: &str, out: &mut Output<'_>) {
+impl CsvShape {
+    /// Splits one data row, skipping blank lines and the header row, and reports a row whose
+    /// field count differs from the header's (the row is still used: missing cells are empty).
+    fn data_row<'a>(
+        &self,
+        number: u64,
+        line: &'a str,
+        header_seen: &mut bool,
+        out: &mut Output<'_>,
+    ) -> Option<Vec<Cow<'a, str>>> {
         if line.trim().is_empty() {
-            return;
+            return None;
         }
-        if !self.header_seen {
-            self.header_seen = true;
-            return;
+        if !*header_seen {
+            *header_seen = true;
+            return None;
         }
-        let mut fields = Vec::with_capacity(self.shape.headers.len());
-        split_fields(line, self.shape.delimiter, &mut fields);
-        if fields.len() != self.shape.headers.len() {
+        let mut fields = Vec::with_capacity(self.headers.len());
+        split_fields(line, self.delimiter, &mut fields);
+        if fields.len() != self.headers.len() {
             out.issue(
                 Some(number),
                 format_args!(
                     "row has {} fields, the header has {}",
                     fields.len(),
-                    self.shape.headers.len()
+                    self.headers.len()
                 ),
             );
         }
+        Some(fields)
+    }
+}
+
+impl FormatParser for CsvMetricsParser {
+    fn line(&mut self, number: u64, line: &str, out: &mut Output<'_>) {
+        let Some(fields) = self
+            .shape
+            .data_row(number, line, &mut self.header_seen, out)
+        else {
+            return;
+        };
         let timestamp = match self.shape.time_column.and_then(|index| fields.get(index)) {
             Some(text) => {
                 let parsed = parse_whole(text, &mut self.years);
@@ -379,25 +399,12 @@ fn row_fields<'a>(headers: &'a [String], values: &[Cow<'a, str>]) -> Vec<Field<'
 
 impl FormatParser for CsvLogParser {
     fn line(&mut self, number: u64, line: &str, out: &mut Output<'_>) {
-        if line.trim().is_empty() {
+        let Some(values) = self
+            .shape
+            .data_row(number, line, &mut self.header_seen, out)
+        else {
             return;
-        }
-        if !self.header_seen {
-            self.header_seen = true;
-            return;
-        }
-        let mut values = Vec::with_capacity(self.shape.headers.len());
-        split_fields(line, self.shape.delimiter, &mut values);
-        if values.len() != self.shape.headers.len() {
-            out.issue(
-                Some(number),
-                format_args!(
-                    "row has {} fields, the header has {}",
-                    values.len(),
-                    self.shape.headers.len()
-                ),
-            );
-        }
+        };
         let fields = row_fields(&self.shape.headers, &values);
         self.builder.emit(number, line, fields, out);
     }
