@@ -20,6 +20,9 @@ pub use hypothesis::{
 };
 pub use ids::{AttachmentId, FindingId, HypothesisId, IdError, SessionId};
 pub use query::{Intent, RequestKind};
-pub use record::{Level, LogRecord, MetricSample, RecordSink};
+pub use record::{
+    CodeSnippet, CollectedRecords, ConfigEntry, Level, LogRecord, MetricSample, RecordSink,
+    SpanKind, SpanRecord, StackFrame,
+};
 pub use session::{FeedbackEvent, SessionState};
 pub use time::Timestamp;

@@ -112,12 +112,199 @@ pub struct MetricSample<'a> {
     pub value: f64,
 }
 
+/// The role of a span in its call, as OpenTelemetry names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SpanKind {
+    /// Not stated by the source.
+    #[default]
+    Unspecified,
+    /// Work inside one service.
+    Internal,
+    /// The callee side of a request (handles it).
+    Server,
+    /// The caller side of a request (waits for the callee).
+    Client,
+    /// Sends a message to a queue.
+    Producer,
+    /// Receives a message from a queue.
+    Consumer,
+}
+
+/// One span of a distributed trace (OTLP, Jaeger, Zipkin, CSV span tables all normalize to it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpanRecord<'a> {
+    /// Which upload it came from.
+    pub attachment: AttachmentId,
+    /// Line of the upload where the span starts (1-based), or its 1-based index in a JSON
+    /// document that has no useful line structure; findings cite it with the span id.
+    pub line: u64,
+    /// Trace id as in the upload (hex for OTLP/Jaeger/Zipkin).
+    pub trace_id: Cow<'a, str>,
+    /// Span id as in the upload.
+    pub span_id: Cow<'a, str>,
+    /// Parent span id; `None` for a root span.
+    pub parent_span_id: Option<Cow<'a, str>>,
+    /// Emitting service (`service.name`, Jaeger process serviceName, Zipkin localEndpoint).
+    pub service: Cow<'a, str>,
+    /// Operation or span name, e.g. `GET /api/orders`.
+    pub operation: Cow<'a, str>,
+    /// Server, client, ...
+    pub kind: SpanKind,
+    /// Start time.
+    pub start: Timestamp,
+    /// Duration in nanoseconds.
+    pub duration_ns: u64,
+    /// True when the span reports an error (OTLP status ERROR, `error=true` tag, HTTP >= 500).
+    pub is_error: bool,
+    /// Other attributes (pod, host, peer service, http status, ...), already redacted.
+    pub attributes: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+/// One key of a configuration document, flattened to a path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigEntry<'a> {
+    /// Which upload it came from.
+    pub attachment: AttachmentId,
+    /// Line of the upload where the key is, 1-based, when the format tells.
+    pub line: Option<u64>,
+    /// Which document of a multi-document file (YAML `---`), 0-based.
+    pub document: u32,
+    /// What the document is, when recognised, e.g. `Deployment default/web` for a Kubernetes
+    /// manifest, `nginx`, `Dockerfile`.
+    pub document_label: Option<Cow<'a, str>>,
+    /// Key path, e.g. `spec.containers[0].resources.limits.memory`, `database.url`, `server.listen`.
+    pub path: Cow<'a, str>,
+    /// The value as text, already redacted (secrets become typed placeholders).
+    pub value: Cow<'a, str>,
+}
+
+/// One frame of a stack trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StackFrame {
+    /// Function or method, e.g. `com.shop.OrderService.place` or `handler`.
+    pub function: String,
+    /// Source file, when the frame says.
+    pub file: Option<String>,
+    /// Source line, when the frame says.
+    pub line: Option<u32>,
+}
+
+/// A code snippet or a stack trace pasted on its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeSnippet<'a> {
+    /// Which upload it came from.
+    pub attachment: AttachmentId,
+    /// First line of the snippet in the upload, 1-based.
+    pub first_line: u64,
+    /// Last line, inclusive.
+    pub last_line: u64,
+    /// Detected language, e.g. `java`, `python`, `go`, `javascript`, `csharp`, `ruby`, `rust`.
+    pub language: Option<Cow<'a, str>>,
+    /// Exception type and message when it is a stack trace, e.g. `java.lang.NullPointerException`.
+    pub exception: Option<Cow<'a, str>>,
+    /// Frames, innermost first, when it is a stack trace.
+    pub frames: Vec<StackFrame>,
+    /// The text, already redacted.
+    pub text: Cow<'a, str>,
+}
+
 /// Where parsers send records as they stream through an upload. Analysis implements it.
+///
+/// Spans, config entries and code snippets have default no-op receivers so a sink that only
+/// cares about logs and metrics (a test, a small tool) need not name them.
 pub trait RecordSink {
     /// Receives one log record.
     fn log(&mut self, record: LogRecord<'_>);
     /// Receives one metric sample.
     fn metric(&mut self, sample: MetricSample<'_>);
+    /// Receives one trace span.
+    fn span(&mut self, span: SpanRecord<'_>) {
+        let _ = span;
+    }
+    /// Receives one configuration key.
+    fn config(&mut self, entry: ConfigEntry<'_>) {
+        let _ = entry;
+    }
+    /// Receives one code snippet or stand-alone stack trace.
+    fn code(&mut self, snippet: CodeSnippet<'_>) {
+        let _ = snippet;
+    }
+}
+
+fn owned(pairs: Vec<(Cow<'_, str>, Cow<'_, str>)>) -> Vec<(Cow<'static, str>, Cow<'static, str>)> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned())))
+        .collect()
+}
+
+fn owned_str(text: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(text.into_owned())
+}
+
+/// A sink that keeps every kind of record, owned, for tests, snapshots and small tools.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CollectedRecords {
+    /// Log records in arrival order.
+    pub logs: Vec<LogRecord<'static>>,
+    /// Metric samples in arrival order.
+    pub metrics: Vec<MetricSample<'static>>,
+    /// Spans in arrival order.
+    pub spans: Vec<SpanRecord<'static>>,
+    /// Configuration entries in arrival order.
+    pub configs: Vec<ConfigEntry<'static>>,
+    /// Code snippets in arrival order.
+    pub code: Vec<CodeSnippet<'static>>,
+}
+
+impl RecordSink for CollectedRecords {
+    fn log(&mut self, record: LogRecord<'_>) {
+        self.logs.push(LogRecord {
+            source: record.source.map(owned_str),
+            message: owned_str(record.message),
+            attributes: owned(record.attributes),
+            ..record
+        });
+    }
+
+    fn metric(&mut self, sample: MetricSample<'_>) {
+        self.metrics.push(MetricSample {
+            name: owned_str(sample.name),
+            labels: owned(sample.labels),
+            ..sample
+        });
+    }
+
+    fn span(&mut self, span: SpanRecord<'_>) {
+        self.spans.push(SpanRecord {
+            trace_id: owned_str(span.trace_id),
+            span_id: owned_str(span.span_id),
+            parent_span_id: span.parent_span_id.map(owned_str),
+            service: owned_str(span.service),
+            operation: owned_str(span.operation),
+            attributes: owned(span.attributes),
+            ..span
+        });
+    }
+
+    fn config(&mut self, entry: ConfigEntry<'_>) {
+        self.configs.push(ConfigEntry {
+            document_label: entry.document_label.map(owned_str),
+            path: owned_str(entry.path),
+            value: owned_str(entry.value),
+            ..entry
+        });
+    }
+
+    fn code(&mut self, snippet: CodeSnippet<'_>) {
+        self.code.push(CodeSnippet {
+            language: snippet.language.map(owned_str),
+            exception: snippet.exception.map(owned_str),
+            text: owned_str(snippet.text),
+            ..snippet
+        });
+    }
 }
 
 /// A sink that keeps everything, for tests and small tools.
