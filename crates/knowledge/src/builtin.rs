@@ -5,11 +5,31 @@ use std::path::Path;
 
 /// Every file of `runbooks/` as (id, text). A test checks that this list and the directory agree.
 const BUILTIN_RUNBOOK_SOURCES: &[(&str, &str)] = &[
+    (
+        "cache-stampede",
+        include_str!("../runbooks/cache-stampede.md"),
+    ),
+    (
+        "certificate-rotation-failure",
+        include_str!("../runbooks/certificate-rotation-failure.md"),
+    ),
+    (
+        "circuit-breaker-open",
+        include_str!("../runbooks/circuit-breaker-open.md"),
+    ),
     ("clock-skew", include_str!("../runbooks/clock-skew.md")),
     ("config-drift", include_str!("../runbooks/config-drift.md")),
     (
         "connection-pool-exhausted",
         include_str!("../runbooks/connection-pool-exhausted.md"),
+    ),
+    (
+        "connection-reset-by-peer",
+        include_str!("../runbooks/connection-reset-by-peer.md"),
+    ),
+    (
+        "conntrack-table-full",
+        include_str!("../runbooks/conntrack-table-full.md"),
     ),
     (
         "cpu-throttling",
@@ -28,6 +48,14 @@ const BUILTIN_RUNBOOK_SOURCES: &[(&str, &str)] = &[
         include_str!("../runbooks/database-lock-contention.md"),
     ),
     (
+        "database-max-connections",
+        include_str!("../runbooks/database-max-connections.md"),
+    ),
+    (
+        "database-replication-lag",
+        include_str!("../runbooks/database-replication-lag.md"),
+    ),
+    (
         "deadlock-thread-starvation",
         include_str!("../runbooks/deadlock-thread-starvation.md"),
     ),
@@ -37,38 +65,185 @@ const BUILTIN_RUNBOOK_SOURCES: &[(&str, &str)] = &[
         include_str!("../runbooks/dns-resolution-failure.md"),
     ),
     (
+        "elasticsearch-cluster-red",
+        include_str!("../runbooks/elasticsearch-cluster-red.md"),
+    ),
+    (
+        "ephemeral-port-exhaustion",
+        include_str!("../runbooks/ephemeral-port-exhaustion.md"),
+    ),
+    (
         "errors-after-deploy",
         include_str!("../runbooks/errors-after-deploy.md"),
+    ),
+    (
+        "etcd-slow-or-quorum-loss",
+        include_str!("../runbooks/etcd-slow-or-quorum-loss.md"),
     ),
     (
         "expired-credentials",
         include_str!("../runbooks/expired-credentials.md"),
     ),
+    (
+        "external-api-outage",
+        include_str!("../runbooks/external-api-outage.md"),
+    ),
+    (
+        "file-descriptor-exhaustion",
+        include_str!("../runbooks/file-descriptor-exhaustion.md"),
+    ),
     ("gc-pauses", include_str!("../runbooks/gc-pauses.md")),
+    (
+        "grpc-deadline-exceeded",
+        include_str!("../runbooks/grpc-deadline-exceeded.md"),
+    ),
+    (
+        "high-cpu-hot-loop",
+        include_str!("../runbooks/high-cpu-hot-loop.md"),
+    ),
+    (
+        "hpa-not-scaling",
+        include_str!("../runbooks/hpa-not-scaling.md"),
+    ),
     (
         "image-pull-backoff",
         include_str!("../runbooks/image-pull-backoff.md"),
+    ),
+    (
+        "ingress-502-bad-gateway",
+        include_str!("../runbooks/ingress-502-bad-gateway.md"),
     ),
     (
         "inode-exhaustion",
         include_str!("../runbooks/inode-exhaustion.md"),
     ),
     (
+        "java-outofmemoryerror",
+        include_str!("../runbooks/java-outofmemoryerror.md"),
+    ),
+    (
         "kafka-consumer-lag",
         include_str!("../runbooks/kafka-consumer-lag.md"),
     ),
+    (
+        "kafka-under-replicated-partitions",
+        include_str!("../runbooks/kafka-under-replicated-partitions.md"),
+    ),
+    (
+        "kubernetes-job-failed",
+        include_str!("../runbooks/kubernetes-job-failed.md"),
+    ),
+    (
+        "liveness-probe-restarts",
+        include_str!("../runbooks/liveness-probe-restarts.md"),
+    ),
+    (
+        "load-balancer-health-check-failing",
+        include_str!("../runbooks/load-balancer-health-check-failing.md"),
+    ),
+    ("memory-leak", include_str!("../runbooks/memory-leak.md")),
+    (
+        "memory-pressure-swapping",
+        include_str!("../runbooks/memory-pressure-swapping.md"),
+    ),
+    (
+        "message-queue-backlog",
+        include_str!("../runbooks/message-queue-backlog.md"),
+    ),
+    (
+        "missing-secret-or-configmap",
+        include_str!("../runbooks/missing-secret-or-configmap.md"),
+    ),
+    ("mtu-mismatch", include_str!("../runbooks/mtu-mismatch.md")),
+    (
+        "network-policy-blocking",
+        include_str!("../runbooks/network-policy-blocking.md"),
+    ),
+    (
+        "nginx-worker-connections",
+        include_str!("../runbooks/nginx-worker-connections.md"),
+    ),
+    (
+        "node-not-ready",
+        include_str!("../runbooks/node-not-ready.md"),
+    ),
+    (
+        "node-pressure-evictions",
+        include_str!("../runbooks/node-pressure-evictions.md"),
+    ),
+    (
+        "noisy-neighbour",
+        include_str!("../runbooks/noisy-neighbour.md"),
+    ),
+    (
+        "object-storage-throttling",
+        include_str!("../runbooks/object-storage-throttling.md"),
+    ),
     ("oom-killed", include_str!("../runbooks/oom-killed.md")),
+    (
+        "permission-denied",
+        include_str!("../runbooks/permission-denied.md"),
+    ),
+    (
+        "pod-pending-unschedulable",
+        include_str!("../runbooks/pod-pending-unschedulable.md"),
+    ),
+    (
+        "poison-message",
+        include_str!("../runbooks/poison-message.md"),
+    ),
+    (
+        "postgres-vacuum-bloat",
+        include_str!("../runbooks/postgres-vacuum-bloat.md"),
+    ),
     (
         "rate-limited-429",
         include_str!("../runbooks/rate-limited-429.md"),
+    ),
+    (
+        "read-only-filesystem",
+        include_str!("../runbooks/read-only-filesystem.md"),
+    ),
+    (
+        "readiness-probe-failing",
+        include_str!("../runbooks/readiness-probe-failing.md"),
+    ),
+    (
+        "redis-maxmemory",
+        include_str!("../runbooks/redis-maxmemory.md"),
+    ),
+    ("retry-storm", include_str!("../runbooks/retry-storm.md")),
+    (
+        "schema-migration-failure",
+        include_str!("../runbooks/schema-migration-failure.md"),
+    ),
+    (
+        "service-no-endpoints",
+        include_str!("../runbooks/service-no-endpoints.md"),
+    ),
+    (
+        "slow-database-queries",
+        include_str!("../runbooks/slow-database-queries.md"),
+    ),
+    (
+        "thread-pool-exhausted",
+        include_str!("../runbooks/thread-pool-exhausted.md"),
     ),
     (
         "tls-certificate-expired",
         include_str!("../runbooks/tls-certificate-expired.md"),
     ),
     (
+        "traffic-spike-overload",
+        include_str!("../runbooks/traffic-spike-overload.md"),
+    ),
+    (
         "upstream-timeout",
         include_str!("../runbooks/upstream-timeout.md"),
+    ),
+    (
+        "volume-mount-failure",
+        include_str!("../runbooks/volume-mount-failure.md"),
     ),
 ];
 
@@ -169,7 +344,7 @@ mod tests {
     #[test]
     fn builtin_runbooks_follow_the_house_format() {
         let runbooks = builtin_runbooks();
-        assert_eq!(runbooks.len(), 20);
+        assert!(runbooks.len() >= 60, "{} runbooks", runbooks.len());
         let mut titles = BTreeSet::new();
         for runbook in &runbooks {
             let id = &runbook.id;
