@@ -6,6 +6,7 @@
 //! models and retrieval come in as trait objects.
 
 mod answer;
+mod cases;
 mod hypotheses;
 mod intake;
 mod learning;
@@ -18,13 +19,13 @@ pub use intake::{DataIntake, IntakeResult};
 use answer::AnswerInputs;
 use faultmaven_analysis::AnalysisConfig;
 use faultmaven_ingest::{IngestConfig, Redactor};
-use faultmaven_knowledge::KnowledgeBase;
+use faultmaven_knowledge::{CaseHit, CaseLibrary, KnowledgeBase};
 use faultmaven_llm::LlmProvider;
 use faultmaven_model::{
     AttachmentRole, AttachmentSummary, FeedbackEvent, Finding, Hypothesis, HypothesisId, Intent,
     RequestKind, SessionId, SessionState, TemplateSummary, Timestamp, Verdict,
 };
-use faultmaven_store::SessionStore;
+use faultmaven_store::{CaseStore, SessionStore};
 use hypotheses::{build_hypotheses, HypothesisInputs, RetrievedRunbook};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -135,6 +136,10 @@ pub struct EngineParts {
     pub llm: Option<Arc<dyn LlmProvider>>,
     /// Runbooks and retrieval.
     pub knowledge: Arc<KnowledgeBase>,
+    /// Where confirmed cases are kept (they outlive sessions; redacted summaries only).
+    pub case_store: Arc<dyn CaseStore>,
+    /// The searchable library of those cases, loaded from `case_store` at start-up.
+    pub cases: Arc<CaseLibrary>,
 }
 
 struct Inner {
@@ -165,6 +170,8 @@ pub struct TroubleshootOutcome {
     pub hypotheses: Vec<Hypothesis>,
     /// Log templates mined in this request.
     pub templates: Vec<TemplateSummary>,
+    /// Resolved past cases that resemble this request, best first.
+    pub similar_cases: Vec<CaseHit>,
     /// Markdown answer.
     pub answer: String,
     /// Who wrote the summary and at what cost.
@@ -294,6 +301,10 @@ impl Engine {
             .map(|c| c.chars().take(2000).collect::<String>())
             .map(|c| self.redact(&c));
         let at = now();
+        if verdict == Verdict::Worked {
+            self.record_case(&session, hypothesis_id, comment.as_deref(), at)
+                .await?;
+        }
         session.feedback.push(FeedbackEvent {
             hypothesis_id,
             verdict,
@@ -304,6 +315,31 @@ impl Engine {
         session.expires_at = self.expiry_from(at);
         store.put(&session).await?;
         Ok(session.hypotheses)
+    }
+
+    /// Keeps what a confirmed hypothesis teaches as a past case, durable and searchable at once.
+    async fn record_case(
+        &self,
+        session: &SessionState,
+        hypothesis_id: HypothesisId,
+        comment: Option<&str>,
+        at: Timestamp,
+    ) -> Result<(), EngineError> {
+        let Some(case) = cases::case_from_confirmation(session, hypothesis_id, comment, at) else {
+            return Ok(());
+        };
+        self.inner.parts.case_store.put_case(&case).await?;
+        let library = Arc::clone(&self.inner.parts.cases);
+        // Embedding the case is CPU work: off the async runtime.
+        tokio::task::spawn_blocking(move || library.add(case))
+            .await
+            .map_err(|error| EngineError::Internal(format!("case indexing failed: {error}")))??;
+        Ok(())
+    }
+
+    /// Number of past cases the engine can retrieve.
+    pub fn case_count(&self) -> usize {
+        self.inner.parts.cases.len()
     }
 
     /// The session's state.
@@ -399,13 +435,16 @@ impl Investigation {
             retrieval_text.push_str(&finding.title);
         }
         let knowledge = Arc::clone(&inner.parts.knowledge);
+        let case_library = Arc::clone(&inner.parts.cases);
+        let case_text = cases::case_query(query.as_deref(), &report.findings);
         let runbooks_wanted = inner.config.runbooks_retrieved;
-        let hits =
-            tokio::task::spawn_blocking(move || knowledge.search(&retrieval_text, runbooks_wanted))
-                .await
-                .map_err(|error| {
-                    EngineError::Internal(format!("retrieval task failed: {error}"))
-                })??;
+        let (hits, similar_cases) = tokio::task::spawn_blocking(move || {
+            let runbook_hits = knowledge.search(&retrieval_text, runbooks_wanted)?;
+            let case_hits = case_library.search(&case_text, SIMILAR_CASES)?;
+            Ok::<_, faultmaven_knowledge::KnowledgeError>((runbook_hits, case_hits))
+        })
+        .await
+        .map_err(|error| EngineError::Internal(format!("retrieval task failed: {error}")))??;
         let knowledge = &inner.parts.knowledge;
         let retrieved: Vec<RetrievedRunbook<'_>> = hits
             .iter()
@@ -435,6 +474,8 @@ impl Investigation {
             has_data: attachment_count > 0,
             limit: inner.config.max_hypotheses,
         });
+        let mut fresh = fresh;
+        cases::apply_case_evidence(&mut fresh, &similar_cases);
         let (prior_hypotheses, feedback) = prior
             .as_ref()
             .map(|p| (p.hypotheses.clone(), p.feedback.clone()))
@@ -457,6 +498,7 @@ impl Investigation {
             inner.config.answer_max_tokens,
         )
         .await;
+        let answer = answer + &cases::similar_cases_section(&similar_cases);
 
         let at = now();
         let session_id = match &prior {
@@ -492,12 +534,16 @@ impl Investigation {
             findings: report.findings,
             hypotheses,
             templates: report.templates,
+            similar_cases,
             answer,
             provenance,
             expires_at: state.expires_at,
         })
     }
 }
+
+/// Past cases returned per request.
+const SIMILAR_CASES: usize = 3;
 
 /// 16 bytes from the operating system's random generator: session ids must not be guessable.
 fn random_bytes() -> [u8; 16] {

@@ -27,7 +27,11 @@ fn main() -> anyhow::Result<()> {
     let embedder: Arc<dyn Embedder> = Arc::new(embedder);
     let runbooks = builtin_runbooks();
     let runbook_count = runbooks.len();
-    let base = KnowledgeBase::new(runbooks, Some(embedder), Arc::new(InMemoryVectorIndex::new()))?;
+    let base = KnowledgeBase::new(
+        runbooks,
+        Some(embedder),
+        Arc::new(InMemoryVectorIndex::new()),
+    )?;
     let started = std::time::Instant::now();
     let report = evaluate_retrieval(&base, &cases)?;
     let elapsed = started.elapsed();

@@ -172,10 +172,9 @@ pub fn evaluate_retrieval(
             }
         }
         if hybrid_rank.is_none_or(|rank| rank > 5) {
-            report.hybrid_misses.push((
-                case.clone(),
-                hits.first().map(|hit| hit.runbook_id.clone()),
-            ));
+            report
+                .hybrid_misses
+                .push((case.clone(), hits.first().map(|hit| hit.runbook_id.clone())));
         }
     }
     report.scores = tallies

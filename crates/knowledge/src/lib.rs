@@ -6,16 +6,18 @@
 
 mod bm25;
 mod builtin;
+mod cases;
 mod error;
 mod eval;
 mod knowledge_base;
 mod runbook;
 
 pub use builtin::{builtin_runbooks, load_runbooks_from_dir};
+pub use cases::{CaseHit, CaseLibrary};
+pub use error::{KnowledgeError, KnowledgeErrorKind};
 pub use eval::{
     evaluate_retrieval, parse_retrieval_cases, Ranking, RetrievalCase, RetrievalReport,
     RetrievalScores,
 };
-pub use error::{KnowledgeError, KnowledgeErrorKind};
 pub use knowledge_base::{KnowledgeBase, RunbookHit, RRF_K};
 pub use runbook::{parse_category, parse_runbook, Runbook};

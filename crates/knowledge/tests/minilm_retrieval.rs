@@ -111,3 +111,59 @@ fn minilm_hybrid_search_finds_the_right_runbooks() {
         "vectors must not make paraphrase retrieval worse\n{report}"
     );
 }
+
+/// Past cases are found by meaning as well as by words, and an unrelated incident is not
+/// suggested just because it is the nearest of a few.
+#[test]
+fn minilm_finds_past_cases_by_meaning_and_not_unrelated_ones() {
+    use faultmaven_knowledge::CaseLibrary;
+    use faultmaven_model::{HypothesisCategory, PastCase, SessionId, Timestamp};
+    let model_dir = ModelPaths::from_environment().minilm_dir;
+    let embedder: Arc<dyn Embedder> =
+        Arc::new(MiniLmEmbedder::load(&model_dir).expect("load all-MiniLM-L6-v2"));
+    let case = |id: &str, root_cause: &str, symptom: &str, fix: &str| PastCase {
+        id: id.to_owned(),
+        created_at: Timestamp::from_unix_nanos(1),
+        session_id: SessionId::from_random_bytes([2; 16]),
+        root_cause: root_cause.to_owned(),
+        category: HypothesisCategory::ResourceExhaustion,
+        suspects: Vec::new(),
+        symptoms: vec![symptom.to_owned()],
+        resolution: vec![fix.to_owned()],
+        runbook: None,
+    };
+    let library = CaseLibrary::new(
+        vec![
+            case(
+                "case-pool",
+                "Database connection pool exhausted in checkout",
+                "ERROR template E3 'HikariPool-1 - Connection is not available, request timed out'",
+                "raised maximumPoolSize from 10 to 40",
+            ),
+            case(
+                "case-disk",
+                "Log volume full on the ingest nodes",
+                "ERROR template E1 'write failed: No space left on device'",
+                "rotated logs and grew the volume to 200 GiB",
+            ),
+        ],
+        Some(embedder),
+        Arc::new(InMemoryVectorIndex::new()),
+    )
+    .expect("index cases");
+    let hits = library
+        .search(
+            "all request threads are stuck waiting for a free db connection",
+            3,
+        )
+        .expect("search");
+    assert_eq!(
+        hits.first().map(|hit| hit.case.id.as_str()),
+        Some("case-pool"),
+        "{hits:#?}"
+    );
+    let unrelated = library
+        .search("certificate expired on the public load balancer", 3)
+        .expect("search");
+    assert!(unrelated.is_empty(), "{unrelated:#?}");
+}

@@ -5,6 +5,7 @@
 //! It is the bottom of the dependency graph.
 
 mod attachment;
+mod case;
 mod finding;
 mod hypothesis;
 mod ids;
@@ -14,6 +15,7 @@ mod session;
 mod time;
 
 pub use attachment::{AttachmentRole, AttachmentSummary, DataKind, ParseIssue};
+pub use case::PastCase;
 pub use finding::{Evidence, Finding, FindingKind, Severity, TemplateSummary};
 pub use hypothesis::{
     Hypothesis, HypothesisCategory, HypothesisStatus, NextStep, Suspect, SuspectKind, Verdict,

@@ -3,15 +3,33 @@
 use crate::config::Config;
 use anyhow::{bail, Context};
 use faultmaven_engine::{Engine, EngineParts};
-use faultmaven_knowledge::KnowledgeBase;
+use faultmaven_knowledge::{CaseLibrary, KnowledgeBase};
 use faultmaven_llm::{Embedder, LlmProvider};
-use faultmaven_store::{InMemoryVectorIndex, SessionStore, SqliteSessionStore};
+use faultmaven_model::PastCase;
+use faultmaven_store::{CaseStore, InMemoryVectorIndex, SessionStore, SqliteSessionStore};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Opens the session store named by the configuration.
-pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn SessionStore>> {
+/// The stores named by the configuration: sessions, and past cases in the same database.
+pub struct Stores {
+    /// Session state with its TTL.
+    pub sessions: Arc<dyn SessionStore>,
+    /// Resolved cases (they outlive sessions).
+    pub cases: Arc<dyn CaseStore>,
+}
+
+/// Opens the stores named by the configuration.
+pub fn open_stores(config: &Config) -> anyhow::Result<Stores> {
+    let sqlite = open_sqlite(config)?;
+    Ok(Stores {
+        sessions: sqlite.clone(),
+        cases: sqlite,
+    })
+}
+
+/// Opens the SQLite database named by the configuration.
+fn open_sqlite(config: &Config) -> anyhow::Result<Arc<SqliteSessionStore>> {
     match config.store.backend.as_str() {
         "sqlite" if config.store.sqlite_path == ":memory:" => Ok(Arc::new(
             SqliteSessionStore::in_memory().context("opening in-memory SQLite")?,
@@ -59,8 +77,17 @@ pub fn load_llm(config: &Config) -> anyhow::Result<Option<Arc<dyn LlmProvider>>>
     }
 }
 
-/// Loads the runbooks and, when enabled, the embedding model for vector retrieval.
-pub fn load_knowledge(config: &Config) -> anyhow::Result<Arc<KnowledgeBase>> {
+/// The knowledge the engine retrieves from: runbooks and past cases.
+pub struct Knowledge {
+    /// Runbooks.
+    pub runbooks: Arc<KnowledgeBase>,
+    /// Past cases, loaded from the case store.
+    pub cases: Arc<CaseLibrary>,
+}
+
+/// Indexes the runbooks and `past_cases`, loading, when enabled, the embedding model
+/// for vector retrieval (shared by both).
+pub fn load_knowledge(config: &Config, past_cases: Vec<PastCase>) -> anyhow::Result<Knowledge> {
     let mut runbooks = faultmaven_knowledge::builtin_runbooks();
     if !config.knowledge.runbook_dir.is_empty() {
         let extra =
@@ -81,27 +108,49 @@ pub fn load_knowledge(config: &Config) -> anyhow::Result<Arc<KnowledgeBase>> {
         None
     };
     let started = Instant::now();
-    let knowledge = KnowledgeBase::new(runbooks, embedder, Arc::new(InMemoryVectorIndex::new()))
+    let vector_index = Arc::new(InMemoryVectorIndex::new());
+    let knowledge = KnowledgeBase::new(runbooks, embedder.clone(), vector_index.clone())
         .context("indexing runbooks")?;
+    let cases =
+        CaseLibrary::new(past_cases, embedder, vector_index).context("indexing past cases")?;
     tracing::info!(
         runbooks = knowledge.len(),
+        cases = cases.len(),
         seconds = started.elapsed().as_secs_f64(),
         "knowledge base ready"
     );
-    Ok(Arc::new(knowledge))
+    Ok(Knowledge {
+        runbooks: Arc::new(knowledge),
+        cases: Arc::new(cases),
+    })
 }
 
 /// Builds the engine with every part the configuration names.
-pub fn build_engine(config: &Config) -> anyhow::Result<Engine> {
-    let store = open_store(config)?;
-    let llm = load_llm(config)?;
-    let knowledge = load_knowledge(config)?;
+pub async fn build_engine(config: &Config) -> anyhow::Result<Engine> {
+    let stores = open_stores(config)?;
+    let past_cases = stores
+        .cases
+        .list_cases()
+        .await
+        .context("reading past cases")?;
+    // Loading models and embedding runbooks is blocking CPU and file work: off the runtime.
+    let blocking_config = config.clone();
+    let (llm, knowledge) = tokio::task::spawn_blocking(move || {
+        anyhow::Ok((
+            load_llm(&blocking_config)?,
+            load_knowledge(&blocking_config, past_cases)?,
+        ))
+    })
+    .await
+    .context("model loading task failed")??;
     Ok(Engine::new(
         config.engine.clone(),
         EngineParts {
-            store,
+            store: stores.sessions,
             llm,
-            knowledge,
+            knowledge: knowledge.runbooks,
+            case_store: stores.cases,
+            cases: knowledge.cases,
         },
     ))
 }

@@ -27,12 +27,52 @@ pub struct TroubleshootResponse {
     pub hypotheses: Vec<Hypothesis>,
     /// Mined log templates (most frequent first, at most 200).
     pub templates: Vec<Template>,
+    /// Resolved past cases with similar symptoms (from earlier sessions), best first.
+    pub similar_cases: Vec<SimilarCase>,
     /// Markdown answer grounded in the findings and hypotheses.
     pub answer: String,
     /// Who wrote the summary part of the answer.
     pub answer_provenance: Provenance,
     /// When the session and everything derived from its data is deleted (RFC 3339).
     pub expires_at: String,
+}
+
+/// A resolved past case: what an engineer confirmed in an earlier session. Redacted, derived
+/// text only; the earlier session's data is gone.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SimilarCase {
+    /// `case-<session>-<hypothesis>`.
+    pub id: String,
+    /// The confirmed cause.
+    pub root_cause: String,
+    /// Cause family, e.g. `resource_exhaustion`.
+    pub category: String,
+    /// What was observed then (finding titles).
+    pub symptoms: Vec<String>,
+    /// What fixed it: the engineer's comment first, then the steps that were proposed.
+    pub resolution: Vec<String>,
+    /// The runbook that matched, if any.
+    pub runbook: Option<String>,
+    /// When it was recorded (RFC 3339).
+    pub recorded_at: String,
+    /// Retrieval score (reciprocal rank fusion); only comparable within one response.
+    pub score: f32,
+}
+
+impl From<&faultmaven_knowledge::CaseHit> for SimilarCase {
+    fn from(hit: &faultmaven_knowledge::CaseHit) -> Self {
+        let case = &hit.case;
+        Self {
+            id: case.id.clone(),
+            root_cause: case.root_cause.clone(),
+            category: snake(&case.category),
+            symptoms: case.symptoms.clone(),
+            resolution: case.resolution.clone(),
+            runbook: case.runbook.clone(),
+            recorded_at: case.created_at.to_rfc3339(),
+            score: hit.score,
+        }
+    }
 }
 
 /// One uploaded file.
@@ -485,6 +525,7 @@ impl From<&TroubleshootOutcome> for TroubleshootResponse {
                 .take(TEMPLATES_IN_RESPONSE)
                 .map(Template::from)
                 .collect(),
+            similar_cases: o.similar_cases.iter().map(SimilarCase::from).collect(),
             answer: o.answer.clone(),
             answer_provenance: Provenance::from(&o.provenance),
             expires_at: o.expires_at.to_rfc3339(),

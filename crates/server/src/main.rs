@@ -99,7 +99,7 @@ fn main() -> anyhow::Result<()> {
                 }))
                 .collect();
             runtime.block_on(async {
-                let engine = assemble::build_engine(&config)?;
+                let engine = assemble::build_engine(&config).await?;
                 let outcome = analyze_files(&engine, query, &inputs).await?;
                 let response = TroubleshootResponse::from(&outcome);
                 if json {
@@ -114,7 +114,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let engine = assemble::build_engine(&config)?;
+    let engine = assemble::build_engine(&config).await?;
     let sweeper = faultmaven_store::spawn_ttl_sweeper(
         engine.store(),
         Duration::from_secs(config.store.sweep_interval_seconds.max(1)),

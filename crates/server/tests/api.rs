@@ -569,3 +569,84 @@ async fn binary_garbage_never_fails_the_request() {
     assert_eq!(status, 200, "{body}");
     assert!(body["attachments"][0]["kind"].is_string());
 }
+
+#[tokio::test]
+async fn a_confirmed_hypothesis_becomes_a_past_case_for_later_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cases.sqlite");
+    let store = std::sync::Arc::new(faultmaven_store::SqliteSessionStore::open(&db).unwrap());
+    let app = faultmaven_server::router(faultmaven_server::AppState {
+        engine: engine_with(store, EngineConfig::default()),
+        limits: default_limits(),
+    });
+    let upload = || {
+        troubleshoot_request(&[
+            text("query", "why are orders failing"),
+            file("file", "checkout.log", fixture("checkout.log")),
+        ])
+    };
+    let (status, _, first) = send(&app, upload()).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["similar_cases"], serde_json::json!([]));
+    let session = first["session_id"].as_str().unwrap().to_owned();
+    let confirmed = first["hypotheses"][0].clone();
+    let confirmed_id = confirmed["id"].as_str().unwrap();
+    let comment = "raised the pool to 40, mail ops@example.com";
+    let (status, _, _) = send(
+        &app,
+        Request::post(format!("/api/v1/sessions/{session}/feedback"))
+            .header("content-type", "application/json")
+            .body(Body::from(
+                serde_json::json!({"hypothesis_id": confirmed_id, "verdict": "worked", "comment": comment})
+                    .to_string(),
+            ))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // The session and its data go; the case, redacted, stays.
+    let (status, _, _) = send(
+        &app,
+        Request::delete(format!("/api/v1/sessions/{session}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 204);
+
+    let (status, _, second) = send(&app, upload()).await;
+    assert_eq!(status, 200, "{second}");
+    let cases = second["similar_cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 1, "{cases:#?}");
+    assert_eq!(cases[0]["root_cause"], confirmed["title"]);
+    assert_eq!(cases[0]["id"], format!("case-{session}-{confirmed_id}"));
+    let resolution = cases[0]["resolution"][0].as_str().unwrap();
+    assert!(
+        resolution.starts_with("raised the pool to 40"),
+        "{resolution}"
+    );
+    assert!(!resolution.contains("ops@example.com"), "{resolution}");
+    assert!(second["answer"]
+        .as_str()
+        .unwrap()
+        .contains("## Similar past cases"));
+    let same = second["hypotheses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["title"] == confirmed["title"])
+        .expect("the same hypothesis again");
+    assert!(
+        same["rationale"].as_str().unwrap().contains("past case"),
+        "{same}"
+    );
+    assert!(same["confidence"].as_f64().unwrap() > confirmed["confidence"].as_f64().unwrap());
+
+    // The case is in the database file, not only in memory.
+    let reopened = faultmaven_store::SqliteSessionStore::open(&db).unwrap();
+    let stored = faultmaven_store::CaseStore::list_cases(&reopened)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+}

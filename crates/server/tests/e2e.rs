@@ -22,9 +22,8 @@ async fn spawn_app(database_dir: &std::path::Path) -> String {
     )
     .unwrap();
     assert_eq!(config.llm.provider, "embedded");
-    let engine = tokio::task::spawn_blocking(move || assemble::build_engine(&config))
+    let engine = assemble::build_engine(&config)
         .await
-        .unwrap()
         .unwrap_or_else(|error| panic!("{error:#} (run scripts/fetch-models first)"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();

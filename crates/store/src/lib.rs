@@ -1,10 +1,11 @@
-//! Storage behind traits: session state, and vectors for retrieval.
+//! Storage behind traits: session state, past cases, and vectors for retrieval.
 //!
 //! Architecture invariant: this is the only crate that knows SQL. Callers hold an
 //! `Arc<dyn SessionStore>` or `Arc<dyn VectorIndex>` and never see a connection or a query.
 //! Only derived data ([`faultmaven_model::SessionState`]) is ever written; raw uploads never
 //! reach this crate.
 
+mod cases;
 mod error;
 mod session;
 mod sqlite;
@@ -13,6 +14,7 @@ mod vector;
 #[cfg(test)]
 mod conformance;
 
+pub use cases::CaseStore;
 pub use error::{StoreError, StoreErrorKind};
 pub use session::{spawn_ttl_sweeper, SessionStore};
 pub use sqlite::SqliteSessionStore;

@@ -14,14 +14,22 @@ use std::time::Duration;
 ///
 /// Times are nanoseconds since the Unix epoch (the model's `Timestamp` resolution), so expiry
 /// comparisons in SQL are exact. `state` is the session as JSON.
-const MIGRATIONS: &[&str] = &["CREATE TABLE sessions (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE sessions (
         id TEXT PRIMARY KEY NOT NULL,
         created_at INTEGER NOT NULL,
         updated_at INTEGER NOT NULL,
         expires_at INTEGER NOT NULL,
         state TEXT NOT NULL
     ) STRICT;
-    CREATE INDEX sessions_by_expiry ON sessions (expires_at);"];
+    CREATE INDEX sessions_by_expiry ON sessions (expires_at);",
+    // Past cases: redacted summaries of resolved sessions, kept after the sessions expire.
+    "CREATE TABLE cases (
+        id TEXT PRIMARY KEY NOT NULL,
+        created_at INTEGER NOT NULL,
+        body TEXT NOT NULL
+    ) STRICT;",
+];
 
 /// How long a statement waits for a lock held by another process on the same file before it
 /// fails with "database is locked".
@@ -79,7 +87,7 @@ impl SqliteSessionStore {
     }
 
     /// Runs `work` on the connection in a blocking thread.
-    async fn with_connection<T, F>(&self, work: F) -> Result<T, StoreError>
+    pub(crate) async fn with_connection<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,

@@ -5,9 +5,9 @@
 use axum::body::Body;
 use axum::http::{Request, Response};
 use faultmaven_engine::{Engine, EngineConfig, EngineParts};
-use faultmaven_knowledge::{builtin_runbooks, KnowledgeBase};
+use faultmaven_knowledge::{builtin_runbooks, CaseLibrary, KnowledgeBase};
 use faultmaven_server::{router, AppState, Limits};
-use faultmaven_store::{InMemoryVectorIndex, SessionStore, SqliteSessionStore};
+use faultmaven_store::{InMemoryVectorIndex, SqliteSessionStore};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -33,7 +33,7 @@ pub fn default_limits() -> Limits {
 
 /// An engine with a real SQLite store (file or memory), keyword retrieval and no language model:
 /// API tests check the pipeline's contract; the embedded model is exercised in the e2e test.
-pub fn engine_with(store: Arc<dyn SessionStore>, config: EngineConfig) -> Engine {
+pub fn engine_with(store: Arc<SqliteSessionStore>, config: EngineConfig) -> Engine {
     let knowledge = KnowledgeBase::new(
         builtin_runbooks(),
         None,
@@ -43,9 +43,13 @@ pub fn engine_with(store: Arc<dyn SessionStore>, config: EngineConfig) -> Engine
     Engine::new(
         config,
         EngineParts {
-            store,
+            store: store.clone(),
             llm: None,
             knowledge: Arc::new(knowledge),
+            case_store: store,
+            cases: Arc::new(
+                CaseLibrary::new(Vec::new(), None, Arc::new(InMemoryVectorIndex::new())).unwrap(),
+            ),
         },
     )
 }
