@@ -5,6 +5,7 @@
 //! Only derived data ([`faultmaven_model::SessionState`]) is ever written; raw uploads never
 //! reach this crate.
 
+mod audit;
 mod error;
 mod session;
 mod sqlite;
@@ -13,6 +14,7 @@ mod vector;
 #[cfg(test)]
 mod conformance;
 
+pub use audit::{AuditAction, AuditEvent, AuditLog, SqliteAuditLog};
 pub use error::{StoreError, StoreErrorKind};
 pub use session::{spawn_ttl_sweeper, SessionStore};
 pub use sqlite::SqliteSessionStore;
