@@ -1,6 +1,7 @@
 //! The engine with the real embedded model and a real SQLite audit log: every model call and
 //! upload is audited without content, and progress arrives stage by stage with the summary
 //! streamed.
+#![allow(clippy::unwrap_used)]
 
 use faultmaven_engine::{Engine, EngineConfig, EngineParts, Progress};
 use faultmaven_knowledge::{builtin_runbooks, KnowledgeBase};

@@ -1,6 +1,7 @@
 //! The remote providers against a local HTTP double speaking each wire format: request shapes,
 //! plain and streamed answers, retries on 429/5xx, timeouts, malformed streams, cancellation,
 //! and the fallback to the real embedded model.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 mod double;

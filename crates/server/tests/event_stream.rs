@@ -1,6 +1,7 @@
 //! The troubleshoot endpoint as server-sent events: stages in order, the summary streamed from a
 //! remote OpenAI-compatible model (a local double speaking its wire format), then `done` with the
 //! same JSON the plain endpoint returns.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 #[path = "../../llm/tests/double/mod.rs"]
@@ -99,7 +100,7 @@ async fn stages_stream_in_order_then_the_full_response() {
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .unwrap();
-    let events = parse_events(&String::from_utf8(bytes.to_vec()).unwrap());
+    let events = parse_events(std::str::from_utf8(&bytes).unwrap());
     let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(
         names,
@@ -162,7 +163,7 @@ async fn without_a_model_the_stages_still_stream_and_json_stays_the_default() {
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .unwrap();
-    let events = parse_events(&String::from_utf8(bytes.to_vec()).unwrap());
+    let events = parse_events(std::str::from_utf8(&bytes).unwrap());
     let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(
         names,

@@ -3,7 +3,7 @@
 //!
 //! Written on tokio's TCP directly rather than a framework so a reply can be cut anywhere
 //! (mid-line, mid-event), stall for a while, or never come: the failures the client must survive.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
