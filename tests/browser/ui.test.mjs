@@ -123,6 +123,46 @@ async function waitForAnalysis(page, resultSelector = "#hypotheses .hypothesis")
   );
 }
 
+/**
+ * The `done` event's JSON from a troubleshoot response streamed as server-sent events, checking
+ * the stage events came first and in order.
+ */
+async function streamedResponseBody(response) {
+  assert.match(response.headers()["content-type"] || "", /^text\/event-stream/);
+  const events = (await response.text())
+    .split(/\r?\n\r?\n/)
+    .map((block) => {
+      let name = null;
+      const data = [];
+      for (const line of block.split(/\r?\n/)) {
+        if (line.startsWith("event:")) name = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+      }
+      return name === null ? null : { name, data: JSON.parse(data.join("\n")) };
+    })
+    .filter((event) => event !== null);
+  const names = events.map((event) => event.name).filter((name) => name !== "answer_delta");
+  assert.deepEqual(names, ["parsed", "analysed", "retrieved", "answering", "done"], "stage events in order");
+  return events[events.length - 1].data;
+}
+
+/** Records the stages the progress list marked done and whether the answer preview showed text. */
+async function watchStreamProgress(page) {
+  await page.evaluate(() => {
+    window.__stagesDone = [];
+    window.__previewText = "";
+    const panel = document.getElementById("stream-progress");
+    new MutationObserver(() => {
+      for (const item of panel.querySelectorAll(".stage-done")) {
+        const name = item.getAttribute("data-stage");
+        if (!window.__stagesDone.includes(name)) window.__stagesDone.push(name);
+      }
+      const preview = document.getElementById("stream-answer").textContent;
+      if (preview.length > window.__previewText.length) window.__previewText = preview;
+    }).observe(panel, { attributes: true, childList: true, subtree: true, characterData: true });
+  });
+}
+
 async function hypothesisOrder(page) {
   return page.locator("#hypotheses .hypothesis").evaluateAll((cards) =>
     cards.map((card) => card.getAttribute("data-hypothesis-id")));
@@ -161,13 +201,27 @@ describe("with the real server", () => {
       );
 
       await watchBusyState(page);
+      await watchStreamProgress(page);
       const troubleshootResponse = page.waitForResponse(
         (response) => response.url().endsWith("/api/v1/troubleshoot"),
         { timeout: ANALYSIS_TIMEOUT_MS },
       );
       await page.getByRole("button", { name: "Analyze" }).click();
       await waitForAnalysis(page);
-      const firstBody = await (await troubleshootResponse).json();
+      const firstResponse = await troubleshootResponse;
+      assert.match(firstResponse.request().headers()["accept"] || "", /text\/event-stream/);
+      const firstBody = await streamedResponseBody(firstResponse);
+      // Progress showed each stage as it completed, and the answer as the model wrote it.
+      assert.deepEqual(
+        await page.evaluate(() => window.__stagesDone),
+        ["parsed", "analysed", "retrieved"],
+        "the stages were marked done as their events arrived",
+      );
+      assert.ok(
+        (await page.evaluate(() => window.__previewText)).trim().length > 0,
+        "the answer streamed into the preview",
+      );
+      assert.equal(await page.locator("#stream-progress").isHidden(), true, "progress is hidden once done");
       assert.equal(await page.evaluate(() => window.__sawBusy), true, "Analyze showed a busy state");
       assert.equal(await page.locator("#analyze").isDisabled(), false, "Analyze is enabled again");
       assert.match(await page.locator("#busy-status").innerText(), /Done in [\d.]+ s/);
@@ -229,7 +283,7 @@ describe("with the real server", () => {
       await page.getByRole("textbox", { name: "Question" }).press("Control+Enter");
       const sentBody = (await followUpRequest).postDataBuffer().toString("utf8");
       assert.equal(multipartField(sentBody, "session_id"), firstBody.session_id, "the follow-up sends the session id");
-      const secondBody = await (await followUpResponse).json();
+      const secondBody = await streamedResponseBody(await followUpResponse);
       assert.equal(secondBody.session_id, firstBody.session_id, "the server kept the session");
       await page.locator("#history-list li").first().waitFor({ state: "attached" });
       assert.match(await page.locator("#history").innerText(), /Earlier in this session \(1\)/);

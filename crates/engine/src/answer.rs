@@ -2,7 +2,7 @@
 //! followed by sections the engine writes itself (causes, next steps, findings), so the answer
 //! is useful and correct even when the model is small or absent.
 
-use faultmaven_llm::{ChatMessage, ChatRole, GenerationRequest, LlmProvider};
+use faultmaven_llm::{ChatMessage, ChatRole, FinishReason, GenerationRequest, LlmProvider};
 use faultmaven_model::{Evidence, Finding, FindingId, Hypothesis, HypothesisId, HypothesisStatus};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -314,10 +314,13 @@ fn evidence_ref(finding: &Finding, inputs: &AnswerInputs<'_>) -> String {
 }
 
 /// Writes the whole answer: the model's summary (verified) or the engine's, then the sections.
+/// tokens: when Some, the model's text is streamed there as it is written (unverified: the
+/// verified summary is in the returned answer).
 pub async fn write_answer(
     inputs: &AnswerInputs<'_>,
     llm: Option<&dyn LlmProvider>,
     max_tokens: u32,
+    tokens: Option<tokio::sync::mpsc::Sender<String>>,
 ) -> (String, AnswerProvenance) {
     let findings: BTreeSet<FindingId> = inputs.findings.iter().map(|f| f.id).collect();
     let hypotheses: BTreeSet<HypothesisId> = inputs.hypotheses.iter().map(|h| h.id).collect();
@@ -335,11 +338,20 @@ pub async fn write_answer(
             engine_summary(inputs)
         }
         Some(llm) => match llm
-            .generate(summary_request(inputs, max_tokens), None)
+            .generate(summary_request(inputs, max_tokens), tokens)
             .await
         {
+            Ok(generation) if generation.finish_reason == FinishReason::Cancelled => {
+                provenance.fallback_reason =
+                    Some("the client went away while the model was writing".into());
+                engine_summary(inputs)
+            }
             Ok(generation) => {
-                provenance.provider = llm.name().to_owned();
+                // After a fallback the model that wrote the text is not the configured one.
+                provenance.provider = generation.model.clone();
+                if let Some(reason) = &generation.fallback_reason {
+                    provenance.fallback_reason = Some(reason.clone());
+                }
                 provenance.prompt_tokens = generation.prompt_tokens;
                 provenance.completion_tokens = generation.completion_tokens;
                 provenance.seconds = generation.prompt_seconds + generation.generation_seconds;

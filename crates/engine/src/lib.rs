@@ -6,15 +6,18 @@
 //! models and retrieval come in as trait objects.
 
 mod answer;
+mod audit;
 mod cases;
 mod hypotheses;
 mod intake;
 mod learning;
+mod progress;
 pub mod query;
 
 pub use answer::AnswerProvenance;
 pub use hypotheses::{categorize, category_phrase};
 pub use intake::{DataIntake, IntakeResult};
+pub use progress::Progress;
 
 use answer::AnswerInputs;
 use faultmaven_analysis::AnalysisConfig;
@@ -25,7 +28,7 @@ use faultmaven_model::{
     AttachmentRole, AttachmentSummary, FeedbackEvent, Finding, Hypothesis, HypothesisId, Intent,
     RequestKind, SessionId, SessionState, TemplateSummary, Timestamp, Verdict,
 };
-use faultmaven_store::{CaseStore, SessionStore};
+use faultmaven_store::{AuditLog, CaseStore, SessionStore};
 use hypotheses::{build_hypotheses, HypothesisInputs, RetrievedRunbook};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -145,6 +148,8 @@ pub struct EngineParts {
 struct Inner {
     config: EngineConfig,
     parts: EngineParts,
+    /// Set once at assembly by [`Engine::with_audit_log`]; empty means no audit trail.
+    audit: std::sync::OnceLock<Arc<dyn AuditLog>>,
 }
 
 /// The application. Cheap to clone; share one per process.
@@ -198,8 +203,21 @@ impl Engine {
     /// Assembles the engine.
     pub fn new(config: EngineConfig, parts: EngineParts) -> Self {
         Self {
-            inner: Arc::new(Inner { config, parts }),
+            inner: Arc::new(Inner {
+                config,
+                parts,
+                audit: std::sync::OnceLock::new(),
+            }),
         }
+    }
+
+    /// Records every model call and upload of this engine (and its clones) in `audit`. Call it
+    /// once at assembly; a second call keeps the first log.
+    pub fn with_audit_log(self, audit: Arc<dyn AuditLog>) -> Self {
+        if self.inner.audit.set(audit).is_err() {
+            tracing::warn!("the engine already has an audit log; keeping the first");
+        }
+        self
     }
 
     /// The configuration in force.
@@ -403,6 +421,25 @@ impl Investigation {
     /// Ends the request's data: analyses, retrieves runbooks, builds and ranks hypotheses,
     /// writes the answer and saves the session.
     pub async fn finish(self) -> Result<TroubleshootOutcome, EngineError> {
+        self.finish_with_progress(None).await
+    }
+
+    /// [`Investigation::finish`], telling `progress` about each stage as it completes and
+    /// streaming the summary's text as the model writes it. When the receiver goes away the
+    /// request still completes (the session is saved) but the model stops writing.
+    pub async fn finish_with_progress(
+        self,
+        progress: Option<tokio::sync::mpsc::Sender<Progress>>,
+    ) -> Result<TroubleshootOutcome, EngineError> {
+        let report_progress = |event: Progress| {
+            let progress = progress.clone();
+            async move {
+                if let Some(progress) = progress {
+                    // A client that went away no longer needs progress; the work goes on.
+                    let _ = progress.send(event).await;
+                }
+            }
+        };
         let Investigation {
             engine,
             query,
@@ -420,6 +457,22 @@ impl Investigation {
             report,
         } = intake.finish().await?;
         let query = query.map(|q| redactor.redact(&q).into_owned());
+        let session_id = match &prior {
+            Some(p) => p.id.clone(),
+            None => SessionId::from_random_bytes(random_bytes()),
+        };
+        if let Some(audit) = inner.audit.get() {
+            audit::record_uploads(audit.as_ref(), &session_id, &attachments).await;
+        }
+        report_progress(Progress::Parsed {
+            attachments: attachments.clone(),
+        })
+        .await;
+        report_progress(Progress::Analysed {
+            findings: report.findings.len(),
+            templates: report.templates.len(),
+        })
+        .await;
 
         let request_kind = query::classify_request_kind(query.is_some(), attachment_count);
         let signals = query::DataSignals {
@@ -455,6 +508,13 @@ impl Investigation {
                     .map(|runbook| RetrievedRunbook { runbook, rank })
             })
             .collect();
+        report_progress(Progress::Retrieved {
+            runbooks: retrieved
+                .iter()
+                .map(|hit| hit.runbook.title.clone())
+                .collect(),
+        })
+        .await;
 
         let mut all_attachments = prior
             .as_ref()
@@ -487,6 +547,38 @@ impl Investigation {
             .iter()
             .map(|a| (a.id, a.name.clone()))
             .collect();
+        let llm: Option<Arc<dyn LlmProvider>> = match (&inner.parts.llm, inner.audit.get()) {
+            (Some(llm), Some(audit)) => Some(Arc::new(audit::AuditedLlm {
+                inner: Arc::clone(llm),
+                audit: Arc::clone(audit),
+                session_id: session_id.clone(),
+            })),
+            (llm, _) => llm.clone(),
+        };
+        report_progress(Progress::Answering {
+            provider: llm
+                .as_ref()
+                .map_or_else(|| "none".to_owned(), |llm| llm.name().to_owned()),
+            hypotheses: hypotheses.len(),
+        })
+        .await;
+        // Summary pieces go to the client as they are written; the forwarder ends (and the
+        // model stops) when the client does.
+        let (token_sender, forwarder) = match &progress {
+            Some(progress) if llm.is_some() => {
+                let (sender, mut receiver) = tokio::sync::mpsc::channel::<String>(32);
+                let progress = progress.clone();
+                let forwarder = tokio::spawn(async move {
+                    while let Some(text) = receiver.recv().await {
+                        if progress.send(Progress::AnswerDelta { text }).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                (Some(sender), Some(forwarder))
+            }
+            _ => (None, None),
+        };
         let (answer, provenance) = answer::write_answer(
             &AnswerInputs {
                 question: query.as_deref(),
@@ -494,17 +586,18 @@ impl Investigation {
                 hypotheses: &hypotheses,
                 attachment_names: &attachment_names,
             },
-            inner.parts.llm.as_deref(),
+            llm.as_deref(),
             inner.config.answer_max_tokens,
+            token_sender,
         )
         .await;
+        if let Some(forwarder) = forwarder {
+            // Every delta is delivered before the caller sees the outcome.
+            let _ = forwarder.await;
+        }
         let answer = answer + &cases::similar_cases_section(&similar_cases);
 
         let at = now();
-        let session_id = match &prior {
-            Some(p) => p.id.clone(),
-            None => SessionId::from_random_bytes(random_bytes()),
-        };
         let mut queries = prior
             .as_ref()
             .map(|p| p.queries.clone())

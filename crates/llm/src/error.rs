@@ -37,6 +37,41 @@ pub enum LlmError {
     /// The generation was cancelled before it produced a result.
     #[error("generation cancelled")]
     Cancelled,
+    /// A remote provider could not be reached (DNS, refused connection, TLS, reset).
+    #[error("cannot reach {provider}: {message}")]
+    Connect {
+        /// The provider's name.
+        provider: String,
+        /// What the HTTP client reported.
+        message: String,
+    },
+    /// A remote provider did not answer in time.
+    #[error("{provider} timed out: {which}")]
+    Timeout {
+        /// The provider's name.
+        provider: String,
+        /// Which limit was hit (connect, overall, idle between chunks).
+        which: &'static str,
+    },
+    /// A remote provider answered with an error status (after any retries).
+    #[error("{provider} answered HTTP {status}: {detail}")]
+    Status {
+        /// The provider's name.
+        provider: String,
+        /// The HTTP status code.
+        status: u16,
+        /// The start of the error body, for diagnosis.
+        detail: String,
+    },
+    /// A remote provider's answer does not follow its wire format (bad JSON, a malformed
+    /// stream chunk, a stream that ended early, an error event).
+    #[error("{provider} sent a malformed answer: {message}")]
+    Protocol {
+        /// The provider's name.
+        provider: String,
+        /// What was wrong.
+        message: String,
+    },
 }
 
 /// The broad category of an [`LlmError`], for mapping to HTTP statuses and metrics.
@@ -54,6 +89,12 @@ pub enum LlmErrorKind {
     Busy,
     /// See [`LlmError::Cancelled`].
     Cancelled,
+    /// A remote provider is unreachable, too slow or failing ([`LlmError::Connect`],
+    /// [`LlmError::Timeout`], [`LlmError::Status`] with 429 or 5xx).
+    Unavailable,
+    /// A remote provider refused the request ([`LlmError::Status`] with another 4xx, for example
+    /// a wrong key or model) or answered outside its wire format ([`LlmError::Protocol`]).
+    Remote,
 }
 
 impl LlmError {
@@ -66,6 +107,11 @@ impl LlmError {
             LlmError::Inference(_) => LlmErrorKind::Inference,
             LlmError::Busy => LlmErrorKind::Busy,
             LlmError::Cancelled => LlmErrorKind::Cancelled,
+            LlmError::Connect { .. } | LlmError::Timeout { .. } => LlmErrorKind::Unavailable,
+            LlmError::Status { status, .. } if *status == 429 || *status >= 500 => {
+                LlmErrorKind::Unavailable
+            }
+            LlmError::Status { .. } | LlmError::Protocol { .. } => LlmErrorKind::Remote,
         }
     }
 

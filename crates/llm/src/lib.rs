@@ -9,6 +9,7 @@ mod error;
 mod minilm;
 mod paths;
 mod provider;
+mod remote;
 mod smollm2;
 
 pub use embedder::{cosine_similarity, Embedder};
@@ -17,6 +18,10 @@ pub use minilm::{MiniLmEmbedder, MINILM_NAME};
 pub use paths::{ModelPaths, MINILM_DIR_NAME, SMOLLM2_DIR_NAME, SMOLLM2_GGUF_NAME};
 pub use provider::{
     ChatMessage, ChatRole, FinishReason, Generation, GenerationRequest, LlmProvider,
+};
+pub use remote::{
+    AnthropicProvider, ApiKey, FallbackProvider, OpenAiCompatibleProvider, RemoteOptions,
+    ANTHROPIC_VERSION,
 };
 pub use smollm2::chat::render_chat_prompt;
 pub use smollm2::{

@@ -115,6 +115,9 @@ pub struct Generation {
     pub prompt_seconds: f64,
     /// Wall time spent generating after the prompt.
     pub generation_seconds: f64,
+    /// Set when the configured provider failed and a fallback model wrote this text: why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_reason: Option<String>,
 }
 
 /// A text-generation backend, held as `Arc<dyn LlmProvider>` by the engine.

@@ -5,11 +5,12 @@ use crate::dto::{
     FeedbackRequest, Health, HypothesesResponse, Hypothesis, SessionResponse, TroubleshootResponse,
 };
 use crate::error::ApiError;
-use crate::ui;
+use crate::{events, ui};
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use faultmaven_engine::{Engine, Investigation};
@@ -148,12 +149,23 @@ fn clean_file_name(raw: Option<&str>, number: usize) -> String {
 }
 
 /// Ask a question and attach data: one call through the whole pipeline.
+///
+/// With `Accept: text/event-stream` the answer comes as server-sent events, stage by stage:
+/// `parsed` (`{"attachments": [...]}`), `analysed` (`{"findings": n, "templates": n}`),
+/// `retrieved` (`{"runbooks": ["title", ...]}`), `answering` (`{"provider": "...",
+/// "hypotheses": n}`), zero or more `answer_delta` (`{"text": "..."}`, the summary as the model
+/// writes it, unverified), then `done` with the same JSON as the plain response, or `error`
+/// with a problem object. Errors found while the upload streams in are still plain
+/// `application/problem+json` responses.
 #[utoipa::path(
     post,
     path = "/api/v1/troubleshoot",
     request_body(content = crate::dto::TroubleshootForm, content_type = "multipart/form-data"),
     responses(
-        (status = 200, description = "Findings, ranked hypotheses and the answer", body = TroubleshootResponse),
+        (status = 200, description = "Findings, ranked hypotheses and the answer; as server-sent events (parsed, analysed, retrieved, answering, answer_delta, done or error) when the client accepts text/event-stream", content(
+            (TroubleshootResponse = "application/json"),
+            (String = "text/event-stream")
+        )),
         (status = 400, description = "Empty request, malformed multipart, unknown field or invalid session id", body = crate::dto::Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown or expired session", body = crate::dto::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body, field, file count or decompressed size over its limit", body = crate::dto::Problem, content_type = "application/problem+json"),
@@ -161,8 +173,9 @@ fn clean_file_name(raw: Option<&str>, number: usize) -> String {
 )]
 async fn troubleshoot(
     State(state): State<AppState>,
+    headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Result<Json<TroubleshootResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let mut multipart = multipart.map_err(|rejection| {
         ApiError::bad_request(
             "malformed-multipart",
@@ -245,9 +258,16 @@ async fn troubleshoot(
         Some(investigation) => investigation,
         None => state.engine.begin(None, session_id).await?,
     };
-    investigation.set_query(query)?;
+    investigation.set_query(query.clone())?;
+    if events::wants_event_stream(&headers) {
+        // An empty request is refused with a plain 400 before any event is sent.
+        if files == 0 && query.as_deref().is_none_or(|q| q.trim().is_empty()) {
+            return Err(faultmaven_engine::EngineError::EmptyRequest.into());
+        }
+        return Ok(events::stream_finish(investigation));
+    }
     let outcome = investigation.finish().await?;
-    Ok(Json(TroubleshootResponse::from(&outcome)))
+    Ok(Json(TroubleshootResponse::from(&outcome)).into_response())
 }
 
 /// Say what worked or what was ruled out; the hypotheses come back re-ranked at once.

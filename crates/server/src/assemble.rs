@@ -6,7 +6,9 @@ use faultmaven_engine::{Engine, EngineParts};
 use faultmaven_knowledge::{CaseLibrary, KnowledgeBase};
 use faultmaven_llm::{Embedder, LlmProvider};
 use faultmaven_model::PastCase;
-use faultmaven_store::{CaseStore, InMemoryVectorIndex, SessionStore, SqliteSessionStore};
+use faultmaven_store::{
+    AuditLog, CaseStore, InMemoryVectorIndex, SessionStore, SqliteAuditLog, SqliteSessionStore,
+};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -48,9 +50,94 @@ fn open_sqlite(config: &Config) -> anyhow::Result<Arc<SqliteSessionStore>> {
     }
 }
 
-/// Loads the language model named by the configuration (`None` for `none`).
+/// Opens the audit trail when the configuration asks for one: in the session store's database.
+pub fn open_audit_log(config: &Config) -> anyhow::Result<Option<Arc<dyn AuditLog>>> {
+    if !config.store.audit {
+        return Ok(None);
+    }
+    match config.store.backend.as_str() {
+        "sqlite" if config.store.sqlite_path == ":memory:" => Ok(Some(Arc::new(
+            SqliteAuditLog::in_memory().context("opening the in-memory audit log")?,
+        ))),
+        "sqlite" => {
+            let path = Path::new(&config.store.sqlite_path);
+            Ok(Some(Arc::new(SqliteAuditLog::open(path).with_context(
+                || format!("opening the audit log in {}", path.display()),
+            )?)))
+        }
+        other => bail!("unknown store backend {other:?} for the audit log; supported: sqlite"),
+    }
+}
+
+/// The remote provider's options from `[llm]`.
+fn remote_options(
+    config: &Config,
+    default_base_url: &str,
+    default_model: &str,
+) -> faultmaven_llm::RemoteOptions {
+    let llm = &config.llm;
+    let or_default = |value: &str, default: &str| {
+        if value.trim().is_empty() {
+            default.to_owned()
+        } else {
+            value.trim().to_owned()
+        }
+    };
+    let seconds = |value: f64| std::time::Duration::from_secs_f64(value.clamp(0.001, 86_400.0));
+    let mut options = faultmaven_llm::RemoteOptions::new(
+        or_default(&llm.base_url, default_base_url),
+        or_default(&llm.model, default_model),
+    );
+    options.api_key = llm
+        .api_key
+        .as_ref()
+        .and_then(|key| faultmaven_llm::ApiKey::new(key.expose()));
+    options.connect_timeout = seconds(llm.connect_timeout_seconds);
+    options.request_timeout = seconds(llm.request_timeout_seconds);
+    options.idle_timeout = seconds(llm.idle_timeout_seconds);
+    options.max_retries = llm.max_retries;
+    options.context_tokens = llm.context_tokens;
+    options
+}
+
+/// Loads the language model named by the configuration (`None` for `none`); a remote one is
+/// wrapped in the fallback to the embedded model when `fallback = "embedded"`.
 pub fn load_llm(config: &Config) -> anyhow::Result<Option<Arc<dyn LlmProvider>>> {
-    match config.llm.provider.as_str() {
+    let remote: Arc<dyn LlmProvider> = match config.llm.provider.as_str() {
+        "openai" => Arc::new(
+            faultmaven_llm::OpenAiCompatibleProvider::new(remote_options(
+                config,
+                "https://api.openai.com/v1",
+                "gpt-4o-mini",
+            ))
+            .context("configuring the OpenAI-compatible provider")?,
+        ),
+        "anthropic" => Arc::new(
+            faultmaven_llm::AnthropicProvider::new(remote_options(
+                config,
+                "https://api.anthropic.com/v1",
+                "claude-3-5-haiku-latest",
+            ))
+            .context("configuring the Anthropic provider")?,
+        ),
+        _ => return load_local_llm(config, &config.llm.provider),
+    };
+    tracing::info!(model = remote.name(), fallback = %config.llm.fallback, "remote language model configured");
+    match config.llm.fallback.as_str() {
+        "none" => Ok(Some(remote)),
+        "embedded" => {
+            let embedded = load_local_llm(config, "embedded")?
+                .context("the embedded fallback model did not load")?;
+            Ok(Some(Arc::new(faultmaven_llm::FallbackProvider::new(
+                remote, embedded,
+            ))))
+        }
+        other => bail!("unknown llm fallback {other:?}; supported: embedded, none"),
+    }
+}
+
+fn load_local_llm(config: &Config, provider: &str) -> anyhow::Result<Option<Arc<dyn LlmProvider>>> {
+    match provider {
         "none" => Ok(None),
         "embedded" => {
             let paths = faultmaven_llm::ModelPaths::in_dir(&config.llm.model_dir());
@@ -73,7 +160,9 @@ pub fn load_llm(config: &Config) -> anyhow::Result<Option<Arc<dyn LlmProvider>>>
             );
             Ok(Some(Arc::new(llm)))
         }
-        other => bail!("unknown llm provider {other:?}; supported: embedded, none"),
+        other => {
+            bail!("unknown llm provider {other:?}; supported: embedded, openai, anthropic, none")
+        }
     }
 }
 
@@ -143,7 +232,7 @@ pub async fn build_engine(config: &Config) -> anyhow::Result<Engine> {
     })
     .await
     .context("model loading task failed")??;
-    Ok(Engine::new(
+    let engine = Engine::new(
         config.engine.clone(),
         EngineParts {
             store: stores.sessions,
@@ -152,5 +241,9 @@ pub async fn build_engine(config: &Config) -> anyhow::Result<Engine> {
             case_store: stores.cases,
             cases: knowledge.cases,
         },
-    ))
+    );
+    Ok(match open_audit_log(config)? {
+        Some(audit) => engine.with_audit_log(audit),
+        None => engine,
+    })
 }

@@ -51,18 +51,67 @@ pub struct StoreConfig {
     pub sqlite_path: String,
     /// Seconds between TTL sweeps.
     pub sweep_interval_seconds: u64,
+    /// Keep an audit trail of model calls and uploads in the same database.
+    #[serde(default)]
+    pub audit: bool,
 }
 
 /// `[llm]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LlmConfig {
-    /// `embedded` or `none`.
+    /// `embedded`, `openai`, `anthropic` or `none`.
     pub provider: String,
     /// Model directory; empty for the default.
     pub model_dir: String,
     /// Waiting requests allowed beyond the running one.
     pub max_queue: usize,
+    /// Remote providers: base URL up to the version segment; empty for the provider's own.
+    #[serde(default)]
+    pub base_url: String,
+    /// Remote providers: model name; empty for the provider's default.
+    #[serde(default)]
+    pub model: String,
+    /// Remote providers: the API key (Debug prints `***`).
+    #[serde(default)]
+    pub api_key: Option<faultmaven_llm::ApiKey>,
+    /// Remote providers: connect timeout in seconds.
+    #[serde(default = "default_connect_timeout_seconds")]
+    pub connect_timeout_seconds: f64,
+    /// Remote providers: whole-call timeout in seconds, retries included.
+    #[serde(default = "default_request_timeout_seconds")]
+    pub request_timeout_seconds: f64,
+    /// Remote providers: longest silence in seconds before or within the answer.
+    #[serde(default = "default_idle_timeout_seconds")]
+    pub idle_timeout_seconds: f64,
+    /// Remote providers: retries on transient failures.
+    #[serde(default = "default_max_retries")]
+    pub max_retries: u32,
+    /// Remote providers: the model's context window in tokens.
+    #[serde(default = "default_context_tokens")]
+    pub context_tokens: usize,
+    /// Remote providers: `embedded` or `none`.
+    #[serde(default = "default_fallback")]
+    pub fallback: String,
+}
+
+fn default_connect_timeout_seconds() -> f64 {
+    5.0
+}
+fn default_request_timeout_seconds() -> f64 {
+    120.0
+}
+fn default_idle_timeout_seconds() -> f64 {
+    30.0
+}
+fn default_max_retries() -> u32 {
+    2
+}
+fn default_context_tokens() -> usize {
+    8192
+}
+fn default_fallback() -> String {
+    "embedded".into()
 }
 
 /// `[knowledge]`
@@ -200,6 +249,34 @@ mod tests {
         assert_eq!(config.llm.provider, "none");
         assert_eq!(config.server.max_files, 3);
         assert_eq!(config.engine.session_ttl_seconds, 60);
+    }
+
+    #[test]
+    fn remote_llm_settings_and_a_key_that_never_prints() {
+        let config = Config::load(
+            None,
+            vec![
+                ("FAULTMAVEN__LLM__PROVIDER".into(), "openai".into()),
+                (
+                    "FAULTMAVEN__LLM__BASE_URL".into(),
+                    "http://127.0.0.1:11434/v1".into(),
+                ),
+                ("FAULTMAVEN__LLM__MODEL".into(), "llama3.2".into()),
+                ("FAULTMAVEN__LLM__API_KEY".into(), "sk-proj-Abc123".into()),
+                ("FAULTMAVEN__LLM__IDLE_TIMEOUT_SECONDS".into(), "7".into()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.llm.provider, "openai");
+        assert_eq!(config.llm.model, "llama3.2");
+        assert_eq!(config.llm.idle_timeout_seconds, 7.0);
+        assert_eq!(config.llm.fallback, "embedded");
+        assert_eq!(
+            config.llm.api_key.as_ref().map(|key| key.expose()),
+            Some("sk-proj-Abc123")
+        );
+        assert!(!format!("{config:?}").contains("sk-proj-Abc123"));
+        assert!(config.store.audit);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod assemble;
 pub mod config;
 pub mod dto;
 pub mod error;
+pub mod events;
 pub mod report;
 pub mod ui;
 

@@ -5,6 +5,7 @@
 //! Only derived data ([`faultmaven_model::SessionState`]) is ever written; raw uploads never
 //! reach this crate.
 
+mod audit;
 mod cases;
 mod error;
 mod session;
@@ -14,6 +15,7 @@ mod vector;
 #[cfg(test)]
 mod conformance;
 
+pub use audit::{AuditAction, AuditEvent, AuditLog, SqliteAuditLog};
 pub use cases::CaseStore;
 pub use error::{StoreError, StoreErrorKind};
 pub use session::{spawn_ttl_sweeper, SessionStore};

@@ -339,6 +339,7 @@ impl Engine {
             finish_reason: FinishReason::Length,
             prompt_seconds: 0.0,
             generation_seconds: 0.0,
+            fallback_reason: None,
         };
         let cancelled =
             || abandoned.load(Ordering::Relaxed) || sender.is_some_and(|s| s.is_closed());

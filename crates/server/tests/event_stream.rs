@@ -1,0 +1,213 @@
+//! The troubleshoot endpoint as server-sent events: stages in order, the summary streamed from a
+//! remote OpenAI-compatible model (a local double speaking its wire format), then `done` with the
+//! same JSON the plain endpoint returns.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+#[path = "../../llm/tests/double/mod.rs"]
+mod double;
+
+use axum::body::Body;
+use axum::http::Request;
+use common::{file, fixture, text, troubleshoot_request, BOUNDARY};
+use double::{Double, Reply};
+use faultmaven_engine::{Engine, EngineConfig, EngineParts};
+use faultmaven_knowledge::{builtin_runbooks, KnowledgeBase};
+use faultmaven_llm::{OpenAiCompatibleProvider, RemoteOptions};
+use faultmaven_server::{router, AppState};
+use faultmaven_store::{InMemoryVectorIndex, SqliteSessionStore};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+/// One parsed server-sent event.
+#[derive(Debug)]
+struct Event {
+    name: String,
+    data: serde_json::Value,
+}
+
+fn parse_events(body: &str) -> Vec<Event> {
+    body.split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .filter_map(|block| {
+            let mut name = None;
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(value) = line.strip_prefix("event:") {
+                    name = Some(value.trim().to_owned());
+                } else if let Some(value) = line.strip_prefix("data:") {
+                    data.push_str(value.strip_prefix(' ').unwrap_or(value));
+                }
+            }
+            // Keep-alive comments carry no event.
+            let name = name?;
+            Some(Event {
+                name,
+                data: serde_json::from_str(&data)
+                    .unwrap_or_else(|error| panic!("event {block:?} has no JSON data: {error}")),
+            })
+        })
+        .collect()
+}
+
+fn app_with_remote_model(double: &Double) -> axum::Router {
+    let mut options = RemoteOptions::new(double.base_url(), "gpt-4o-mini");
+    options.max_retries = 0;
+    let llm = OpenAiCompatibleProvider::new(options).unwrap();
+    let knowledge = KnowledgeBase::new(
+        builtin_runbooks(),
+        None,
+        Arc::new(InMemoryVectorIndex::new()),
+    )
+    .unwrap();
+    let engine = Engine::new(
+        EngineConfig::default(),
+        EngineParts {
+            store: Arc::new(SqliteSessionStore::in_memory().unwrap()),
+            llm: Some(Arc::new(llm)),
+            knowledge: Arc::new(knowledge),
+        },
+    );
+    router(AppState {
+        engine,
+        limits: common::default_limits(),
+    })
+}
+
+fn stream_request(request: Request<Body>) -> Request<Body> {
+    let (mut parts, body) = request.into_parts();
+    parts
+        .headers
+        .insert("accept", "text/event-stream".parse().unwrap());
+    Request::from_parts(parts, body)
+}
+
+#[tokio::test]
+async fn stages_stream_in_order_then_the_full_response() {
+    let stream_fixture = std::fs::read_to_string(
+        common::repo_root().join("crates/llm/tests/fixtures/openai_stream.sse"),
+    )
+    .unwrap();
+    let double = Double::start(vec![Reply::event_stream(&stream_fixture, 9)]).await;
+    let app = app_with_remote_model(&double);
+    let request = stream_request(troubleshoot_request(&[
+        text("query", "checkout fails since 14:03, why?"),
+        file("file", "checkout.log", fixture("checkout.log")),
+    ]));
+    let response = app.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let events = parse_events(std::str::from_utf8(&bytes).unwrap());
+    let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "parsed",
+            "analysed",
+            "retrieved",
+            "answering",
+            "answer_delta",
+            "answer_delta",
+            "answer_delta",
+            "answer_delta",
+            "done"
+        ]
+    );
+    assert_eq!(events[0].data["attachments"][0]["name"], "checkout.log");
+    let findings = events[1].data["findings"].as_u64().unwrap();
+    assert!(findings > 0);
+    assert!(events[2].data["runbooks"]
+        .as_array()
+        .is_some_and(|r| !r.is_empty()));
+    assert_eq!(events[3].data["provider"], "openai:gpt-4o-mini");
+    let streamed: String = events[4..8]
+        .iter()
+        .map(|e| e.data["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(streamed, "The pool is exhausted [F1].");
+
+    let done = &events[8].data;
+    assert_eq!(done["findings"].as_array().unwrap().len() as u64, findings);
+    assert!(done["session_id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert_eq!(done["answer_provenance"]["provider"], "openai:gpt-4o-mini");
+    assert_eq!(done["answer_provenance"]["prompt_tokens"], 212);
+    assert!(
+        done["answer"]
+            .as_str()
+            .unwrap()
+            .starts_with("## Summary\nThe pool is exhausted [F1]."),
+        "{}",
+        done["answer"]
+    );
+    // The model got redacted facts, as a streamed chat completion.
+    let sent = &double.requests()[0];
+    assert_eq!(sent.path, "/v1/chat/completions");
+    assert_eq!(sent.body["stream"], true);
+}
+
+#[tokio::test]
+async fn without_a_model_the_stages_still_stream_and_json_stays_the_default() {
+    let app = common::app();
+    let parts = [
+        text("query", "checkout fails since 14:03, why?"),
+        file("file", "checkout.log", fixture("checkout.log")),
+    ];
+    let response = app
+        .clone()
+        .oneshot(stream_request(troubleshoot_request(&parts)))
+        .await
+        .unwrap();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let events = parse_events(std::str::from_utf8(&bytes).unwrap());
+    let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["parsed", "analysed", "retrieved", "answering", "done"]
+    );
+    assert_eq!(events[3].data["provider"], "none");
+
+    let plain = common::send(&app, troubleshoot_request(&parts)).await;
+    assert_eq!(plain.0, 200);
+    assert_eq!(plain.1, "application/json");
+    assert_eq!(
+        plain.2["findings"].as_array().unwrap().len(),
+        events[4].data["findings"].as_array().unwrap().len()
+    );
+}
+
+#[tokio::test]
+async fn an_empty_streamed_request_is_a_plain_problem() {
+    let request = Request::post("/api/v1/troubleshoot")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .header("accept", "text/event-stream")
+        .body(Body::from(format!("--{BOUNDARY}--\r\n")))
+        .unwrap();
+    let result = common::send(&common::app(), request).await;
+    common::assert_problem(&result, 400, "empty-request");
+}
+
+#[tokio::test]
+async fn the_openapi_document_names_the_events() {
+    let (status, _, document) = common::send(
+        &common::app(),
+        Request::get("/api/v1/openapi.json")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let operation = &document["paths"]["/api/v1/troubleshoot"]["post"];
+    assert!(operation["responses"]["200"]["content"]["text/event-stream"].is_object());
+    let description = operation["description"].as_str().unwrap();
+    for name in faultmaven_server::events::EVENT_NAMES {
+        assert!(description.contains(&format!("`{name}`")), "{name} missing");
+    }
+}
