@@ -14,7 +14,9 @@ mod session;
 mod time;
 
 pub use attachment::{AttachmentRole, AttachmentSummary, DataKind, ParseIssue};
-pub use finding::{Evidence, Finding, FindingKind, Severity, TemplateSummary};
+pub use finding::{
+    EntityScore, Evidence, Finding, FindingKind, Severity, TemplateHistogram, TemplateSummary,
+};
 pub use hypothesis::{
     Hypothesis, HypothesisCategory, HypothesisStatus, NextStep, Suspect, SuspectKind, Verdict,
 };

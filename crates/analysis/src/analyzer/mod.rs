@@ -4,6 +4,7 @@
 mod findings;
 
 use crate::config::AnalysisConfig;
+use crate::entity::{entity_findings, examine, EntityTracker, TemplateView};
 use crate::exceptions::{parse_exception, ExceptionSignature, PendingTrace, TraceAssembler};
 use crate::histogram::{LineRef, TimeHistogram};
 use crate::intern::FastMap;
@@ -270,6 +271,7 @@ pub struct Analyzer {
     exceptions: Vec<ExceptionGroup>,
     exception_index: FastMap<(String, Option<String>), usize>,
     metrics: MetricStore,
+    entities: EntityTracker,
     log_records: u64,
     baseline_log_records: u64,
     metric_samples: u64,
@@ -283,6 +285,7 @@ impl Analyzer {
     pub fn new(config: &AnalysisConfig) -> Self {
         let config = config.sanitized();
         Self {
+            entities: EntityTracker::new(&config.entities),
             miner: TemplateMiner::new(&config.miner),
             config,
             attachments: FastMap::default(),
@@ -405,6 +408,7 @@ impl Analyzer {
         findings.extend(self.burst_findings(&merged));
         findings.extend(self.baseline_findings(&merged));
         findings.extend(self.exception_findings());
+        findings.extend(self.entity_anomaly_findings(&merged));
         let series = std::mem::take(&mut self.metrics).into_series();
         findings.extend(self.metric_findings(&series));
 
@@ -447,12 +451,38 @@ impl Analyzer {
                 let text = self.miner.template_text(root).unwrap_or_default();
                 MergedTemplate {
                     id: dense as u32 + 1,
+                    root,
                     badness: Badness::of(&stats, &text),
                     text,
                     stats,
                 }
             })
             .collect()
+    }
+
+    /// Entities grouped by identifier and scored; one finding per kind and family.
+    fn entity_anomaly_findings(&self, templates: &[MergedTemplate]) -> Vec<Finding> {
+        let by_root: BTreeMap<u32, &MergedTemplate> =
+            templates.iter().map(|t| (t.root, t)).collect();
+        let resolve = |raw: u32| self.miner.resolve(raw);
+        let label = |root: u32| {
+            by_root
+                .get(&root)
+                .map_or_else(|| "E?".to_owned(), |t| format!("E{}", t.id))
+        };
+        let failing = |root: u32| {
+            by_root
+                .get(&root)
+                .and_then(|t| t.badness)
+                .is_some_and(|badness| badness.is_error())
+        };
+        let view = TemplateView {
+            resolve: &resolve,
+            label: &label,
+            failing: &failing,
+        };
+        let reports = examine(&self.entities, &view);
+        entity_findings(&self.entities, &reports)
     }
 
     fn template_summaries(&self, templates: &[MergedTemplate]) -> Vec<TemplateSummary> {
@@ -469,6 +499,7 @@ impl Analyzer {
                     level: stats.max_level,
                     first_attachment: attachment,
                     first_line: line,
+                    histogram: None,
                 })
             })
             .collect();
@@ -487,6 +518,8 @@ impl Analyzer {
 #[derive(Debug)]
 struct MergedTemplate {
     id: u32,
+    /// The miner's id of the template the others merged into.
+    root: u32,
     text: String,
     stats: TemplateStats,
     badness: Option<Badness>,
@@ -558,6 +591,15 @@ impl RecordSink for Analyzer {
                 }
             }
         }
+
+        let error_level = record.level.is_some_and(Level::is_error);
+        self.entities.observe(
+            &record,
+            raw as u32,
+            role == AttachmentRole::Baseline,
+            time,
+            error_level,
+        );
 
         let assembler = self.assemblers.entry(record.attachment).or_default();
         let finished = assembler.push(&record.message, record.first_line, record.last_line, || {
