@@ -272,6 +272,7 @@ pub struct Analyzer {
     exception_index: FastMap<(String, Option<String>), usize>,
     metrics: MetricStore,
     entities: EntityTracker,
+    last_template: Option<u32>,
     log_records: u64,
     baseline_log_records: u64,
     metric_samples: u64,
@@ -286,6 +287,7 @@ impl Analyzer {
         let config = config.sanitized();
         Self {
             entities: EntityTracker::new(&config.entities),
+            last_template: None,
             miner: TemplateMiner::new(&config.miner),
             config,
             attachments: FastMap::default(),
@@ -429,6 +431,29 @@ impl Analyzer {
         }
     }
 
+    /// The template id each raw miner id ends up with in the report (`result[raw - 1]`, 0 for
+    /// none), as of now: for evaluation tools that label lines by template. Call it after
+    /// the last record and before [`Analyzer::finish`].
+    pub fn report_template_ids(&self) -> Vec<u32> {
+        let mut roots: BTreeMap<u32, u32> = BTreeMap::new();
+        for (index, stats) in self.templates.iter().enumerate() {
+            if stats.incident + stats.baseline > 0 {
+                roots.insert(self.miner.resolve(index as u32 + 1), 0);
+            }
+        }
+        for (dense, id) in roots.values_mut().enumerate() {
+            *id = dense as u32 + 1;
+        }
+        (1..=self.templates.len() as u32)
+            .map(|raw| roots.get(&self.miner.resolve(raw)).copied().unwrap_or(0))
+            .collect()
+    }
+
+    /// The raw miner id of the last record received (see [`Analyzer::report_template_ids`]).
+    pub fn last_template(&self) -> Option<u32> {
+        self.last_template
+    }
+
     /// Template statistics merged along the miner's merges, with dense ids (1, 2, ... in
     /// order of first appearance) and final texts.
     fn merged_templates(&self) -> Vec<MergedTemplate> {
@@ -536,6 +561,7 @@ impl RecordSink for Analyzer {
         // Mine the first line only: the frames of a stack trace would split templates.
         let first_line = record.message.lines().next().unwrap_or("");
         let raw = self.miner.add(first_line) as usize;
+        self.last_template = Some(raw as u32);
         if self.templates.len() < raw {
             self.templates.resize_with(raw, TemplateStats::default);
         }

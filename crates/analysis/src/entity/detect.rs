@@ -36,11 +36,7 @@ pub(crate) fn identifiers<'a>(record: &'a LogRecord<'_>, found: &mut Vec<Identif
     found.clear();
     for (key, value) in &record.attributes {
         let value = value.as_ref().trim();
-        if let Some(kind) = identifier_key(key) {
-            push_unique(found, kind, value);
-        } else if let Some(kind) = shape_kind(value) {
-            push_unique(found, kind, strip_port(value));
-        }
+        push_keyed(found, identifier_key(key), value);
     }
     let first_line = record.message.lines().next().unwrap_or("");
     let mut pending_key: Option<String> = None;
@@ -49,21 +45,12 @@ pub(crate) fn identifiers<'a>(record: &'a LogRecord<'_>, found: &mut Vec<Identif
         if let Some(kind) = pending_key.take() {
             let value = trim_value(token);
             if !value.is_empty() {
-                push_unique(found, kind, value);
+                push_keyed(found, Some(kind), value);
                 continue;
             }
         }
         if let Some((key, value)) = split_key_value(token) {
-            let value = trim_value(value);
-            if let Some(kind) = identifier_key(key) {
-                if !value.is_empty() {
-                    push_unique(found, kind, value);
-                }
-                continue;
-            }
-            if let Some(kind) = shape_kind(value) {
-                push_unique(found, kind, strip_port(value));
-            }
+            push_keyed(found, identifier_key(key), trim_value(value));
             continue;
         }
         // `request_id: abc` spreads over two tokens.
@@ -76,6 +63,24 @@ pub(crate) fn identifiers<'a>(record: &'a LogRecord<'_>, found: &mut Vec<Identif
         if let Some(kind) = shape_kind(token) {
             push_unique(found, kind, strip_port(token));
         }
+    }
+}
+
+/// A value under a key: its shape names its kind when it has one (so `request_id=req-1a2b`
+/// and a bare `req-1a2b` elsewhere are the same entity), else the identifier key does.
+fn push_keyed<'a>(found: &mut Vec<Identifier<'a>>, key_kind: Option<String>, value: &'a str) {
+    let shape = shape_kind(value);
+    // A shape with no letters (`<*>`, `<*>-<*>`) says less than the key does.
+    let shape_is_specific = shape
+        .as_deref()
+        .is_some_and(|shape| shape.bytes().any(|b| b.is_ascii_alphabetic() && b != b'*'));
+    match (shape, key_kind) {
+        (Some(shape), _) if shape_is_specific => {
+            push_unique(found, shape, strip_port(value));
+        }
+        (_, Some(kind)) => push_unique(found, kind, value),
+        (Some(shape), None) => push_unique(found, shape, strip_port(value)),
+        (None, None) => {}
     }
 }
 
@@ -144,7 +149,9 @@ fn split_key_value(token: &str) -> Option<(&str, &str)> {
 fn trim_punctuation(token: &str) -> &str {
     token
         .trim_start_matches(['[', '(', '{', '<', '"', '\'', '`', '/'])
-        .trim_end_matches([']', ')', '}', '>', '"', '\'', '`', ',', ';', ':', '.', '!', '?'])
+        .trim_end_matches([
+            ']', ')', '}', '>', '"', '\'', '`', ',', ';', ':', '.', '!', '?',
+        ])
 }
 
 fn trim_value(value: &str) -> &str {
@@ -240,7 +247,8 @@ fn shape_kind(token: &str) -> Option<String> {
         }
         let start = run_start.take().unwrap_or(index);
         let run = &value[start..=index];
-        let variable = run.bytes().any(|b| b.is_ascii_digit()) || (run.len() >= 6 && is_hex_run(run));
+        let variable =
+            run.bytes().any(|b| b.is_ascii_digit()) || (run.len() >= 6 && is_hex_run(run));
         if variable {
             shape.push_str("<*>");
         } else {
@@ -292,7 +300,7 @@ mod tests {
             &[("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736")],
             &[
                 ("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"),
-                ("request_id", "req-8f3a2c"),
+                ("req-<*>", "req-8f3a2c"),
                 ("user_id", "42"),
             ],
         );

@@ -25,11 +25,7 @@ fn family_finding(tracker: &EntityTracker, report: &FamilyReport) -> Option<Find
     let population = report.population;
     let (what, base, severity) = match report.family {
         EntityFamily::Failing => ("hit failing lines", 0.7, Severity::Medium),
-        EntityFamily::Sequence => (
-            "follow an unusual event sequence",
-            0.65,
-            Severity::Medium,
-        ),
+        EntityFamily::Sequence => ("follow an unusual event sequence", 0.65, Severity::Medium),
         EntityFamily::Invariant => (
             "break a count invariant (a missing or extra step)",
             0.65,
@@ -48,7 +44,9 @@ fn family_finding(tracker: &EntityTracker, report: &FamilyReport) -> Option<Find
         format!("the other {kind} ids of the incident data")
     };
     let method = match report.family {
-        EntityFamily::Failing => "Lines at error level, or of error templates, grouped by id.".to_owned(),
+        EntityFamily::Failing => {
+            "Lines at error level, or of error templates, grouped by id.".to_owned()
+        }
         EntityFamily::Sequence => format!(
             "Each id's templates and transitions (start and end included) were compared with \
              {reference}; flagged ids have one that at most {:.0}% of them show.",
@@ -120,9 +118,15 @@ fn family_finding(tracker: &EntityTracker, report: &FamilyReport) -> Option<Find
         .filter_map(|f| entities.get(f.entity))
         .flat_map(|e| [e.first_time, e.last_time])
         .flatten();
-    let (first_seen, last_seen) = times.fold((None, None), |(low, high): (Option<i64>, Option<i64>), t| {
-        (Some(low.map_or(t, |l| l.min(t))), Some(high.map_or(t, |h| h.max(t))))
-    });
+    let (first_seen, last_seen) = times.fold(
+        (None, None),
+        |(low, high): (Option<i64>, Option<i64>), t| {
+            (
+                Some(low.map_or(t, |l| l.min(t))),
+                Some(high.map_or(t, |h| h.max(t))),
+            )
+        },
+    );
     // A handful of odd ids among many is a sharper signal than a third of them.
     let share = flagged as f64 / population.max(1) as f64;
     let top = report.flagged.first().map_or(0.5, |f| f.score);

@@ -78,8 +78,7 @@ impl EntityConfig {
         let mut config = self.clone();
         config.max_events_per_entity = config.max_events_per_entity.max(2);
         config.min_population = config.min_population.max(3);
-        if !(config.rare_share.is_finite() && config.rare_share > 0.0 && config.rare_share < 1.0)
-        {
+        if !(config.rare_share.is_finite() && config.rare_share > 0.0 && config.rare_share < 1.0) {
             config.rare_share = defaults.rare_share;
         }
         if !(config.invariant_support > 0.5 && config.invariant_support <= 1.0) {

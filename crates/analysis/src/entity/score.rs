@@ -89,11 +89,7 @@ impl Profile<'_> {
             .filter(|(_, &t)| t == template)
             .map(|(position, _)| position)
             .nth(nth)
-            .or_else(|| {
-                self.sequence
-                    .iter()
-                    .position(|&t| t == template)
-            });
+            .or_else(|| self.sequence.iter().position(|&t| t == template));
         let event = found.and_then(|p| events.get(p)).or(events.first());
         event.map_or((AttachmentId::new(0), 0), |e| (e.attachment, e.line))
     }
@@ -125,7 +121,9 @@ fn grams(profile: &Profile<'_>) -> BTreeMap<Gram, usize> {
     let mut previous = START;
     for (position, &template) in sequence.iter().enumerate() {
         grams.entry(Gram::One(template)).or_insert(position);
-        grams.entry(Gram::Two(previous, template)).or_insert(position);
+        grams
+            .entry(Gram::Two(previous, template))
+            .or_insert(position);
         previous = template;
     }
     if profile.state.complete() && !sequence.is_empty() {
@@ -276,11 +274,7 @@ impl KindScorer<'_, '_> {
                 *document_frequency.entry(gram).or_insert(0) += 1;
             }
         }
-        let reference_size = self
-            .reference
-            .iter()
-            .filter(|p| p.state.complete())
-            .count();
+        let reference_size = self.reference.iter().filter(|p| p.state.complete()).count();
         let self_reference = usize::from(!self.reference_is_baseline);
         let others = reference_size.saturating_sub(self_reference);
         if others < self.config.min_population {
@@ -367,7 +361,12 @@ impl KindScorer<'_, '_> {
                 if either >= min_population
                     && equal as f64 >= self.config.invariant_support * either as f64
                 {
-                    invariants.push((templates[a], templates[b], equal as f64 / either as f64, either));
+                    invariants.push((
+                        templates[a],
+                        templates[b],
+                        equal as f64 / either as f64,
+                        either,
+                    ));
                 }
             }
         }
@@ -424,7 +423,11 @@ impl KindScorer<'_, '_> {
                 .collect();
             typical.insert(template, count_scale(&values));
         }
-        let totals: Vec<f64> = self.reference.iter().map(|p| p.state.total as f64).collect();
+        let totals: Vec<f64> = self
+            .reference
+            .iter()
+            .map(|p| p.state.total as f64)
+            .collect();
         let total_typical = count_scale(&totals);
         let lives: Vec<f64> = self
             .reference
@@ -476,14 +479,19 @@ impl KindScorer<'_, '_> {
                     at,
                 );
             }
-            if let (Some((center, sigma)), Some(life)) = (life_typical, life_seconds(profile.state)) {
+            if let (Some((center, sigma)), Some(life)) = (life_typical, life_seconds(profile.state))
+            {
                 let log_life = life.ln_1p();
                 if life >= MIN_LIFE_RATIO * center.exp_m1() {
                     let z = (log_life - center) / sigma;
                     let at = profile.event_line(usize::MAX);
                     consider(
                         z,
-                        format!("lived {} (typical {})", seconds_text(life), seconds_text(center.exp_m1())),
+                        format!(
+                            "lived {} (typical {})",
+                            seconds_text(life),
+                            seconds_text(center.exp_m1())
+                        ),
                         at,
                     );
                 }
