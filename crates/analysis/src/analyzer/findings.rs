@@ -193,7 +193,7 @@ impl Analyzer {
     }
 
     /// "14:03–14:50" for a window, with dates when the incident data spans days.
-    fn window_text(&self, first: Option<i64>, last: Option<i64>) -> Option<String> {
+    pub(super) fn window_text(&self, first: Option<i64>, last: Option<i64>) -> Option<String> {
         Some(format_window(first?, last?, self.spans_days(), false))
     }
 

@@ -2,6 +2,7 @@
 //! ranked findings that each point at their evidence.
 
 mod findings;
+mod shifts;
 
 use crate::config::AnalysisConfig;
 use crate::entity::{entity_findings, examine, EntityTracker, TemplateView};
@@ -105,6 +106,8 @@ struct TemplateStats {
     first_baseline: Option<(AttachmentId, u64)>,
     subjects: Vec<Suspect>,
     histogram: TimeHistogram,
+    /// Baseline lines per time bucket.
+    baseline_histogram: TimeHistogram,
 }
 
 /// Examples and time window of a template's lines at one level group.
@@ -218,6 +221,7 @@ impl TemplateStats {
             add_subject(&mut self.subjects, subject.kind, &subject.name);
         }
         self.histogram.merge(&other.histogram);
+        self.baseline_histogram.merge(&other.baseline_histogram);
     }
 
     /// Lines at error or fatal level, at warning level, and with any level.
@@ -277,6 +281,7 @@ pub struct Analyzer {
     baseline_log_records: u64,
     metric_samples: u64,
     incident_log_times: Option<(i64, i64)>,
+    baseline_log_times: Option<(i64, i64)>,
     incident_times: Option<(i64, i64)>,
 }
 
@@ -302,6 +307,7 @@ impl Analyzer {
             baseline_log_records: 0,
             metric_samples: 0,
             incident_log_times: None,
+            baseline_log_times: None,
             incident_times: None,
         }
     }
@@ -409,6 +415,7 @@ impl Analyzer {
         findings.extend(self.template_findings(&merged));
         findings.extend(self.burst_findings(&merged));
         findings.extend(self.baseline_findings(&merged));
+        findings.extend(self.frequency_shift_findings(&merged));
         findings.extend(self.exception_findings());
         findings.extend(self.entity_anomaly_findings(&merged));
         let series = std::mem::take(&mut self.metrics).into_series();
@@ -576,6 +583,15 @@ impl RecordSink for Analyzer {
                 );
                 if stats.baseline_examples.len() < MAX_EXAMPLES {
                     stats.baseline_examples.push(Example::of(&record));
+                }
+                if let Some(time) = time {
+                    stats.baseline_histogram.add(LineRef {
+                        attachment: record.attachment,
+                        first_line: record.first_line,
+                        last_line: record.last_line,
+                        time,
+                    });
+                    Self::observe_time(&mut self.baseline_log_times, time);
                 }
             }
             AttachmentRole::Incident => {
