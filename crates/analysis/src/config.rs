@@ -51,7 +51,7 @@ pub struct BurstConfig {
     pub poisson_sigmas: f64,
     /// ... and is at least this many times the median.
     pub min_ratio: f64,
-    /// ... and holds at least this many lines.
+    /// A burst window (consecutive buckets above the bars) holds at least this many lines.
     pub min_lines: u64,
     /// Series with fewer buckets than this are not examined.
     pub min_buckets: usize,
