@@ -185,6 +185,8 @@ describe("with the real server", () => {
       );
       const findingsText = await page.locator("#findings").innerText();
       assert.match(findingsText, /ConnectException|Connection refused/, "the connection errors are among the findings");
+      const sparkBars = await page.locator("#templates tbody svg.sparkline rect.spark-bar").count();
+      assert.ok(sparkBars > 0, "each template row plots its lines over time");
       assert.ok(await page.locator("#findings .evidence-log pre.excerpt code").count() > 0, "excerpts are shown");
       const excerptFont = await page.locator("#findings pre.excerpt code").first()
         .evaluate((node) => getComputedStyle(node).fontFamily);

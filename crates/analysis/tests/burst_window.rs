@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 #[test]
 fn checkout_error_burst_starts_at_the_first_error() -> anyhow::Result<()> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/api/checkout.log");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/api/checkout.log"
+    );
     let bytes = std::fs::read(path)?;
     let id = AttachmentId::new(1);
     let mut analyzer = Analyzer::new(&AnalysisConfig::default());

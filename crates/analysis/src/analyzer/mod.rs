@@ -7,14 +7,14 @@ mod shifts;
 use crate::config::AnalysisConfig;
 use crate::entity::{entity_findings, examine, EntityTracker, TemplateView};
 use crate::exceptions::{parse_exception, ExceptionSignature, PendingTrace, TraceAssembler};
-use crate::histogram::{LineRef, TimeHistogram};
+use crate::histogram::{rung_at_least, rung_width, LineRef, TimeHistogram};
 use crate::intern::FastMap;
 use crate::metrics::MetricStore;
 use crate::miner::TemplateMiner;
 use crate::signals::{entity_kind_of_key, excerpt};
 use faultmaven_model::{
     AttachmentId, AttachmentRole, Evidence, Finding, Level, LogRecord, MetricSample, RecordSink,
-    Suspect, SuspectKind, TemplateSummary, Timestamp,
+    Suspect, SuspectKind, TemplateHistogram, TemplateSummary, Timestamp,
 };
 use findings::{rank_and_cap, Badness};
 use std::collections::BTreeMap;
@@ -25,6 +25,9 @@ const MAX_EXAMPLES: usize = 3;
 const MAX_SUBJECTS: usize = 8;
 /// Evidence items per finding.
 const MAX_EVIDENCE: usize = 5;
+/// Baseline buckets of a template histogram at most (a baseline much longer than the incident
+/// is cut at its start plus this many incident-sized buckets).
+const MAX_BASELINE_BUCKETS: usize = 512;
 /// Characters of template text quoted in a title.
 const TITLE_TEMPLATE_CHARS: usize = 100;
 
@@ -517,7 +520,50 @@ impl Analyzer {
         entity_findings(&self.entities, &reports)
     }
 
+    /// The shared bucket grid of the template histograms.
+    fn histogram_grid(&self, templates: &[MergedTemplate]) -> Option<HistogramGrid> {
+        let (low, high) = self.incident_log_times?;
+        let target = ((high - low) / self.config.bursts.target_buckets as i64).max(1);
+        let rung = templates
+            .iter()
+            .flat_map(|t| [t.stats.histogram.rung(), t.stats.baseline_histogram.rung()])
+            .max()
+            .unwrap_or(0)
+            .max(rung_at_least(target));
+        let width = rung_width(rung);
+        let first = low.div_euclid(width);
+        let buckets = (high.div_euclid(width) - first + 1) as usize;
+        let baseline = self.baseline_log_times.map(|(low, high)| {
+            let first = low.div_euclid(width);
+            let buckets = (high.div_euclid(width) - first + 1) as usize;
+            (first, buckets.min(MAX_BASELINE_BUCKETS))
+        });
+        Some((rung, first, buckets, baseline))
+    }
+
     fn template_summaries(&self, templates: &[MergedTemplate]) -> Vec<TemplateSummary> {
+        let grid = self.histogram_grid(templates);
+        let histogram_of = |stats: &TemplateStats| -> Option<TemplateHistogram> {
+            let (rung, first, buckets, baseline) = grid?;
+            let width = rung_width(rung);
+            let counts = |histogram: &TimeHistogram, first: i64, buckets: usize| -> Vec<u64> {
+                histogram
+                    .dense(rung, first, buckets)
+                    .into_iter()
+                    .map(|(count, _)| count)
+                    .collect()
+            };
+            Some(TemplateHistogram {
+                bucket_seconds: width / 1_000_000_000,
+                start: Timestamp::from_unix_nanos(first * width),
+                counts: counts(&stats.histogram, first, buckets),
+                baseline_start: baseline
+                    .map(|(first, _)| Timestamp::from_unix_nanos(first * width)),
+                baseline_counts: baseline
+                    .map(|(first, buckets)| counts(&stats.baseline_histogram, first, buckets))
+                    .unwrap_or_default(),
+            })
+        };
         let mut summaries: Vec<TemplateSummary> = templates
             .iter()
             .filter_map(|template| {
@@ -531,7 +577,7 @@ impl Analyzer {
                     level: stats.max_level,
                     first_attachment: attachment,
                     first_line: line,
-                    histogram: None,
+                    histogram: histogram_of(stats),
                 })
             })
             .collect();
@@ -545,6 +591,10 @@ impl Analyzer {
         summaries
     }
 }
+
+/// Rung, incident first bucket index, incident buckets, and the baseline's first bucket index
+/// and buckets when the baseline is timed.
+type HistogramGrid = (usize, i64, usize, Option<(i64, usize)>);
 
 /// A template after merging, with its dense id and final text.
 #[derive(Debug)]

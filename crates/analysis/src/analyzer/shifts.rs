@@ -59,7 +59,8 @@ impl Analyzer {
         if self.baseline_log_records == 0 || incident_lines == 0 {
             return Vec::new();
         }
-        let span = |range: Option<(i64, i64)>| range.map(|(low, high)| high - low).filter(|s| *s > 0);
+        let span =
+            |range: Option<(i64, i64)>| range.map(|(low, high)| high - low).filter(|s| *s > 0);
         // Rates per minute when both windows are timed, else shares of lines.
         let durations = span(self.incident_log_times).zip(span(self.baseline_log_times));
         let (incident_exposure, baseline_exposure) = match durations {
