@@ -18,6 +18,10 @@ use faultmaven_model::LogRecord;
 
 /// Shortest token taken as a shaped identifier (shorter ones are mostly words like `v2`).
 const MIN_IDENTIFIER_CHARS: usize = 5;
+/// Shortest identifier without separators (`jA9J1UvC004306`, a mail queue id).
+const MIN_PLAIN_IDENTIFIER_CHARS: usize = 12;
+/// Shortest all-hex identifier without separators (64-bit trace and span ids have 16).
+const MIN_HEX_IDENTIFIER_CHARS: usize = 16;
 /// Longest token taken as an identifier.
 const MAX_IDENTIFIER_CHARS: usize = 128;
 
@@ -158,16 +162,30 @@ fn trim_value(value: &str) -> &str {
     trim_punctuation(value.trim_matches(|c: char| c == '"' || c == '\''))
 }
 
-/// `10.0.0.1:50010` -> `10.0.0.1`: a host's ports vary per connection.
+/// `10.0.0.1:50010` -> `10.0.0.1`, `cdn3.example.com:80` -> `cdn3.example.com`: a host's
+/// ports vary per connection.
 fn strip_port(value: &str) -> &str {
     match value.rsplit_once(':') {
         Some((host, port))
-            if is_ipv4(host) && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) =>
+            if (is_ipv4(host) || host.contains('.'))
+                && !port.is_empty()
+                && port.len() <= 5
+                && port.bytes().all(|b| b.is_ascii_digit()) =>
         {
             host
         }
         _ => value,
     }
+}
+
+/// `ScheduledMaps:3`, `retries:12`: a counter and its value, not an identifier.
+fn is_word_and_number(value: &str) -> bool {
+    value.split_once(':').is_some_and(|(word, number)| {
+        !word.is_empty()
+            && word.bytes().all(|b| b.is_ascii_alphabetic())
+            && !number.is_empty()
+            && number.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 fn is_ipv4(text: &str) -> bool {
@@ -195,6 +213,9 @@ fn shape_kind(token: &str) -> Option<String> {
     let value = strip_port(token);
     if is_ipv4(value) {
         return Some("ip".to_owned());
+    }
+    if is_word_and_number(value) {
+        return None;
     }
     if value.len() < MIN_IDENTIFIER_CHARS || value.len() > MAX_IDENTIFIER_CHARS {
         return None;
@@ -226,8 +247,13 @@ fn shape_kind(token: &str) -> Option<String> {
         return None;
     }
     let has_separator = value.bytes().any(|b| !b.is_ascii_alphanumeric());
-    if !has_separator && (value.len() < 8 || digits < 2) {
-        // A word with a digit (`utf8`, `log4j`, `http2`), not an id.
+    if !has_separator
+        && (value.len() < MIN_PLAIN_IDENTIFIER_CHARS
+            || digits < 2
+            || (is_hex_run(value) && value.len() < MIN_HEX_IDENTIFIER_CHARS))
+    {
+        // A word with a digit (`utf8`, `log4j`, `http2`) or a short hex value (a register,
+        // a flag word: `00001f01`), not an id.
         return None;
     }
     let mut shape = String::with_capacity(value.len());
@@ -307,6 +333,18 @@ mod tests {
     }
 
     #[test]
+    fn hosts_drop_their_ports_and_queue_ids_count() {
+        check(
+            "open through proxy cdn3.example.com:443 queue jA9J1UvC004306",
+            &[],
+            &[
+                ("<*>.example.com", "cdn3.example.com"),
+                ("<*>", "jA9J1UvC004306"),
+            ],
+        );
+    }
+
+    #[test]
     fn uuids_and_pods() {
         check(
             "session 3f2b8c1e-9d4a-4b6e-8f00-1a2b3c4d5e6f started on checkout-7d9f8b6c4-x2k9p",
@@ -321,7 +359,8 @@ mod tests {
     #[test]
     fn numbers_times_units_and_words_are_not_identifiers() {
         check(
-            "took 120ms at 2005-06-03-15.42.50.675872 size 5.2GB v2 utf8 log4j 0x7f3a9c00 1234 /var/lib/x1",
+            "took 120ms at 2005-06-03-15.42.50.675872 size 5.2GB v2 utf8 log4j 0x7f3a9c00 1234 \
+             /var/lib/x1 00001f01 ScheduledMaps:3",
             &[],
             &[],
         );

@@ -14,6 +14,11 @@ use std::collections::{BTreeMap, BTreeSet};
 const MIN_COMPLETE_SHARE: f64 = 0.8;
 /// Mean lines per entity a kind needs: ids unique to one line group nothing.
 const MIN_MEAN_EVENTS: f64 = 1.5;
+/// A relative family (sequence, invariant, volume) that flags more than this share of the
+/// population describes the population, not its outliers, and is dropped (the same rule as
+/// the metric detector's `max_flagged_fraction`). Failing ids are a fact, not a comparison,
+/// and are always reported.
+const MAX_FLAGGED_SHARE: f64 = 0.2;
 /// Templates considered for count invariants (the most widespread ones).
 const MAX_INVARIANT_TEMPLATES: usize = 50;
 /// A long life is at least this many times the typical one.
@@ -203,6 +208,10 @@ pub(crate) fn examine(tracker: &EntityTracker, view: &TemplateView<'_>) -> Vec<F
         ];
         for (family, mut flagged) in families {
             if flagged.is_empty() {
+                continue;
+            }
+            let relative = family != EntityFamily::Failing;
+            if relative && flagged.len() as f64 > MAX_FLAGGED_SHARE * incident.len() as f64 {
                 continue;
             }
             flagged.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entity.cmp(&b.entity)));
