@@ -2,7 +2,8 @@
 //! request ids on a generated workload with injected faulty flows. Run by
 //! `./scripts/eval anomalies`; prints markdown tables.
 //!
-//! Usage: `anomaly_eval bgl PATH` | `anomaly_eval workload [FLOWS] [FAULT_PER_MILLE] [SEED]`.
+//! Usage: `anomaly_eval bgl PATH` | `anomaly_eval workload [FLOWS] [FAULT_PER_MILLE] [SEED]
+//! [--baseline]` | `anomaly_eval loghub-entities DIR`.
 
 mod workload;
 
@@ -51,6 +52,15 @@ impl RecordSink for Recorder {
 /// Parses `text` as one incident upload (the product path: sniffing, headers, redaction) and
 /// analyses it with the default configuration.
 fn analyse(name: &str, text: &str) -> Result<(AnalysisReport, Vec<LineInfo>, Vec<u32>)> {
+    analyse_with_baseline(name, text, None)
+}
+
+/// Like [`analyse`], with an optional known-good baseline upload parsed first.
+fn analyse_with_baseline(
+    name: &str,
+    text: &str,
+    baseline: Option<&str>,
+) -> Result<(AnalysisReport, Vec<LineInfo>, Vec<u32>)> {
     let id = AttachmentId::new(1);
     let mut analyzer = Analyzer::new(&AnalysisConfig::default());
     analyzer.register_attachment(id, AttachmentRole::Incident, name);
@@ -59,6 +69,25 @@ fn analyse(name: &str, text: &str) -> Result<(AnalysisReport, Vec<LineInfo>, Vec
         lines: Vec::new(),
     };
     let redactor = Arc::new(Redactor::new(&RedactionConfig::default()));
+    if let Some(baseline) = baseline {
+        let baseline_id = AttachmentId::new(2);
+        recorder.analyzer.register_attachment(
+            baseline_id,
+            AttachmentRole::Baseline,
+            "baseline.log",
+        );
+        let mut parser = AttachmentParser::new(
+            baseline_id,
+            "baseline.log",
+            AttachmentRole::Baseline,
+            &IngestConfig::default(),
+            Arc::clone(&redactor),
+        );
+        for chunk in baseline.as_bytes().chunks(64 * 1024) {
+            parser.feed(chunk, &mut recorder.analyzer)?;
+        }
+        parser.finish(&mut recorder.analyzer)?;
+    }
     let mut parser = AttachmentParser::new(
         id,
         name,
@@ -225,9 +254,12 @@ fn bgl(path: &str) -> Result<()> {
     Ok(())
 }
 
-fn workload(flows: usize, fault_per_mille: u64, seed: u64) -> Result<()> {
+fn workload(flows: usize, fault_per_mille: u64, seed: u64, with_baseline: bool) -> Result<()> {
     let workload = workload::generate(flows, fault_per_mille, seed);
-    let (report, _, _) = analyse("flows.log", &workload.text)?;
+    // The baseline: the same services on another day, no faults (another seed).
+    let baseline =
+        with_baseline.then(|| workload::generate(flows, 0, seed.wrapping_add(1000)).text);
+    let (report, _, _) = analyse_with_baseline("flows.log", &workload.text, baseline.as_deref())?;
     let mut by_family: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut flagged: BTreeSet<String> = BTreeSet::new();
     for finding in report
@@ -270,10 +302,15 @@ fn workload(flows: usize, fault_per_mille: u64, seed: u64) -> Result<()> {
             .collect()
     };
     println!(
-        "### Generated request flows: {} flows, {} faulty, {} lines (seed {seed})\n",
+        "### Generated request flows: {} flows, {} faulty, {} lines (seed {seed}){}\n",
         workload.flows.len(),
         truth.len(),
-        workload.text.lines().count()
+        workload.text.lines().count(),
+        if with_baseline {
+            ", with a fault-free baseline upload of as many flows"
+        } else {
+            ", no baseline"
+        }
     );
     println!("{SCORE_HEADER}");
     for (family, ids) in &by_family {
@@ -375,9 +412,16 @@ fn main() -> Result<()> {
         Some("workload") => {
             let number = |index: usize, default: u64| -> Result<u64> {
                 args.get(index)
+                    .filter(|a| !a.starts_with("--"))
                     .map_or(Ok(default), |text| text.parse().context("not a number"))
             };
-            workload(number(1, 2000)? as usize, number(2, 100)?, number(3, 7)?)
+            let with_baseline = args.iter().any(|a| a == "--baseline");
+            workload(
+                number(1, 2000)? as usize,
+                number(2, 100)?,
+                number(3, 7)?,
+                with_baseline,
+            )
         }
         _ => bail!("usage: anomaly_eval bgl PATH | workload [FLOWS] [FAULT_PER_MILLE] [SEED]"),
     }

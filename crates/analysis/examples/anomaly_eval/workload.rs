@@ -183,8 +183,12 @@ pub fn generate(flows: usize, fault_per_mille: u64, seed: u64) -> Workload {
         }
         match fault {
             Some(Fault::MissingStep) => {
-                // Drop one of the middle steps (never the first).
-                let victim = 2 + random.below(steps.len() as u64 - 3) as usize;
+                // Drop one required middle step (never the first, never the optional coupon:
+                // a checkout without a coupon is a normal flow, not a faulty one).
+                let required: Vec<usize> = (2..steps.len() - 1)
+                    .filter(|&i| !steps[i].2.starts_with("applied coupon"))
+                    .collect();
+                let victim = required[random.below(required.len() as u64) as usize];
                 steps.remove(victim);
             }
             Some(Fault::ErrorStep) => {
