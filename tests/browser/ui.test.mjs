@@ -263,7 +263,9 @@ describe("with the real server", () => {
       await waitForAnalysis(page, "#findings .finding, #hypotheses .hypothesis");
 
       assert.equal(await page.evaluate(() => window.__xss), undefined, "no payload ran");
-      assert.equal(await page.locator("img, svg, iframe, object, embed").count(), 0, "no element was injected");
+      // The template sparklines are the page's own SVG (bars and a title, nothing else).
+      assert.equal(await page.locator("img, svg:not(.sparkline), iframe, object, embed").count(), 0, "no element was injected");
+      assert.equal(await page.locator("svg.sparkline *:not(title):not(rect)").count(), 0, "sparklines hold only bars and a title");
       assert.equal(await page.locator("script").count(), 1, "only app.js is a script");
       const nameCells = await page.locator("#attachments .attachment-name").allInnerTexts();
       assert.ok(nameCells.includes(hostileName), `the file name is shown as text: ${JSON.stringify(nameCells)}`);
@@ -314,7 +316,9 @@ describe("with fixture responses (page from the real server)", () => {
       await page.locator("#feedback-status", { hasText: "marked helpful" }).waitFor();
 
       assert.equal(await page.evaluate(() => window.__xss), undefined, "no payload ran");
-      assert.equal(await page.locator("img, svg, iframe, object, embed").count(), 0, "no element was injected");
+      // The template sparklines are the page's own SVG (bars and a title, nothing else).
+      assert.equal(await page.locator("img, svg:not(.sparkline), iframe, object, embed").count(), 0, "no element was injected");
+      assert.equal(await page.locator("svg.sparkline *:not(title):not(rect)").count(), 0, "sparklines hold only bars and a title");
       assert.equal(await page.locator("script").count(), 1, "only app.js is a script");
       const resultsText = await page.locator("#results").innerText();
       assert.ok(resultsText.includes("<img src=x onerror=window.__xss=1>"), "the payload is visible as text");
@@ -336,6 +340,16 @@ describe("with fixture responses (page from the real server)", () => {
       await page.getByRole("textbox", { name: "Question" }).fill("Why does checkout return 503?");
       await page.getByRole("button", { name: "Analyze" }).click();
       await waitForAnalysis(page);
+
+      // Each template row plots its histogram: one bar per non-empty bucket, none without one.
+      const templateRows = page.locator("#templates tbody tr");
+      assert.equal(await templateRows.nth(0).locator("svg.sparkline rect.spark-bar").count(), 2);
+      assert.equal(await templateRows.nth(1).locator("svg.sparkline rect.spark-bar").count(), 13);
+      assert.equal(await templateRows.nth(2).locator("svg.sparkline").count(), 0);
+      assert.match(
+        await templateRows.nth(0).locator("svg.sparkline title").textContent(),
+        /^13 lines in 29 buckets of 5 s/,
+      );
 
       const chips = await page.locator("#summary-chips").innerText();
       assert.match(chips, /Question \+ data/);
