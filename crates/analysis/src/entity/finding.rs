@@ -78,10 +78,12 @@ fn family_finding(tracker: &EntityTracker, report: &FamilyReport) -> Option<Find
             " All {flagged} flagged ids and their scores are listed with the finding."
         ));
     }
-    if tracker.untracked_lines() > 0 {
+    if tracker.sampling_rate() > 1 {
         detail.push_str(&format!(
-            " Only the first {} ids were tracked; {} lines naming later ones were not grouped.",
+            " The upload names more than {} ids, so a uniform sample of 1 in {} ids was \
+             examined; {} lines naming the others were not grouped.",
             tracker.config().max_entities,
+            tracker.sampling_rate(),
             tracker.untracked_lines()
         ));
     }

@@ -16,8 +16,13 @@
 //! - **volume**: entities with far more events of one template, far more events in total, or
 //!   a far longer life than the reference (robust z-score on counts with a Poisson floor).
 //!
-//! Memory is bounded: at most [`EntityConfig::max_entities`] entities are tracked (the first
-//! ones seen; lines naming further entities are counted and said in the finding, not kept),
+//! Memory is bounded: at most [`EntityConfig::max_entities`] entities are tracked. When the
+//! cap is reached the tracker halves its sampling rate (distinct sampling, Gibbons 2001): an
+//! entity is kept only when the top `level` bits of a fixed hash of its kind and id are zero,
+//! so the kept entities are a uniform, deterministic 1-in-2^level sample of the whole upload
+//! (not the first ones seen, which would miss an incident at the end of a long log), and the
+//! same id is kept or dropped in the baseline and the incident alike. Lines naming dropped
+//! ids are counted and the finding says the sampling rate;
 //! at most [`EntityConfig::max_events_per_entity`] events of each entity's sequence are kept
 //! (its counts stay exact) and at most [`MAX_TEMPLATES_PER_ENTITY`] distinct templates are
 //! counted per entity.
@@ -30,6 +35,7 @@ use crate::intern::FastMap;
 use detect::{identifiers, Identifier};
 use faultmaven_model::{AttachmentId, LogRecord};
 use serde::Deserialize;
+use std::hash::{BuildHasher, BuildHasherDefault};
 
 pub(crate) use finding::entity_findings;
 pub(crate) use score::{examine, TemplateView};
@@ -107,6 +113,8 @@ pub(crate) struct EntityEvent {
 pub(crate) struct EntityState {
     pub kind: usize,
     pub id: Box<str>,
+    /// Sampling hash of the kind and id.
+    pub hash: u64,
     pub baseline: bool,
     /// The first events, in order.
     pub events: Vec<EntityEvent>,
@@ -135,8 +143,10 @@ pub(crate) struct EntityTracker {
     kind_index: FastMap<String, usize>,
     index: FastMap<(usize, bool, Box<str>), usize>,
     entities: Vec<EntityState>,
-    /// Lines that named an entity the cap kept out.
+    /// Lines that named an entity the sampling left out.
     untracked_lines: u64,
+    /// Entities are kept when the top `sampling_level` bits of their hash are zero.
+    sampling_level: u32,
 }
 
 impl EntityTracker {
@@ -176,10 +186,23 @@ impl EntityTracker {
             let key = (kind, baseline, Box::<str>::from(identifier.value));
             let entity = match self.index.get(&key) {
                 Some(&entity) => entity,
-                None if self.entities.len() < self.config.max_entities => {
+                None => {
+                    let hash = sampling_hash(&identifier.kind, identifier.value);
+                    if !self.sampled(hash) {
+                        self.untracked_lines += 1;
+                        continue;
+                    }
+                    if self.entities.len() >= self.config.max_entities {
+                        self.halve_sample();
+                        if !self.sampled(hash) {
+                            self.untracked_lines += 1;
+                            continue;
+                        }
+                    }
                     self.entities.push(EntityState {
                         kind,
                         id: key.2.clone(),
+                        hash,
                         baseline,
                         events: Vec::new(),
                         total: 0,
@@ -190,10 +213,6 @@ impl EntityTracker {
                     });
                     self.index.insert(key, self.entities.len() - 1);
                     self.entities.len() - 1
-                }
-                None => {
-                    self.untracked_lines += 1;
-                    continue;
                 }
             };
             let state = &mut self.entities[entity];
@@ -222,6 +241,32 @@ impl EntityTracker {
         }
     }
 
+    fn sampled(&self, hash: u64) -> bool {
+        self.sampling_level == 0 || hash.leading_zeros() >= self.sampling_level
+    }
+
+    /// Halves the sampling rate until the kept entities fit under the cap again.
+    fn halve_sample(&mut self) {
+        while self.entities.len() >= self.config.max_entities && self.sampling_level < 63 {
+            self.sampling_level += 1;
+            let level = self.sampling_level;
+            let before: u64 = self.entities.iter().map(|e| e.total).sum();
+            self.entities.retain(|e| e.hash.leading_zeros() >= level);
+            let after: u64 = self.entities.iter().map(|e| e.total).sum();
+            self.untracked_lines += before - after;
+        }
+        self.index.clear();
+        for (position, entity) in self.entities.iter().enumerate() {
+            self.index
+                .insert((entity.kind, entity.baseline, entity.id.clone()), position);
+        }
+    }
+
+    /// One in how many ids is tracked (1 until the cap is reached).
+    pub fn sampling_rate(&self) -> u64 {
+        1u64 << self.sampling_level.min(63)
+    }
+
     /// Kinds of identifier, by index.
     pub fn kinds(&self) -> &[String] {
         &self.kinds
@@ -235,5 +280,56 @@ impl EntityTracker {
     /// Lines that named an entity beyond the cap.
     pub fn untracked_lines(&self) -> u64 {
         self.untracked_lines
+    }
+}
+
+/// A well-mixed hash of an entity's kind and id for sampling (FxHash, then the SplitMix64
+/// finalizer so the top bits are uniform).
+fn sampling_hash(kind: &str, id: &str) -> u64 {
+    let mut hash = BuildHasherDefault::<crate::intern::FastHasher>::default().hash_one((kind, id));
+    hash ^= hash >> 30;
+    hash = hash.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    hash ^= hash >> 27;
+    hash = hash.wrapping_mul(0x94d0_49bb_1331_11eb);
+    hash ^ (hash >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultmaven_model::AttachmentId;
+    use std::borrow::Cow;
+
+    #[test]
+    fn the_cap_keeps_a_uniform_sample_of_the_whole_upload() {
+        let config = EntityConfig {
+            max_entities: 100,
+            ..EntityConfig::default()
+        };
+        let mut tracker = EntityTracker::new(&config);
+        for number in 0..2_000u64 {
+            let message = format!("handled req-{number:08x}");
+            for repeat in 0..2 {
+                let record = LogRecord {
+                    attachment: AttachmentId::new(1),
+                    first_line: number * 2 + repeat + 1,
+                    last_line: number * 2 + repeat + 1,
+                    timestamp: None,
+                    level: None,
+                    source: None,
+                    message: Cow::Borrowed(&message),
+                    attributes: Vec::new(),
+                };
+                tracker.observe(&record, 1, false, None, false);
+            }
+        }
+        let kept = tracker.entities();
+        assert!(kept.len() < 100 && kept.len() > 20, "{}", kept.len());
+        assert!(tracker.sampling_rate() >= 16);
+        // Kept ids come from the whole upload, not only its start, and keep every line.
+        assert!(kept.iter().any(|e| e.events[0].line > 3_000));
+        assert!(kept.iter().all(|e| e.total == 2));
+        let lines = 4_000 - 2 * kept.len() as u64;
+        assert_eq!(tracker.untracked_lines(), lines);
     }
 }
