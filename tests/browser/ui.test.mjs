@@ -239,6 +239,8 @@ describe("with the real server", () => {
       );
       const findingsText = await page.locator("#findings").innerText();
       assert.match(findingsText, /ConnectException|Connection refused/, "the connection errors are among the findings");
+      const sparkBars = await page.locator("#templates tbody svg.sparkline rect.spark-bar").count();
+      assert.ok(sparkBars > 0, "each template row plots its lines over time");
       assert.ok(await page.locator("#findings .evidence-log pre.excerpt code").count() > 0, "excerpts are shown");
       const excerptFont = await page.locator("#findings pre.excerpt code").first()
         .evaluate((node) => getComputedStyle(node).fontFamily);
@@ -315,7 +317,9 @@ describe("with the real server", () => {
       await waitForAnalysis(page, "#findings .finding, #hypotheses .hypothesis");
 
       assert.equal(await page.evaluate(() => window.__xss), undefined, "no payload ran");
-      assert.equal(await page.locator("img, svg, iframe, object, embed").count(), 0, "no element was injected");
+      // The template sparklines are the page's own SVG (bars and a title, nothing else).
+      assert.equal(await page.locator("img, svg:not(.sparkline), iframe, object, embed").count(), 0, "no element was injected");
+      assert.equal(await page.locator("svg.sparkline *:not(title):not(rect)").count(), 0, "sparklines hold only bars and a title");
       assert.equal(await page.locator("script").count(), 1, "only app.js is a script");
       const nameCells = await page.locator("#attachments .attachment-name").allInnerTexts();
       assert.ok(nameCells.includes(hostileName), `the file name is shown as text: ${JSON.stringify(nameCells)}`);
@@ -366,7 +370,9 @@ describe("with fixture responses (page from the real server)", () => {
       await page.locator("#feedback-status", { hasText: "marked helpful" }).waitFor();
 
       assert.equal(await page.evaluate(() => window.__xss), undefined, "no payload ran");
-      assert.equal(await page.locator("img, svg, iframe, object, embed").count(), 0, "no element was injected");
+      // The template sparklines are the page's own SVG (bars and a title, nothing else).
+      assert.equal(await page.locator("img, svg:not(.sparkline), iframe, object, embed").count(), 0, "no element was injected");
+      assert.equal(await page.locator("svg.sparkline *:not(title):not(rect)").count(), 0, "sparklines hold only bars and a title");
       assert.equal(await page.locator("script").count(), 1, "only app.js is a script");
       const resultsText = await page.locator("#results").innerText();
       assert.ok(resultsText.includes("<img src=x onerror=window.__xss=1>"), "the payload is visible as text");
@@ -388,6 +394,16 @@ describe("with fixture responses (page from the real server)", () => {
       await page.getByRole("textbox", { name: "Question" }).fill("Why does checkout return 503?");
       await page.getByRole("button", { name: "Analyze" }).click();
       await waitForAnalysis(page);
+
+      // Each template row plots its histogram: one bar per non-empty bucket, none without one.
+      const templateRows = page.locator("#templates tbody tr");
+      assert.equal(await templateRows.nth(0).locator("svg.sparkline rect.spark-bar").count(), 2);
+      assert.equal(await templateRows.nth(1).locator("svg.sparkline rect.spark-bar").count(), 13);
+      assert.equal(await templateRows.nth(2).locator("svg.sparkline").count(), 0);
+      assert.match(
+        await templateRows.nth(0).locator("svg.sparkline title").textContent(),
+        /^13 lines in 29 buckets of 5 s/,
+      );
 
       const chips = await page.locator("#summary-chips").innerText();
       assert.match(chips, /Question \+ data/);

@@ -4,8 +4,11 @@
 //! A bucket is part of a burst when its count clears every bar: the median plus
 //! `mad_threshold` robust standard deviations (1.4826 x MAD), the median plus
 //! `poisson_sigmas` x sqrt(max(median, 1)) (counts are roughly Poisson, so 0 -> 3 lines is
-//! noise, not a burst), `min_ratio` x the median, and `min_lines`. Consecutive flagged
-//! buckets form a window; the window with the largest excess over the baseline is reported.
+//! noise, not a burst) and `min_ratio` x the median. Consecutive flagged buckets form a
+//! window; windows with fewer than `min_lines` lines are dropped, and the one with the largest
+//! excess over the baseline is reported. (`min_lines` bounds the window, not each bucket: with
+//! fine buckets a steady 8 errors per bucket after silence is a burst from its first bucket,
+//! and a per-bucket floor made the window start late.)
 
 use crate::config::BurstConfig;
 use crate::robust::{median, MAD_TO_SIGMA};
@@ -51,8 +54,7 @@ pub(crate) fn find_burst(counts: &[u64], config: &BurstConfig) -> Option<Burst> 
     let poisson_sigma = baseline.max(1.0).sqrt();
     let bar = (baseline + config.mad_threshold * sigma)
         .max(baseline + config.poisson_sigmas * poisson_sigma)
-        .max(config.min_ratio * baseline)
-        .max(config.min_lines as f64 - 0.5);
+        .max(config.min_ratio * baseline);
     let flagged: Vec<bool> = values.iter().map(|&v| v > bar).collect();
 
     let mut windows: Vec<(usize, usize)> = Vec::new();
@@ -71,6 +73,7 @@ pub(crate) fn find_burst(counts: &[u64], config: &BurstConfig) -> Option<Burst> 
     let excess = |&(start, end): &(usize, usize)| -> f64 {
         values[start..=end].iter().map(|v| v - baseline).sum()
     };
+    windows.retain(|&(start, end)| counts[start..=end].iter().sum::<u64>() >= config.min_lines);
     let best = windows
         .iter()
         .copied()
@@ -157,7 +160,8 @@ mod tests {
         counts[40] = 9;
         check(&counts, None);
         counts[41] = 25;
-        check(&counts, Some((41, 41)));
+        // The window starts at the first bucket above the bars, not at the first big one.
+        check(&counts, Some((40, 41)));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Settings of the analysis stage, with defaults that serve any upload, and their validation.
 
+use crate::entity::EntityConfig;
 use crate::miner::MinerConfig;
 use serde::Deserialize;
 
@@ -14,6 +15,8 @@ pub struct AnalysisConfig {
     pub bursts: BurstConfig,
     /// Metric anomalies and level shifts.
     pub metrics: MetricConfig,
+    /// Entity-grouped anomalies (request, block, session ids).
+    pub entities: EntityConfig,
     /// Findings kept, most important first.
     pub max_findings: usize,
     /// Templates listed in the report, most frequent first.
@@ -26,6 +29,7 @@ impl Default for AnalysisConfig {
             miner: MinerConfig::default(),
             bursts: BurstConfig::default(),
             metrics: MetricConfig::default(),
+            entities: EntityConfig::default(),
             max_findings: 50,
             max_templates_reported: 500,
         }
@@ -47,7 +51,7 @@ pub struct BurstConfig {
     pub poisson_sigmas: f64,
     /// ... and is at least this many times the median.
     pub min_ratio: f64,
-    /// ... and holds at least this many lines.
+    /// A burst window (consecutive buckets above the bars) holds at least this many lines.
     pub min_lines: u64,
     /// Series with fewer buckets than this are not examined.
     pub min_buckets: usize,

@@ -44,12 +44,15 @@
 //! - `histogram`, `bursts`: time buckets and rate bursts;
 //! - `metrics`, `robust`: metric series, robust z-scores and level shifts;
 //! - `exceptions`: stack traces of the common runtimes;
+//! - `entity`: lines grouped by identifiers (request, block, session ids) and the entities
+//!   whose events deviate;
 //! - `signals`: failure words, entity keys, excerpts and formatting;
 //! - `analyzer`: the stream consumer and the findings it builds.
 
 mod analyzer;
 mod bursts;
 mod config;
+mod entity;
 mod exceptions;
 mod histogram;
 mod intern;
@@ -61,4 +64,5 @@ mod tokens;
 
 pub use analyzer::{AnalysisReport, Analyzer};
 pub use config::{AnalysisConfig, BurstConfig, ConfigError, ConfigErrorKind, MetricConfig};
+pub use entity::EntityConfig;
 pub use miner::{MinedTemplate, MinerConfig, TemplateMiner};

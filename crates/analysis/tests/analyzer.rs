@@ -477,6 +477,15 @@ fn exceptions_are_grouped_by_type_and_top_frame() {
     assert_eq!(npe.severity, Severity::High);
     assert_eq!(lines_of(&npe.evidence), vec![(1, 1, 4), (1, 6, 9)]);
     assert!(npe.detail.contains("order was null"));
+    // First occurrence (line and time) and count are stated, and the window spans both.
+    assert!(
+        npe.detail.contains("thrown 2 times; first in"),
+        "{}",
+        npe.detail
+    );
+    assert!(npe.detail.contains(" line 1 at 2024-"), "{}", npe.detail);
+    assert_eq!(npe.first_seen, Some(at(0.0)));
+    assert_eq!(npe.last_seen, Some(at(2.0)));
     let key_error = exceptions
         .iter()
         .find(|f| f.title.starts_with("KeyError"))

@@ -39,6 +39,10 @@ pub enum FindingKind {
     MetricAnomaly,
     /// A metric's level moved and stayed.
     MetricShift,
+    /// A template's rate differs from the baseline's beyond chance (a statistical test).
+    FrequencyShift,
+    /// Entities (requests, blocks, sessions, ...) whose events deviate from the others.
+    EntityAnomaly,
     /// Spans slower or failing more than usual.
     TraceAnomaly,
     /// A configuration value that looks wrong or differs from the baseline.
@@ -131,6 +135,42 @@ pub struct Finding {
     pub template_id: Option<u32>,
     /// Pointers into the data; never empty.
     pub evidence: Vec<Evidence>,
+    /// Every entity (request id, block id, session, pod, ...) the finding flags, with its
+    /// score; empty for findings that are not about groups of entities.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<EntityScore>,
+}
+
+/// One entity flagged by an entity-grouped anomaly finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntityScore {
+    /// What kind of identifier, e.g. `blk_-<n>`, `request_id`, `uuid`.
+    pub kind: String,
+    /// The identifier as in the data (already redacted by ingest).
+    pub id: String,
+    /// How anomalous in [0, 1]; comparable within one finding.
+    pub score: f64,
+    /// Why it was flagged, in a few words ("rare transition E3 -> E9").
+    pub reason: String,
+    /// The upload of the line that shows the anomaly.
+    pub attachment: AttachmentId,
+    /// That line, 1-based.
+    pub line: u64,
+}
+
+/// Lines of one template per time bucket, for plotting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateHistogram {
+    /// Width of every bucket, in seconds.
+    pub bucket_seconds: i64,
+    /// Start of the first incident bucket (shared by every template of one analysis).
+    pub start: Timestamp,
+    /// Incident lines per bucket, from `start`.
+    pub counts: Vec<u64>,
+    /// Start of the first baseline bucket, when the baseline is timed.
+    pub baseline_start: Option<Timestamp>,
+    /// Baseline lines per bucket of the same width, from `baseline_start`.
+    pub baseline_counts: Vec<u64>,
 }
 
 /// One mined log template, for the response and the UI.
@@ -150,4 +190,7 @@ pub struct TemplateSummary {
     pub first_attachment: AttachmentId,
     /// First matching line number, 1-based.
     pub first_line: u64,
+    /// Lines per time bucket, when the lines carry timestamps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub histogram: Option<TemplateHistogram>,
 }

@@ -16,7 +16,9 @@ mod time;
 
 pub use attachment::{AttachmentRole, AttachmentSummary, DataKind, ParseIssue};
 pub use case::PastCase;
-pub use finding::{Evidence, Finding, FindingKind, Severity, TemplateSummary};
+pub use finding::{
+    EntityScore, Evidence, Finding, FindingKind, Severity, TemplateHistogram, TemplateSummary,
+};
 pub use hypothesis::{
     Hypothesis, HypothesisCategory, HypothesisStatus, NextStep, Suspect, SuspectKind, Verdict,
 };

@@ -191,6 +191,41 @@ pub struct Finding {
     pub template_id: Option<u32>,
     /// Pointers into the data.
     pub evidence: Vec<Evidence>,
+    /// Every entity an entity-anomaly finding flags, with its score (absent otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<FlaggedEntity>,
+}
+
+/// An entity (request id, block id, session, pod, ...) flagged by a finding.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FlaggedEntity {
+    /// Kind of identifier: a key (`user_id`) or a shape (`req-<*>`, `blk_-<*>`, `uuid`, `ip`).
+    pub kind: String,
+    /// The identifier as in the data.
+    pub id: String,
+    /// How anomalous, in [0, 1].
+    pub score: f64,
+    /// Why, in a few words.
+    pub reason: String,
+    /// Attachment of the line that shows it.
+    pub attachment: String,
+    /// That line, 1-based.
+    pub line: u64,
+}
+
+/// Lines of one template per time bucket.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TemplateHistogram {
+    /// Bucket width in seconds.
+    pub bucket_seconds: i64,
+    /// Start of the first incident bucket (RFC 3339); the same for every template.
+    pub start: String,
+    /// Incident lines per bucket.
+    pub counts: Vec<u64>,
+    /// Start of the first baseline bucket (RFC 3339), when the baseline is timed.
+    pub baseline_start: Option<String>,
+    /// Baseline lines per bucket of the same width.
+    pub baseline_counts: Vec<u64>,
 }
 
 /// An action to confirm or rule out a hypothesis.
@@ -244,6 +279,9 @@ pub struct Template {
     pub first_attachment: String,
     /// First matching line.
     pub first_line: u64,
+    /// Lines per time bucket, when the lines are timed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub histogram: Option<TemplateHistogram>,
 }
 
 /// Who wrote the summary.
@@ -452,6 +490,18 @@ impl From<&model::Finding> for Finding {
             subjects: f.subjects.iter().map(Entity::from).collect(),
             template_id: f.template_id,
             evidence: f.evidence.iter().map(Evidence::from).collect(),
+            entities: f
+                .entities
+                .iter()
+                .map(|e| FlaggedEntity {
+                    kind: e.kind.clone(),
+                    id: e.id.clone(),
+                    score: e.score,
+                    reason: e.reason.clone(),
+                    attachment: e.attachment.to_string(),
+                    line: e.line,
+                })
+                .collect(),
         }
     }
 }
@@ -490,6 +540,13 @@ impl From<&model::TemplateSummary> for Template {
             level: t.level.map(|l| l.as_str().to_owned()),
             first_attachment: t.first_attachment.to_string(),
             first_line: t.first_line,
+            histogram: t.histogram.as_ref().map(|h| TemplateHistogram {
+                bucket_seconds: h.bucket_seconds,
+                start: h.start.to_rfc3339(),
+                counts: h.counts.clone(),
+                baseline_start: h.baseline_start.map(|t| t.to_rfc3339()),
+                baseline_counts: h.baseline_counts.clone(),
+            }),
         }
     }
 }

@@ -54,6 +54,7 @@ pub(crate) fn sample_session(id: &str, expires_at: Timestamp) -> SessionState {
                 name: "postgres-primary".to_owned(),
             }],
             template_id: Some(3),
+            entities: Vec::new(),
             evidence: vec![Evidence::LogLines {
                 attachment,
                 first_line: 40,
@@ -69,6 +70,7 @@ pub(crate) fn sample_session(id: &str, expires_at: Timestamp) -> SessionState {
             level: Some(faultmaven_model::Level::Error),
             first_attachment: attachment,
             first_line: 40,
+            histogram: None,
         }],
         hypotheses: vec![Hypothesis {
             id: HypothesisId::new(1),

@@ -49,7 +49,7 @@ impl Badness {
         None
     }
 
-    fn is_error(self) -> bool {
+    pub(super) fn is_error(self) -> bool {
         matches!(
             self,
             Self::Fatal(_) | Self::Error(_) | Self::ImpliedError(_)
@@ -185,6 +185,7 @@ impl Analyzer {
                 last_seen: last_time.map(Timestamp::from_unix_nanos),
                 subjects: stats.subjects.clone(),
                 template_id: Some(template.id),
+                entities: Vec::new(),
                 evidence: examples.iter().map(Example::evidence).collect(),
             });
         }
@@ -192,7 +193,7 @@ impl Analyzer {
     }
 
     /// "14:03–14:50" for a window, with dates when the incident data spans days.
-    fn window_text(&self, first: Option<i64>, last: Option<i64>) -> Option<String> {
+    pub(super) fn window_text(&self, first: Option<i64>, last: Option<i64>) -> Option<String> {
         Some(format_window(first?, last?, self.spans_days(), false))
     }
 
@@ -345,6 +346,7 @@ impl Analyzer {
             subjects,
             template_id,
             evidence,
+            entities: Vec::new(),
         })
     }
 
@@ -386,6 +388,7 @@ impl Analyzer {
                     last_seen: stats.last_time.map(Timestamp::from_unix_nanos),
                     subjects: stats.subjects.clone(),
                     template_id: Some(template.id),
+                    entities: Vec::new(),
                     evidence: stats.examples.iter().map(Example::evidence).collect(),
                 });
             } else if stats.incident == 0
@@ -420,6 +423,7 @@ impl Analyzer {
                     last_seen: None,
                     subjects: stats.subjects.clone(),
                     template_id: Some(template.id),
+                    entities: Vec::new(),
                     evidence: stats
                         .baseline_examples
                         .iter()
@@ -498,6 +502,7 @@ impl Analyzer {
                 last_seen: group.last_time.map(Timestamp::from_unix_nanos),
                 subjects: group.subjects.clone(),
                 template_id: None,
+                entities: Vec::new(),
                 evidence,
             });
         }
@@ -614,6 +619,7 @@ impl Analyzer {
             last_seen: Some(Timestamp::from_unix_nanos(end.time)),
             subjects: series.subjects.clone(),
             template_id: None,
+            entities: Vec::new(),
             evidence,
         })
     }
@@ -672,6 +678,7 @@ impl Analyzer {
             last_seen: Some(Timestamp::from_unix_nanos(last.time)),
             subjects: series.subjects.clone(),
             template_id: None,
+            entities: Vec::new(),
             evidence: vec![
                 Self::point_evidence(series, before),
                 Self::point_evidence(series, after),
@@ -727,6 +734,8 @@ fn kind_order(kind: FindingKind) -> u8 {
         FindingKind::TraceAnomaly => 7,
         FindingKind::ConfigIssue => 8,
         FindingKind::VanishedTemplate => 9,
+        FindingKind::FrequencyShift => 10,
+        FindingKind::EntityAnomaly => 11,
     }
 }
 

@@ -2,17 +2,19 @@
 //! ranked findings that each point at their evidence.
 
 mod findings;
+mod shifts;
 
 use crate::config::AnalysisConfig;
+use crate::entity::{entity_findings, examine, EntityTracker, TemplateView};
 use crate::exceptions::{parse_exception, ExceptionSignature, PendingTrace, TraceAssembler};
-use crate::histogram::{LineRef, TimeHistogram};
+use crate::histogram::{rung_at_least, rung_width, LineRef, TimeHistogram};
 use crate::intern::FastMap;
 use crate::metrics::MetricStore;
 use crate::miner::TemplateMiner;
 use crate::signals::{entity_kind_of_key, excerpt};
 use faultmaven_model::{
     AttachmentId, AttachmentRole, Evidence, Finding, Level, LogRecord, MetricSample, RecordSink,
-    Suspect, SuspectKind, TemplateSummary, Timestamp,
+    Suspect, SuspectKind, TemplateHistogram, TemplateSummary, Timestamp,
 };
 use findings::{rank_and_cap, Badness};
 use std::collections::BTreeMap;
@@ -23,6 +25,9 @@ const MAX_EXAMPLES: usize = 3;
 const MAX_SUBJECTS: usize = 8;
 /// Evidence items per finding.
 const MAX_EVIDENCE: usize = 5;
+/// Baseline buckets of a template histogram at most (a baseline much longer than the incident
+/// is cut at its start plus this many incident-sized buckets).
+const MAX_BASELINE_BUCKETS: usize = 512;
 /// Characters of template text quoted in a title.
 const TITLE_TEMPLATE_CHARS: usize = 100;
 
@@ -104,6 +109,8 @@ struct TemplateStats {
     first_baseline: Option<(AttachmentId, u64)>,
     subjects: Vec<Suspect>,
     histogram: TimeHistogram,
+    /// Baseline lines per time bucket.
+    baseline_histogram: TimeHistogram,
 }
 
 /// Examples and time window of a template's lines at one level group.
@@ -217,6 +224,7 @@ impl TemplateStats {
             add_subject(&mut self.subjects, subject.kind, &subject.name);
         }
         self.histogram.merge(&other.histogram);
+        self.baseline_histogram.merge(&other.baseline_histogram);
     }
 
     /// Lines at error or fatal level, at warning level, and with any level.
@@ -270,10 +278,13 @@ pub struct Analyzer {
     exceptions: Vec<ExceptionGroup>,
     exception_index: FastMap<(String, Option<String>), usize>,
     metrics: MetricStore,
+    entities: EntityTracker,
+    last_template: Option<u32>,
     log_records: u64,
     baseline_log_records: u64,
     metric_samples: u64,
     incident_log_times: Option<(i64, i64)>,
+    baseline_log_times: Option<(i64, i64)>,
     incident_times: Option<(i64, i64)>,
 }
 
@@ -283,6 +294,8 @@ impl Analyzer {
     pub fn new(config: &AnalysisConfig) -> Self {
         let config = config.sanitized();
         Self {
+            entities: EntityTracker::new(&config.entities),
+            last_template: None,
             miner: TemplateMiner::new(&config.miner),
             config,
             attachments: FastMap::default(),
@@ -297,6 +310,7 @@ impl Analyzer {
             baseline_log_records: 0,
             metric_samples: 0,
             incident_log_times: None,
+            baseline_log_times: None,
             incident_times: None,
         }
     }
@@ -404,7 +418,9 @@ impl Analyzer {
         findings.extend(self.template_findings(&merged));
         findings.extend(self.burst_findings(&merged));
         findings.extend(self.baseline_findings(&merged));
+        findings.extend(self.frequency_shift_findings(&merged));
         findings.extend(self.exception_findings());
+        findings.extend(self.entity_anomaly_findings(&merged));
         let series = std::mem::take(&mut self.metrics).into_series();
         findings.extend(self.metric_findings(&series));
 
@@ -423,6 +439,29 @@ impl Analyzer {
                 )
             }),
         }
+    }
+
+    /// The template id each raw miner id ends up with in the report (`result[raw - 1]`, 0 for
+    /// none), as of now: for evaluation tools that label lines by template. Call it after
+    /// the last record and before [`Analyzer::finish`].
+    pub fn report_template_ids(&self) -> Vec<u32> {
+        let mut roots: BTreeMap<u32, u32> = BTreeMap::new();
+        for (index, stats) in self.templates.iter().enumerate() {
+            if stats.incident + stats.baseline > 0 {
+                roots.insert(self.miner.resolve(index as u32 + 1), 0);
+            }
+        }
+        for (dense, id) in roots.values_mut().enumerate() {
+            *id = dense as u32 + 1;
+        }
+        (1..=self.templates.len() as u32)
+            .map(|raw| roots.get(&self.miner.resolve(raw)).copied().unwrap_or(0))
+            .collect()
+    }
+
+    /// The raw miner id of the last record received (see [`Analyzer::report_template_ids`]).
+    pub fn last_template(&self) -> Option<u32> {
+        self.last_template
     }
 
     /// Template statistics merged along the miner's merges, with dense ids (1, 2, ... in
@@ -447,6 +486,7 @@ impl Analyzer {
                 let text = self.miner.template_text(root).unwrap_or_default();
                 MergedTemplate {
                     id: dense as u32 + 1,
+                    root,
                     badness: Badness::of(&stats, &text),
                     text,
                     stats,
@@ -455,7 +495,75 @@ impl Analyzer {
             .collect()
     }
 
+    /// Entities grouped by identifier and scored; one finding per kind and family.
+    fn entity_anomaly_findings(&self, templates: &[MergedTemplate]) -> Vec<Finding> {
+        let by_root: BTreeMap<u32, &MergedTemplate> =
+            templates.iter().map(|t| (t.root, t)).collect();
+        let resolve = |raw: u32| self.miner.resolve(raw);
+        let label = |root: u32| {
+            by_root
+                .get(&root)
+                .map_or_else(|| "E?".to_owned(), |t| format!("E{}", t.id))
+        };
+        let failing = |root: u32| {
+            by_root
+                .get(&root)
+                .and_then(|t| t.badness)
+                .is_some_and(|badness| badness.is_error())
+        };
+        let view = TemplateView {
+            resolve: &resolve,
+            label: &label,
+            failing: &failing,
+        };
+        let reports = examine(&self.entities, &view);
+        entity_findings(&self.entities, &reports)
+    }
+
+    /// The shared bucket grid of the template histograms.
+    fn histogram_grid(&self, templates: &[MergedTemplate]) -> Option<HistogramGrid> {
+        let (low, high) = self.incident_log_times?;
+        let target = ((high - low) / self.config.bursts.target_buckets as i64).max(1);
+        let rung = templates
+            .iter()
+            .flat_map(|t| [t.stats.histogram.rung(), t.stats.baseline_histogram.rung()])
+            .max()
+            .unwrap_or(0)
+            .max(rung_at_least(target));
+        let width = rung_width(rung);
+        let first = low.div_euclid(width);
+        let buckets = (high.div_euclid(width) - first + 1) as usize;
+        let baseline = self.baseline_log_times.map(|(low, high)| {
+            let first = low.div_euclid(width);
+            let buckets = (high.div_euclid(width) - first + 1) as usize;
+            (first, buckets.min(MAX_BASELINE_BUCKETS))
+        });
+        Some((rung, first, buckets, baseline))
+    }
+
     fn template_summaries(&self, templates: &[MergedTemplate]) -> Vec<TemplateSummary> {
+        let grid = self.histogram_grid(templates);
+        let histogram_of = |stats: &TemplateStats| -> Option<TemplateHistogram> {
+            let (rung, first, buckets, baseline) = grid?;
+            let width = rung_width(rung);
+            let counts = |histogram: &TimeHistogram, first: i64, buckets: usize| -> Vec<u64> {
+                histogram
+                    .dense(rung, first, buckets)
+                    .into_iter()
+                    .map(|(count, _)| count)
+                    .collect()
+            };
+            Some(TemplateHistogram {
+                bucket_seconds: width / 1_000_000_000,
+                start: Timestamp::from_unix_nanos(first * width),
+                counts: counts(&stats.histogram, first, buckets),
+                baseline_start: baseline
+                    .map(|(first, _)| Timestamp::from_unix_nanos(first * width)),
+                baseline_counts: baseline
+                    .map(|(first, buckets)| counts(&stats.baseline_histogram, first, buckets))
+                    .unwrap_or_default(),
+            })
+        };
         let mut summaries: Vec<TemplateSummary> = templates
             .iter()
             .filter_map(|template| {
@@ -469,6 +577,7 @@ impl Analyzer {
                     level: stats.max_level,
                     first_attachment: attachment,
                     first_line: line,
+                    histogram: histogram_of(stats),
                 })
             })
             .collect();
@@ -483,10 +592,16 @@ impl Analyzer {
     }
 }
 
+/// Rung, incident first bucket index, incident buckets, and the baseline's first bucket index
+/// and buckets when the baseline is timed.
+type HistogramGrid = (usize, i64, usize, Option<(i64, usize)>);
+
 /// A template after merging, with its dense id and final text.
 #[derive(Debug)]
 struct MergedTemplate {
     id: u32,
+    /// The miner's id of the template the others merged into.
+    root: u32,
     text: String,
     stats: TemplateStats,
     badness: Option<Badness>,
@@ -503,6 +618,7 @@ impl RecordSink for Analyzer {
         // Mine the first line only: the frames of a stack trace would split templates.
         let first_line = record.message.lines().next().unwrap_or("");
         let raw = self.miner.add(first_line) as usize;
+        self.last_template = Some(raw as u32);
         if self.templates.len() < raw {
             self.templates.resize_with(raw, TemplateStats::default);
         }
@@ -517,6 +633,15 @@ impl RecordSink for Analyzer {
                 );
                 if stats.baseline_examples.len() < MAX_EXAMPLES {
                     stats.baseline_examples.push(Example::of(&record));
+                }
+                if let Some(time) = time {
+                    stats.baseline_histogram.add(LineRef {
+                        attachment: record.attachment,
+                        first_line: record.first_line,
+                        last_line: record.last_line,
+                        time,
+                    });
+                    Self::observe_time(&mut self.baseline_log_times, time);
                 }
             }
             AttachmentRole::Incident => {
@@ -558,6 +683,15 @@ impl RecordSink for Analyzer {
                 }
             }
         }
+
+        let error_level = record.level.is_some_and(Level::is_error);
+        self.entities.observe(
+            &record,
+            raw as u32,
+            role == AttachmentRole::Baseline,
+            time,
+            error_level,
+        );
 
         let assembler = self.assemblers.entry(record.attachment).or_default();
         let finished = assembler.push(&record.message, record.first_line, record.last_line, || {
