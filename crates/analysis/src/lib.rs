@@ -50,6 +50,7 @@
 mod analyzer;
 mod bursts;
 mod config;
+mod config_diff;
 mod exceptions;
 mod histogram;
 mod intern;
