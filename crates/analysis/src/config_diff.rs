@@ -185,7 +185,7 @@ impl ConfigStore {
             let Some(kind) = keys.get("kind").map(|kind| kind.value.as_str()) else {
                 continue;
             };
-            if !WORKLOAD_KINDS.contains(&kind) || keys.get("apiVersion").is_none() {
+            if !WORKLOAD_KINDS.contains(&kind) || !keys.contains_key("apiVersion") {
                 continue;
             }
             workload_checks(label, kind, &keys, &mut findings);
