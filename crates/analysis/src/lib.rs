@@ -53,6 +53,7 @@ mod analyzer;
 mod bursts;
 mod config;
 mod entity;
+mod config_diff;
 mod exceptions;
 mod histogram;
 mod intern;

@@ -5,6 +5,7 @@
 use crate::format::{self, FormatParser, ParserSettings, Sniffed, Window};
 use crate::lines::{Line, LineSplitter};
 use crate::output::{Output, Tally};
+use crate::transcode::{detect_encoding, TextEncoding, Utf16Decoder, ENCODING_PROBE_BYTES};
 use crate::{IngestConfig, IngestError, Redactor};
 use faultmaven_model::{AttachmentId, AttachmentRole, AttachmentSummary, DataKind, RecordSink};
 use flate2::write::MultiGzDecoder;
@@ -41,8 +42,16 @@ enum Stage {
     },
 }
 
+/// The text encoding of the content, decided from its first bytes.
+enum TextState {
+    Probing(Vec<u8>),
+    Utf8,
+    Utf16(Utf16Decoder),
+}
+
 /// Content after decompression, and what is needed to parse it.
 struct Content {
+    text: TextState,
     name: String,
     bytes: u64,
     stage: Stage,
@@ -54,7 +63,53 @@ struct Content {
 }
 
 impl Content {
-    fn push(&mut self, mut data: &[u8], sink: &mut dyn RecordSink) {
+    /// Takes decompressed bytes in any encoding and passes them on as UTF-8.
+    fn push(&mut self, data: &[u8], sink: &mut dyn RecordSink) {
+        match &mut self.text {
+            TextState::Utf8 => self.push_text(data, sink),
+            TextState::Probing(head) => {
+                let take = (ENCODING_PROBE_BYTES - head.len()).min(data.len());
+                head.extend_from_slice(&data[..take]);
+                if head.len() < ENCODING_PROBE_BYTES {
+                    return;
+                }
+                let head = std::mem::take(head);
+                self.decide_encoding(&head, sink);
+                self.push(&data[take..], sink);
+            }
+            TextState::Utf16(decoder) => {
+                let mut decoded = Vec::new();
+                decoder.decode(data, &mut decoded);
+                self.push_text(&decoded, sink);
+            }
+        }
+    }
+
+    fn decide_encoding(&mut self, head: &[u8], sink: &mut dyn RecordSink) {
+        let (encoding, mark) = detect_encoding(head);
+        self.text = match encoding {
+            TextEncoding::Utf8 => TextState::Utf8,
+            TextEncoding::Utf16 { little_endian } => {
+                TextState::Utf16(Utf16Decoder::new(little_endian))
+            }
+        };
+        self.push(&head[mark..], sink);
+    }
+
+    /// End of the content: flushes a short head or a dangling UTF-16 unit.
+    fn finish_encoding(&mut self, sink: &mut dyn RecordSink) {
+        if let TextState::Probing(head) = &mut self.text {
+            let head = std::mem::take(head);
+            self.decide_encoding(&head, sink);
+        }
+        if let TextState::Utf16(decoder) = &mut self.text {
+            let mut decoded = Vec::new();
+            decoder.finish(&mut decoded);
+            self.push_text(&decoded, sink);
+        }
+    }
+
+    fn push_text(&mut self, mut data: &[u8], sink: &mut dyn RecordSink) {
         self.bytes += data.len() as u64;
         if let Stage::Sniffing { window } = &mut self.stage {
             let room = self.sniff_window_bytes.saturating_sub(window.len());
@@ -125,6 +180,7 @@ impl Content {
     }
 
     fn finish(&mut self, sink: &mut dyn RecordSink) {
+        self.finish_encoding(sink);
         if matches!(self.stage, Stage::Sniffing { .. }) {
             self.decide(true, sink);
         }
@@ -180,6 +236,9 @@ impl AttachmentParser {
             base_year: config.effective_base_year(),
             max_record_lines: config.max_record_lines.max(1),
             max_record_bytes: config.max_record_bytes.max(1),
+            max_config_document_bytes: config.max_config_document_bytes.max(1),
+            max_config_depth: config.max_config_depth.max(1),
+            max_config_entries: config.max_config_entries,
         };
         Self {
             id,
@@ -189,6 +248,7 @@ impl AttachmentParser {
                 head: Vec::with_capacity(2),
             },
             content: Content {
+                text: TextState::Probing(Vec::with_capacity(ENCODING_PROBE_BYTES)),
                 name: name.to_owned(),
                 bytes: 0,
                 stage: Stage::Sniffing { window: Vec::new() },

@@ -25,6 +25,14 @@ pub struct IngestConfig {
     /// Most bytes of message one multi-line log record may hold; a longer record is split,
     /// with an issue.
     pub max_record_bytes: usize,
+    /// Most bytes of one configuration document (YAML, TOML, JSON, ...) that are parsed;
+    /// configuration syntaxes need the whole document, so it is buffered up to this size and
+    /// the rest is reported as an issue.
+    pub max_config_document_bytes: usize,
+    /// Deepest nesting of a configuration document that is flattened into keys.
+    pub max_config_depth: usize,
+    /// Most configuration keys kept per upload.
+    pub max_config_entries: usize,
     /// Year given to timestamps that carry none (syslog `Jan  5 14:03:07`). `None` means the
     /// current year when the parser is created; set it to make output reproducible.
     pub base_year: Option<i32>,
@@ -41,6 +49,9 @@ impl Default for IngestConfig {
             sniff_window_bytes: 64 * 1024,
             max_record_lines: 200,
             max_record_bytes: 64 * 1024,
+            max_config_document_bytes: 4 << 20,
+            max_config_depth: 64,
+            max_config_entries: 100_000,
             base_year: None,
             redaction: RedactionConfig::default(),
         }

@@ -2,6 +2,7 @@
 //! file-name endings that hint at it, its sniffer (a score from the content) and the builder
 //! of its streaming parser. Adding a format means adding one entry.
 
+use crate::config_files::{ConfigDocumentParser, ConfigSyntax};
 use crate::csv::{learn_shape, CsvLogParser, CsvMetricsParser, CsvShape};
 use crate::detect;
 use crate::json_lines::{self, JsonLinesParser, JsonLinesStats};
@@ -47,6 +48,10 @@ pub enum Format {
     DotEnv,
     /// A single JSON document that is not one of the trace formats.
     JsonDocument,
+    /// A Dockerfile.
+    Dockerfile,
+    /// nginx-style configuration (`directive args;`, `block { ... }`).
+    NginxConf,
     /// OpenTelemetry OTLP/JSON traces (`resourceSpans`).
     OtlpJson,
     /// Jaeger JSON traces (`traceID`, `spans`).
@@ -86,6 +91,8 @@ impl Format {
             Self::Ini => "ini",
             Self::DotEnv => "dotenv",
             Self::JsonDocument => "json_document",
+            Self::Dockerfile => "dockerfile",
+            Self::NginxConf => "nginx_conf",
             Self::OtlpJson => "otlp_json",
             Self::JaegerJson => "jaeger_json",
             Self::ZipkinJson => "zipkin_json",
@@ -146,6 +153,9 @@ pub(crate) struct ParserSettings {
     pub base_year: i32,
     pub max_record_lines: usize,
     pub max_record_bytes: usize,
+    pub max_config_document_bytes: usize,
+    pub max_config_depth: usize,
+    pub max_config_entries: usize,
 }
 
 /// The first bytes of an upload, split into lines, with facts several sniffers share computed
@@ -244,7 +254,7 @@ impl<'a> Window<'a> {
 
 fn decode(bytes: &[u8]) -> Cow<'_, str> {
     let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-    String::from_utf8_lossy(bytes)
+    crate::lines::decode_text(bytes)
 }
 
 /// The endings of a file name that hint at its format, compression removed.
@@ -266,6 +276,12 @@ fn name_hints(name: &str) -> Vec<String> {
     if base.starts_with(".env") || base.ends_with(".env") {
         hints.push("env".to_owned());
     }
+    if base.starts_with("dockerfile") || base.starts_with("containerfile") {
+        hints.push("dockerfile".to_owned());
+    }
+    if base.contains("nginx") && base.ends_with(".conf") {
+        hints.push("nginx".to_owned());
+    }
     hints
 }
 
@@ -286,6 +302,10 @@ pub(crate) struct FormatEntry {
 
 fn count_only(_: &Window<'_>, _: &ParserSettings) -> Box<dyn FormatParser> {
     Box::new(detect::LineCountParser)
+}
+
+fn config_document(syntax: ConfigSyntax, settings: &ParserSettings) -> Box<dyn FormatParser> {
+    Box::new(ConfigDocumentParser::new(syntax, settings))
 }
 
 fn text_log(window: &Window<'_>, settings: &ParserSettings) -> Box<dyn FormatParser> {
@@ -457,7 +477,7 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         extensions: &["json"],
         name_only_score: 20,
         sniff: detect::sniff_json_document,
-        build: count_only,
+        build: |_, settings| config_document(ConfigSyntax::Json, settings),
     },
     FormatEntry {
         format: Format::OpenMetricsText,
@@ -553,7 +573,7 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         extensions: &["yaml", "yml"],
         name_only_score: 0,
         sniff: detect::sniff_kubernetes_yaml,
-        build: count_only,
+        build: |_, settings| config_document(ConfigSyntax::Yaml, settings),
     },
     FormatEntry {
         format: Format::Yaml,
@@ -561,7 +581,7 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         extensions: &["yaml", "yml"],
         name_only_score: 20,
         sniff: detect::sniff_yaml,
-        build: count_only,
+        build: |_, settings| config_document(ConfigSyntax::Yaml, settings),
     },
     FormatEntry {
         format: Format::Toml,
@@ -569,7 +589,7 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         extensions: &["toml"],
         name_only_score: 20,
         sniff: detect::sniff_toml,
-        build: count_only,
+        build: |_, settings| config_document(ConfigSyntax::Toml, settings),
     },
     FormatEntry {
         format: Format::Ini,
@@ -577,7 +597,7 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         extensions: &["ini", "cfg", "conf", "properties"],
         name_only_score: 20,
         sniff: detect::sniff_ini,
-        build: count_only,
+        build: |_, settings| config_document(ConfigSyntax::Ini, settings),
     },
     FormatEntry {
         format: Format::DotEnv,
@@ -585,7 +605,23 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         extensions: &["env"],
         name_only_score: 20,
         sniff: detect::sniff_dotenv,
-        build: count_only,
+        build: |_, settings| config_document(ConfigSyntax::DotEnv, settings),
+    },
+    FormatEntry {
+        format: Format::Dockerfile,
+        kind: DataKind::Config,
+        extensions: &["dockerfile"],
+        name_only_score: 30,
+        sniff: crate::config_files::sniff_dockerfile,
+        build: |_, settings| config_document(ConfigSyntax::Dockerfile, settings),
+    },
+    FormatEntry {
+        format: Format::NginxConf,
+        kind: DataKind::Config,
+        extensions: &["nginx"],
+        name_only_score: 30,
+        sniff: crate::config_files::sniff_nginx,
+        build: |_, settings| config_document(ConfigSyntax::Nginx, settings),
     },
     FormatEntry {
         format: Format::PlainText,

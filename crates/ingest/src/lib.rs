@@ -31,6 +31,7 @@
 
 mod attachment;
 mod config;
+mod config_files;
 mod csv;
 mod detect;
 mod error;
@@ -44,6 +45,7 @@ mod redact;
 mod structured;
 mod text;
 mod timestamp;
+mod transcode;
 
 pub use attachment::AttachmentParser;
 pub use config::{IngestConfig, RedactionConfig};

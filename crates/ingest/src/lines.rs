@@ -118,15 +118,33 @@ impl LineSplitter {
         }
         // `from_utf8` has a word-at-a-time ASCII path; the lossy decoder only runs on lines
         // that need it.
-        let text = match std::str::from_utf8(bytes) {
-            Ok(text) => Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(bytes),
-        };
+        let text = decode_text(bytes);
         on_line(Line {
             number: self.lines,
             text,
             cut,
         });
+    }
+}
+
+/// Decodes one line: UTF-8 as is; bytes that are not valid UTF-8 are read as Latin-1 (the
+/// usual legacy encoding of logs, and every byte has a meaning in it) instead of failing or
+/// becoming U+FFFD; NUL bytes, which no text store accepts, become U+FFFD.
+pub(crate) fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if memchr::memchr(0, bytes).is_none() => Cow::Borrowed(text),
+        Ok(text) => Cow::Owned(text.replace('\0', "\u{fffd}")),
+        Err(_) => {
+            let mut text = String::with_capacity(bytes.len() + 8);
+            for chunk in bytes.utf8_chunks() {
+                text.push_str(chunk.valid());
+                text.extend(chunk.invalid().iter().map(|&byte| char::from(byte)));
+            }
+            if text.contains('\0') {
+                text = text.replace('\0', "\u{fffd}");
+            }
+            Cow::Owned(text)
+        }
     }
 }
 
@@ -203,7 +221,10 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_replaced_not_fatal() {
-        let lines = split(&[b"ok \xff\xfe bytes\n"], 100);
-        assert_eq!(lines[0].1, "ok \u{fffd}\u{fffd} bytes");
+        let lines = split(&[b"ok \xff\xfe bytes caf\xe9 \xc3\xa9 nul\0\n"], 100);
+        assert_eq!(
+            lines[0].1,
+            "ok \u{ff}\u{fe} bytes caf\u{e9} \u{e9} nul\u{fffd}"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! counts. Parsers never talk to the sink directly, so no record can skip redaction.
 
 use crate::Redactor;
-use faultmaven_model::{LogRecord, MetricSample, ParseIssue, RecordSink};
+use faultmaven_model::{ConfigEntry, LogRecord, MetricSample, ParseIssue, RecordSink};
 use std::fmt;
 
 /// Counts and issues of one attachment.
@@ -67,8 +67,34 @@ impl Output<'_> {
         self.sink.metric(sample);
     }
 
+    /// Redacts a configuration value (the whole value when its key names a secret) and passes
+    /// the entry on.
+    pub fn config(&mut self, mut entry: ConfigEntry<'_>) {
+        let key = crate::config_files::last_key(&entry.path);
+        entry.value = if names_an_upstream(key, &entry.value) {
+            self.redactor.redact_cow(entry.value)
+        } else {
+            self.redactor.redact_field_cow(key, entry.value)
+        };
+        entry.path = self.redactor.redact_cow(entry.path);
+        entry.document_label = entry
+            .document_label
+            .map(|label| self.redactor.redact_cow(label));
+        self.tally.records += 1;
+        self.sink.config(entry);
+    }
+
     /// Records a problem with one line (or the whole file when `line` is `None`).
     pub fn issue(&mut self, line: Option<u64>, reason: fmt::Arguments<'_>) {
         self.tally.issue(line, reason);
     }
+}
+
+/// nginx's `proxy_pass`, `fastcgi_pass`, `grpc_pass`... name an upstream address, not a
+/// password: the value is scanned like text (a password inside a URL is still caught).
+fn names_an_upstream(key: &str, value: &str) -> bool {
+    key.ends_with("_pass")
+        && (value.starts_with('$')
+            || value.starts_with("unix:")
+            || value.get(..12).unwrap_or(value).contains("://"))
 }

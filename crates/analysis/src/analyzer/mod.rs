@@ -270,6 +270,7 @@ pub struct Analyzer {
     config: AnalysisConfig,
     miner: TemplateMiner,
     attachments: FastMap<AttachmentId, AttachmentInfo>,
+    configs: crate::config_diff::ConfigStore,
     templates: Vec<TemplateStats>,
     /// Incident lines with an explicit error/fatal level, and warning level.
     error_lines: TimeHistogram,
@@ -299,6 +300,7 @@ impl Analyzer {
             miner: TemplateMiner::new(&config.miner),
             config,
             attachments: FastMap::default(),
+            configs: crate::config_diff::ConfigStore::default(),
             templates: Vec::new(),
             error_lines: TimeHistogram::default(),
             warning_lines: TimeHistogram::default(),
@@ -423,6 +425,7 @@ impl Analyzer {
         findings.extend(self.entity_anomaly_findings(&merged));
         let series = std::mem::take(&mut self.metrics).into_series();
         findings.extend(self.metric_findings(&series));
+        findings.extend(self.configs.findings());
 
         let findings = rank_and_cap(findings, self.config.max_findings, first_finding_number);
         let templates = self.template_summaries(&merged);
@@ -608,6 +611,11 @@ struct MergedTemplate {
 }
 
 impl RecordSink for Analyzer {
+    fn config(&mut self, entry: faultmaven_model::ConfigEntry<'_>) {
+        let role = self.role(entry.attachment);
+        self.configs.add(role, &entry);
+    }
+
     fn log(&mut self, record: LogRecord<'_>) {
         let role = self.role(record.attachment);
         self.log_records += 1;
