@@ -2,6 +2,7 @@
 //! file-name endings that hint at it, its sniffer (a score from the content) and the builder
 //! of its streaming parser. Adding a format means adding one entry.
 
+use crate::container::{self, ContainerLogParser, Wrapper};
 use crate::csv::{learn_shape, CsvLogParser, CsvMetricsParser, CsvShape};
 use crate::detect;
 use crate::json_lines::{self, JsonLinesParser, JsonLinesStats};
@@ -9,6 +10,7 @@ use crate::logfmt::{looks_like_logfmt, LogfmtParser};
 use crate::output::Output;
 use crate::prometheus::{self, PrometheusParser, PrometheusStats};
 use crate::text::{learn, PlainTextParser, TextLogParser, TextStats};
+use crate::{journald, windows_event};
 use faultmaven_model::{AttachmentId, DataKind};
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -59,6 +61,16 @@ pub enum Format {
     PythonTraceback,
     /// A Go panic or goroutine dump on its own.
     GoPanic,
+    /// Docker `json-file` container log (`{"log":...,"stream":...,"time":...}`).
+    DockerJson,
+    /// Kubernetes CRI container log (`<time> stdout F <message>`).
+    CriLog,
+    /// systemd journal export format (`journalctl -o export`).
+    JournaldExport,
+    /// systemd journal JSON (`journalctl -o json`).
+    JournaldJson,
+    /// Windows event log text (`wevtutil /f:text`, `Get-WinEvent | Format-List`).
+    WindowsEventText,
     /// Text we do not recognise; every line is kept as a record.
     PlainText,
     /// A gzip stream whose content could not be looked at (only from [`sniff`]).
@@ -92,6 +104,11 @@ impl Format {
             Self::JavaStackTrace => "java_stack_trace",
             Self::PythonTraceback => "python_traceback",
             Self::GoPanic => "go_panic",
+            Self::DockerJson => "docker_json",
+            Self::CriLog => "cri_log",
+            Self::JournaldExport => "journald_export",
+            Self::JournaldJson => "journald_json",
+            Self::WindowsEventText => "windows_event_text",
             Self::PlainText => "plain_text",
             Self::Gzip => "gzip",
             Self::Empty => "empty",
@@ -419,6 +436,54 @@ fn sniff_plain_text_log(window: &Window<'_>) -> u8 {
 
 /// Every format, in priority order for equal scores.
 pub(crate) static REGISTRY: &[FormatEntry] = &[
+    FormatEntry {
+        format: Format::DockerJson,
+        kind: DataKind::Log,
+        extensions: &["log", "json"],
+        name_only_score: 0,
+        sniff: |window| container::sniff(window, Wrapper::DockerJson),
+        build: |window, settings| {
+            Box::new(ContainerLogParser::new(
+                Wrapper::DockerJson,
+                settings,
+                window,
+            ))
+        },
+    },
+    FormatEntry {
+        format: Format::CriLog,
+        kind: DataKind::Log,
+        extensions: &["log"],
+        name_only_score: 0,
+        sniff: |window| container::sniff(window, Wrapper::Cri),
+        build: |window, settings| Box::new(ContainerLogParser::new(Wrapper::Cri, settings, window)),
+    },
+    FormatEntry {
+        format: Format::JournaldExport,
+        kind: DataKind::Log,
+        extensions: &["export", "journal"],
+        name_only_score: 0,
+        sniff: journald::sniff_export,
+        build: |_, settings| Box::new(journald::JournalExportParser::new(settings)),
+    },
+    FormatEntry {
+        format: Format::JournaldJson,
+        kind: DataKind::Log,
+        extensions: &["json", "jsonl"],
+        name_only_score: 0,
+        sniff: journald::sniff_json,
+        build: |_, settings| Box::new(journald::JournalJsonParser::new(settings)),
+    },
+    FormatEntry {
+        format: Format::WindowsEventText,
+        kind: DataKind::Log,
+        extensions: &["txt", "evt"],
+        name_only_score: 0,
+        sniff: windows_event::sniff,
+        build: |window, settings| {
+            Box::new(windows_event::WindowsEventParser::new(settings, window))
+        },
+    },
     FormatEntry {
         format: Format::OtlpJson,
         kind: DataKind::Trace,

@@ -31,10 +31,12 @@
 
 mod attachment;
 mod config;
+mod container;
 mod csv;
 mod detect;
 mod error;
 mod format;
+mod journald;
 mod json_lines;
 mod lines;
 mod logfmt;
@@ -44,6 +46,7 @@ mod redact;
 mod structured;
 mod text;
 mod timestamp;
+mod windows_event;
 
 pub use attachment::AttachmentParser;
 pub use config::{IngestConfig, RedactionConfig};
