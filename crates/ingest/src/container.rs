@@ -188,13 +188,9 @@ impl RecordSink for ContextSink<'_> {
             .iter()
             .find(|context| context.line == record.first_line)
             .copied();
-        while self
-            .recent
-            .front()
-            .is_some_and(|context| context.line <= record.last_line)
-        {
-            self.recent.pop_front();
-        }
+        // Two streams' records may complete out of line order, so only this record's lines go.
+        self.recent
+            .retain(|context| context.line < record.first_line || context.line > record.last_line);
         if let Some(context) = context {
             if record.timestamp.is_none() {
                 record.timestamp = context.timestamp;
@@ -220,10 +216,49 @@ struct Partial {
     text: String,
 }
 
+/// Chooses how a stream's application lines are read, from the window's lines of it.
+fn build_inner(messages: &[Cow<'_, str>], settings: &ParserSettings) -> Inner {
+    let mut json_samples = Vec::new();
+    let mut logfmt_samples = Vec::new();
+    let mut non_blank = 0usize;
+    for message in messages {
+        let message = message.trim();
+        if message.is_empty() {
+            continue;
+        }
+        non_blank += 1;
+        let mut fields = Vec::new();
+        if message.starts_with('{') && flatten_object(message, &mut fields).is_ok() {
+            json_samples.push(fields);
+        } else if looks_like_logfmt(message) {
+            if let Some(fields) = parse_pairs(message) {
+                logfmt_samples.push(fields);
+            }
+        }
+    }
+    let builder = |samples: &[Vec<Field<'_>>]| RecordBuilder {
+        attachment: settings.attachment,
+        roles: learn_roles(samples, settings.base_year),
+        years: YearResolver::new(settings.base_year),
+    };
+    let mostly = |count: usize| count > 0 && count * 10 >= non_blank * 6;
+    if mostly(json_samples.len()) {
+        Inner::Json(builder(&json_samples))
+    } else if mostly(logfmt_samples.len()) {
+        Inner::Logfmt(builder(&logfmt_samples))
+    } else {
+        Inner::Text(Box::new(TextLogParser::new(
+            settings,
+            learn(messages).layout,
+        )))
+    }
+}
+
 /// Parses Docker `json-file` or CRI logs.
 pub(crate) struct ContainerLogParser {
     wrapper: Wrapper,
-    inner: Inner,
+    /// How stdout (and unnamed streams) and stderr lines are read.
+    inner: [Inner; 2],
     years: YearResolver,
     partial: Option<Partial>,
     recent: VecDeque<LineContext>,
@@ -234,49 +269,25 @@ pub(crate) struct ContainerLogParser {
 impl ContainerLogParser {
     pub fn new(wrapper: Wrapper, settings: &ParserSettings, window: &Window<'_>) -> Self {
         let mut years = YearResolver::new(settings.base_year);
-        let messages: Vec<Cow<'_, str>> = window
-            .lines()
-            .iter()
-            .filter_map(|line| unwrap_line(wrapper, line.trim_end(), &mut years))
-            .map(|unwrapped| Cow::Owned(unwrapped.message.into_owned()))
-            .collect();
-        let mut json_samples = Vec::new();
-        let mut logfmt_samples = Vec::new();
-        let mut non_blank = 0usize;
-        for message in &messages {
-            let message = message.trim();
-            if message.is_empty() {
-                continue;
-            }
-            non_blank += 1;
-            let mut fields = Vec::new();
-            if message.starts_with('{') && flatten_object(message, &mut fields).is_ok() {
-                json_samples.push(fields);
-            } else if looks_like_logfmt(message) {
-                if let Some(fields) = parse_pairs(message) {
-                    logfmt_samples.push(fields);
+        let mut stdout: Vec<Cow<'_, str>> = Vec::new();
+        let mut stderr: Vec<Cow<'_, str>> = Vec::new();
+        for line in window.lines() {
+            if let Some(unwrapped) = unwrap_line(wrapper, line.trim_end(), &mut years) {
+                let message = Cow::Owned(unwrapped.message.into_owned());
+                match unwrapped.stream {
+                    Stream::Stderr => stderr.push(message),
+                    Stream::Stdout | Stream::Other => stdout.push(message),
                 }
             }
         }
-        let builder = |samples: &[Vec<Field<'_>>]| RecordBuilder {
-            attachment: settings.attachment,
-            roles: learn_roles(samples, settings.base_year),
-            years: YearResolver::new(settings.base_year),
-        };
-        let mostly = |count: usize| count > 0 && count * 10 >= non_blank * 6;
-        let inner = if mostly(json_samples.len()) {
-            Inner::Json(builder(&json_samples))
-        } else if mostly(logfmt_samples.len()) {
-            Inner::Logfmt(builder(&logfmt_samples))
-        } else {
-            Inner::Text(Box::new(TextLogParser::new(
-                settings,
-                learn(&messages).layout,
-            )))
-        };
         Self {
             wrapper,
-            inner,
+            // Streams are read apart: a server often writes its access log to stdout and
+            // its error log, in another layout, to stderr (nginx, Apache, Envoy).
+            inner: [
+                build_inner(&stdout, settings),
+                build_inner(&stderr, settings),
+            ],
             years: YearResolver::new(settings.base_year),
             partial: None,
             recent: VecDeque::new(),
@@ -302,7 +313,11 @@ impl ContainerLogParser {
             tally: &mut *out.tally,
         };
         let trimmed = message.trim();
-        match &mut self.inner {
+        let inner = match context.stream {
+            Stream::Stderr => &mut self.inner[1],
+            Stream::Stdout | Stream::Other => &mut self.inner[0],
+        };
+        match inner {
             Inner::Json(builder) => {
                 if trimmed.is_empty() {
                     return;
@@ -406,7 +421,10 @@ impl FormatParser for ContainerLogParser {
 
     fn finish(&mut self, out: &mut Output<'_>) {
         self.flush_partial(out);
-        if let Inner::Text(parser) = &mut self.inner {
+        for inner in &mut self.inner {
+            let Inner::Text(parser) = inner else {
+                continue;
+            };
             let mut sink = ContextSink {
                 inner: &mut *out.sink,
                 recent: &mut self.recent,
