@@ -6,6 +6,7 @@ use crate::container::{self, ContainerLogParser, Wrapper};
 use crate::csv::{learn_shape, CsvLogParser, CsvMetricsParser, CsvShape};
 use crate::detect;
 use crate::json_lines::{self, JsonLinesParser, JsonLinesStats};
+use crate::line_metrics::{self, LineMetricsParser, Protocol};
 use crate::logfmt::{looks_like_logfmt, LogfmtParser};
 use crate::output::Output;
 use crate::prometheus::{self, PrometheusParser, PrometheusStats};
@@ -71,6 +72,10 @@ pub enum Format {
     JournaldJson,
     /// Windows event log text (`wevtutil /f:text`, `Get-WinEvent | Format-List`).
     WindowsEventText,
+    /// InfluxDB line protocol.
+    InfluxLineProtocol,
+    /// statsd / DogStatsD lines.
+    Statsd,
     /// Text we do not recognise; every line is kept as a record.
     PlainText,
     /// A gzip stream whose content could not be looked at (only from [`sniff`]).
@@ -109,6 +114,8 @@ impl Format {
             Self::JournaldExport => "journald_export",
             Self::JournaldJson => "journald_json",
             Self::WindowsEventText => "windows_event_text",
+            Self::InfluxLineProtocol => "influx_line_protocol",
+            Self::Statsd => "statsd",
             Self::PlainText => "plain_text",
             Self::Gzip => "gzip",
             Self::Empty => "empty",
@@ -483,6 +490,22 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         build: |window, settings| {
             Box::new(windows_event::WindowsEventParser::new(settings, window))
         },
+    },
+    FormatEntry {
+        format: Format::InfluxLineProtocol,
+        kind: DataKind::Metric,
+        extensions: &["lp", "influx", "line"],
+        name_only_score: 0,
+        sniff: |window| line_metrics::sniff(window, Protocol::Influx),
+        build: |_, settings| Box::new(LineMetricsParser::new(settings, Protocol::Influx)),
+    },
+    FormatEntry {
+        format: Format::Statsd,
+        kind: DataKind::Metric,
+        extensions: &["statsd"],
+        name_only_score: 0,
+        sniff: |window| line_metrics::sniff(window, Protocol::Statsd),
+        build: |_, settings| Box::new(LineMetricsParser::new(settings, Protocol::Statsd)),
     },
     FormatEntry {
         format: Format::OtlpJson,

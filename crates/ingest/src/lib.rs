@@ -38,6 +38,7 @@ mod error;
 mod format;
 mod journald;
 mod json_lines;
+mod line_metrics;
 mod lines;
 mod logfmt;
 mod output;
