@@ -11,7 +11,7 @@ use crate::logfmt::{looks_like_logfmt, LogfmtParser};
 use crate::output::Output;
 use crate::prometheus::{self, PrometheusParser, PrometheusStats};
 use crate::text::{learn, PlainTextParser, TextLogParser, TextStats};
-use crate::{journald, windows_event};
+use crate::{journald, prometheus_api, windows_event};
 use faultmaven_model::{AttachmentId, DataKind};
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -76,6 +76,8 @@ pub enum Format {
     InfluxLineProtocol,
     /// statsd / DogStatsD lines.
     Statsd,
+    /// Prometheus HTTP API JSON (`query_range` matrix, `query` vector or scalar).
+    PrometheusApiJson,
     /// Text we do not recognise; every line is kept as a record.
     PlainText,
     /// A gzip stream whose content could not be looked at (only from [`sniff`]).
@@ -116,6 +118,7 @@ impl Format {
             Self::WindowsEventText => "windows_event_text",
             Self::InfluxLineProtocol => "influx_line_protocol",
             Self::Statsd => "statsd",
+            Self::PrometheusApiJson => "prometheus_api_json",
             Self::PlainText => "plain_text",
             Self::Gzip => "gzip",
             Self::Empty => "empty",
@@ -161,6 +164,11 @@ pub(crate) trait FormatParser: Send {
     fn line(&mut self, number: u64, line: &str, out: &mut Output<'_>);
     /// End of the upload: emit whatever is pending.
     fn finish(&mut self, out: &mut Output<'_>);
+    /// Longest line the parser takes whole; document formats (one minified JSON response)
+    /// raise the configured limit to their own document cap.
+    fn max_line_bytes(&self, configured: usize) -> usize {
+        configured
+    }
 }
 
 /// What every parser needs to know, fixed when the attachment starts.
@@ -506,6 +514,14 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         name_only_score: 0,
         sniff: |window| line_metrics::sniff(window, Protocol::Statsd),
         build: |_, settings| Box::new(LineMetricsParser::new(settings, Protocol::Statsd)),
+    },
+    FormatEntry {
+        format: Format::PrometheusApiJson,
+        kind: DataKind::Metric,
+        extensions: &["json"],
+        name_only_score: 0,
+        sniff: prometheus_api::sniff,
+        build: |_, settings| Box::new(prometheus_api::PrometheusApiParser::new(settings)),
     },
     FormatEntry {
         format: Format::OtlpJson,

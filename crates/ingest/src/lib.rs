@@ -43,6 +43,7 @@ mod lines;
 mod logfmt;
 mod output;
 mod prometheus;
+mod prometheus_api;
 mod redact;
 mod structured;
 mod text;

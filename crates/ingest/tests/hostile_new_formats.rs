@@ -1,4 +1,5 @@
-//! Property tests of the container, journal, Windows event, Influx and statsd parsers: arbitrary bytes under
+//! Property tests of the container, journal, Windows event, Influx, statsd and Prometheus API
+//! parsers: arbitrary bytes under
 //! each format's name and arbitrary lines after a valid head never panic and give bounded
 //! output (at most one record per line, plus issues).
 
@@ -17,6 +18,7 @@ const HEADS: &[&str] = &[
     "{\"__REALTIME_TIMESTAMP\":\"1714557600123456\",\"MESSAGE\":\"x\"}\n",
     "Event[0]:\n  Log Name: System\n  Source: X\n  Event ID: 1\n  Description:\nboom\n",
     "cpu,host=a usage=1.5 1714557600000000000\ncpu,host=b usage=2i 1714557600000000000\n",
+    "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}\n",
     "a.b:1|c|#env:prod\nc.d:2.5|ms|@0.1\n",
     "TimeCreated  : 5/1/2024 10:03:07 AM\nProviderName : X\nId           : 1\nMessage      : boom\n",
 ];
@@ -46,4 +48,26 @@ proptest! {
         let (summary, (logs, _)) = support::parse("upload", text.as_bytes());
         prop_assert!(logs.len() <= summary.lines as usize);
     }
+}
+
+#[test]
+fn a_minified_prometheus_response_longer_than_a_line_is_read_whole() {
+    let series: Vec<String> = (0..2000)
+        .map(|index| {
+            format!(
+                r#"{{"metric":{{"__name__":"up","instance":"10.0.{}.{}:9100"}},"value":[1714557600,"1"]}}"#,
+                index / 256,
+                index % 256
+            )
+        })
+        .collect();
+    let body = format!(
+        r#"{{"status":"success","data":{{"resultType":"vector","result":[{}]}}}}"#,
+        series.join(",")
+    );
+    assert!(body.len() > support::config().max_line_bytes);
+    let (summary, (_, metrics)) = support::parse("response.json", body.as_bytes());
+    assert_eq!(summary.format, "prometheus_api_json");
+    assert!(summary.issues.is_empty(), "{:?}", summary.issues);
+    assert_eq!(metrics.len(), 2000);
 }
