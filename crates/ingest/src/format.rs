@@ -11,7 +11,7 @@ use crate::logfmt::{looks_like_logfmt, LogfmtParser};
 use crate::output::Output;
 use crate::prometheus::{self, PrometheusParser, PrometheusStats};
 use crate::text::{learn, PlainTextParser, TextLogParser, TextStats};
-use crate::{journald, prometheus_api, windows_event};
+use crate::{journald, otlp_metrics, prometheus_api, windows_event};
 use faultmaven_model::{AttachmentId, DataKind};
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -78,6 +78,8 @@ pub enum Format {
     Statsd,
     /// Prometheus HTTP API JSON (`query_range` matrix, `query` vector or scalar).
     PrometheusApiJson,
+    /// OpenTelemetry OTLP/JSON metrics (`resourceMetrics`).
+    OtlpMetricsJson,
     /// Text we do not recognise; every line is kept as a record.
     PlainText,
     /// A gzip stream whose content could not be looked at (only from [`sniff`]).
@@ -119,6 +121,7 @@ impl Format {
             Self::InfluxLineProtocol => "influx_line_protocol",
             Self::Statsd => "statsd",
             Self::PrometheusApiJson => "prometheus_api_json",
+            Self::OtlpMetricsJson => "otlp_metrics_json",
             Self::PlainText => "plain_text",
             Self::Gzip => "gzip",
             Self::Empty => "empty",
@@ -522,6 +525,14 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         name_only_score: 0,
         sniff: prometheus_api::sniff,
         build: |_, settings| Box::new(prometheus_api::PrometheusApiParser::new(settings)),
+    },
+    FormatEntry {
+        format: Format::OtlpMetricsJson,
+        kind: DataKind::Metric,
+        extensions: &["json"],
+        name_only_score: 0,
+        sniff: otlp_metrics::sniff,
+        build: |_, settings| Box::new(otlp_metrics::OtlpMetricsParser::new(settings)),
     },
     FormatEntry {
         format: Format::OtlpJson,

@@ -41,6 +41,7 @@ mod json_lines;
 mod line_metrics;
 mod lines;
 mod logfmt;
+mod otlp_metrics;
 mod output;
 mod prometheus;
 mod prometheus_api;

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Largest response gathered; beyond it the rest is dropped with an issue.
-const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
 
 /// Name given to series without `__name__`.
 const UNNAMED_SERIES: &str = "query_result";
@@ -58,19 +58,48 @@ pub(crate) fn sniff(window: &Window<'_>) -> u8 {
     }
 }
 
+/// The lines of a one-document upload, gathered up to [`MAX_DOCUMENT_BYTES`].
+#[derive(Default)]
+pub(crate) struct Document {
+    text: String,
+    overflowed: bool,
+}
+
+impl Document {
+    pub fn push(&mut self, number: u64, line: &str, out: &mut Output<'_>) {
+        if self.overflowed {
+            return;
+        }
+        if self.text.len() + line.len() + 1 > MAX_DOCUMENT_BYTES {
+            self.overflowed = true;
+            out.issue(
+                Some(number),
+                format_args!(
+                    "document larger than {MAX_DOCUMENT_BYTES} bytes; the rest is dropped"
+                ),
+            );
+            return;
+        }
+        self.text.push_str(line);
+        self.text.push('\n');
+    }
+
+    pub fn take(&mut self) -> String {
+        std::mem::take(&mut self.text)
+    }
+}
+
 /// Gathers the document, then emits its samples.
 pub(crate) struct PrometheusApiParser {
     settings: ParserSettings,
-    document: String,
-    overflowed: bool,
+    document: Document,
 }
 
 impl PrometheusApiParser {
     pub fn new(settings: &ParserSettings) -> Self {
         Self {
             settings: settings.clone(),
-            document: String::new(),
-            overflowed: false,
+            document: Document::default(),
         }
     }
 
@@ -120,25 +149,11 @@ impl FormatParser for PrometheusApiParser {
     }
 
     fn line(&mut self, number: u64, line: &str, out: &mut Output<'_>) {
-        if self.overflowed {
-            return;
-        }
-        if self.document.len() + line.len() + 1 > MAX_DOCUMENT_BYTES {
-            self.overflowed = true;
-            out.issue(
-                Some(number),
-                format_args!(
-                    "response larger than {MAX_DOCUMENT_BYTES} bytes; the rest is dropped"
-                ),
-            );
-            return;
-        }
-        self.document.push_str(line);
-        self.document.push('\n');
+        self.document.push(number, line, out);
     }
 
     fn finish(&mut self, out: &mut Output<'_>) {
-        let document = std::mem::take(&mut self.document);
+        let document = self.document.take();
         let response: Response<'_> = match serde_json::from_str(&document) {
             Ok(response) => response,
             Err(error) => {

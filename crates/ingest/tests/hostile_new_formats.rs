@@ -1,5 +1,5 @@
-//! Property tests of the container, journal, Windows event, Influx, statsd and Prometheus API
-//! parsers: arbitrary bytes under
+//! Property tests of the container, journal, Windows event, Influx, statsd, Prometheus API
+//! and OTLP metrics parsers: arbitrary bytes under
 //! each format's name and arbitrary lines after a valid head never panic and give bounded
 //! output (at most one record per line, plus issues).
 
@@ -19,6 +19,7 @@ const HEADS: &[&str] = &[
     "Event[0]:\n  Log Name: System\n  Source: X\n  Event ID: 1\n  Description:\nboom\n",
     "cpu,host=a usage=1.5 1714557600000000000\ncpu,host=b usage=2i 1714557600000000000\n",
     "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}\n",
+    "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"name\":\"x\",\"gauge\":{\"dataPoints\":[{\"asInt\":\"1\"}]}}]}]}]}\n",
     "a.b:1|c|#env:prod\nc.d:2.5|ms|@0.1\n",
     "TimeCreated  : 5/1/2024 10:03:07 AM\nProviderName : X\nId           : 1\nMessage      : boom\n",
 ];
