@@ -90,6 +90,19 @@ const NAME_HEADERS: &[&str] = &[
     "_field",
 ];
 
+/// Header names of a log table's message column.
+const MESSAGE_HEADERS: &[&str] = &[
+    "message",
+    "msg",
+    "log",
+    "line",
+    "text",
+    "event",
+    "description",
+    "body",
+    "_raw",
+];
+
 /// Header names of the number column of a long table.
 const VALUE_HEADERS: &[&str] = &["value", "val", "_value", "metric_value", "sample_value"];
 
@@ -124,6 +137,8 @@ pub(crate) struct CsvShape {
     /// Long format (`time,name,labels...,value`): the text column that names each row's
     /// metric. `None` for a wide table, where each numeric column is a metric.
     pub name_column: Option<usize>,
+    /// A text column named like a log message (`message`, `msg`, `log`, ...).
+    pub message_column: Option<usize>,
     /// Rows seen in the window (after the header).
     pub rows: usize,
     /// Index of the header line among the window's lines.
@@ -131,14 +146,17 @@ pub(crate) struct CsvShape {
 }
 
 impl CsvShape {
-    /// Table with numeric columns: metrics.
+    /// Table with numeric columns and no message column: metrics.
     pub fn is_metrics(&self) -> bool {
-        !self.numeric_columns.is_empty()
+        !self.numeric_columns.is_empty() && self.message_column.is_none()
     }
 
-    /// Table without numeric columns but with text: a log.
+    /// Table with a message column (numbers such as status or duration are then fields of
+    /// each event), or without numeric columns but with text: a log.
     pub fn is_log(&self) -> bool {
-        self.numeric_columns.is_empty() && self.headers.len() > self.time_column.iter().count()
+        self.message_column.is_some()
+            || (self.numeric_columns.is_empty()
+                && self.headers.len() > self.time_column.iter().count())
     }
 }
 
@@ -235,6 +253,11 @@ pub(crate) fn learn_shape(window: &Window<'_>, delimiter: u8, base_year: i32) ->
                     VALUE_HEADERS.contains(&headers[index].to_ascii_lowercase().as_str())
                 })
         });
+    let message_column = (0..columns).find(|&index| {
+        Some(index) != time_column
+            && !numeric_columns.contains(&index)
+            && MESSAGE_HEADERS.contains(&headers[index].to_ascii_lowercase().as_str())
+    });
     Some(CsvShape {
         delimiter,
         headers,
@@ -242,6 +265,7 @@ pub(crate) fn learn_shape(window: &Window<'_>, delimiter: u8, base_year: i32) ->
         numeric_columns,
         label_columns,
         name_column,
+        message_column,
         rows,
         header_line,
     })
