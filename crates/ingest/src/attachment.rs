@@ -150,10 +150,11 @@ impl Content {
                 (entry.build)(&view, &self.settings),
             )
         };
+        self.max_line_bytes = parser.max_line_bytes(self.max_line_bytes);
         self.stage = Stage::Streaming {
             sniffed,
-            parser,
             splitter: LineSplitter::new(self.max_line_bytes),
+            parser,
         };
         self.stream(&window, sink);
     }

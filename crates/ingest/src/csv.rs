@@ -77,6 +77,35 @@ const TIME_HEADERS: &[&str] = &[
     "start_time",
 ];
 
+/// Header names of the column that names the metric in a long table.
+const NAME_HEADERS: &[&str] = &[
+    "name",
+    "metric",
+    "metric_name",
+    "metricname",
+    "__name__",
+    "series",
+    "measurement",
+    "_measurement",
+    "_field",
+];
+
+/// Header names of a log table's message column.
+const MESSAGE_HEADERS: &[&str] = &[
+    "message",
+    "msg",
+    "log",
+    "line",
+    "text",
+    "event",
+    "description",
+    "body",
+    "_raw",
+];
+
+/// Header names of the number column of a long table.
+const VALUE_HEADERS: &[&str] = &["value", "val", "_value", "metric_value", "sample_value"];
+
 /// Values that mean "no value" in exported tables.
 fn is_missing(value: &str) -> bool {
     matches!(
@@ -105,6 +134,11 @@ pub(crate) struct CsvShape {
     pub numeric_columns: Vec<usize>,
     /// Short text columns: labels of every series in metric mode.
     pub label_columns: Vec<usize>,
+    /// Long format (`time,name,labels...,value`): the text column that names each row's
+    /// metric. `None` for a wide table, where each numeric column is a metric.
+    pub name_column: Option<usize>,
+    /// A text column named like a log message (`message`, `msg`, `log`, ...).
+    pub message_column: Option<usize>,
     /// Rows seen in the window (after the header).
     pub rows: usize,
     /// Index of the header line among the window's lines.
@@ -112,14 +146,17 @@ pub(crate) struct CsvShape {
 }
 
 impl CsvShape {
-    /// Table with numeric columns: metrics.
+    /// Table with numeric columns and no message column: metrics.
     pub fn is_metrics(&self) -> bool {
-        !self.numeric_columns.is_empty()
+        !self.numeric_columns.is_empty() && self.message_column.is_none()
     }
 
-    /// Table without numeric columns but with text: a log.
+    /// Table with a message column (numbers such as status or duration are then fields of
+    /// each event), or without numeric columns but with text: a log.
     pub fn is_log(&self) -> bool {
-        self.numeric_columns.is_empty() && self.headers.len() > self.time_column.iter().count()
+        self.message_column.is_some()
+            || (self.numeric_columns.is_empty()
+                && self.headers.len() > self.time_column.iter().count())
     }
 }
 
@@ -205,12 +242,30 @@ pub(crate) fn learn_shape(window: &Window<'_>, delimiter: u8, base_year: i32) ->
                 && longest[index] <= 100
         })
         .collect();
+    // A long table names the metric in a text column and holds the number in a value column.
+    let name_column = label_columns
+        .iter()
+        .copied()
+        .find(|&index| NAME_HEADERS.contains(&headers[index].to_ascii_lowercase().as_str()))
+        .filter(|_| {
+            numeric_columns.len() == 1
+                || numeric_columns.iter().any(|&index| {
+                    VALUE_HEADERS.contains(&headers[index].to_ascii_lowercase().as_str())
+                })
+        });
+    let message_column = (0..columns).find(|&index| {
+        Some(index) != time_column
+            && !numeric_columns.contains(&index)
+            && MESSAGE_HEADERS.contains(&headers[index].to_ascii_lowercase().as_str())
+    });
     Some(CsvShape {
         delimiter,
         headers,
         time_column,
         numeric_columns,
         label_columns,
+        name_column,
+        message_column,
         rows,
         header_line,
     })
@@ -231,6 +286,31 @@ impl CsvMetricsParser {
             shape,
             years: YearResolver::new(settings.base_year),
             header_seen: false,
+        }
+    }
+}
+
+impl CsvMetricsParser {
+    /// The metric a numeric cell belongs to: its column's header in a wide table; the row's
+    /// name cell in a long one (suffixed with the header when a long table has several number
+    /// columns, e.g. `min` and `max`).
+    fn metric_name<'a>(&'a self, fields: &[Cow<'a, str>], index: usize) -> Cow<'a, str> {
+        let header = self.shape.headers[index].as_str();
+        let Some(name) = self
+            .shape
+            .name_column
+            .and_then(|column| fields.get(column))
+            .map(|name| name.trim())
+            .filter(|name| !is_missing(name))
+        else {
+            return Cow::Borrowed(header);
+        };
+        if self.shape.numeric_columns.len() == 1
+            || VALUE_HEADERS.contains(&header.to_ascii_lowercase().as_str())
+        {
+            Cow::Owned(name.to_owned())
+        } else {
+            Cow::Owned(format!("{name}_{header}"))
         }
     }
 }
@@ -296,6 +376,7 @@ impl FormatParser for CsvMetricsParser {
             .shape
             .label_columns
             .iter()
+            .filter(|&&index| Some(index) != self.shape.name_column)
             .filter_map(|&index| {
                 let value = fields.get(index)?.trim();
                 (!is_missing(value)).then(|| {
@@ -319,7 +400,7 @@ impl FormatParser for CsvMetricsParser {
                 Ok(value) => out.metric(MetricSample {
                     attachment: self.settings.attachment,
                     line: number,
-                    name: Cow::Borrowed(self.shape.headers[index].as_str()),
+                    name: self.metric_name(&fields, index),
                     labels: labels.clone(),
                     timestamp,
                     value,

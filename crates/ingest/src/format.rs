@@ -3,13 +3,16 @@
 //! of its streaming parser. Adding a format means adding one entry.
 
 use crate::config_files::{ConfigDocumentParser, ConfigSyntax};
+use crate::container::{self, ContainerLogParser, Wrapper};
 use crate::csv::{learn_shape, CsvLogParser, CsvMetricsParser, CsvShape};
 use crate::detect;
 use crate::json_lines::{self, JsonLinesParser, JsonLinesStats};
+use crate::line_metrics::{self, LineMetricsParser, Protocol};
 use crate::logfmt::{looks_like_logfmt, LogfmtParser};
 use crate::output::Output;
 use crate::prometheus::{self, PrometheusParser, PrometheusStats};
 use crate::text::{learn, PlainTextParser, TextLogParser, TextStats};
+use crate::{journald, otlp_metrics, prometheus_api, windows_event};
 use faultmaven_model::{AttachmentId, DataKind};
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -64,6 +67,24 @@ pub enum Format {
     PythonTraceback,
     /// A Go panic or goroutine dump on its own.
     GoPanic,
+    /// Docker `json-file` container log (`{"log":...,"stream":...,"time":...}`).
+    DockerJson,
+    /// Kubernetes CRI container log (`<time> stdout F <message>`).
+    CriLog,
+    /// systemd journal export format (`journalctl -o export`).
+    JournaldExport,
+    /// systemd journal JSON (`journalctl -o json`).
+    JournaldJson,
+    /// Windows event log text (`wevtutil /f:text`, `Get-WinEvent | Format-List`).
+    WindowsEventText,
+    /// InfluxDB line protocol.
+    InfluxLineProtocol,
+    /// statsd / DogStatsD lines.
+    Statsd,
+    /// Prometheus HTTP API JSON (`query_range` matrix, `query` vector or scalar).
+    PrometheusApiJson,
+    /// OpenTelemetry OTLP/JSON metrics (`resourceMetrics`).
+    OtlpMetricsJson,
     /// Text we do not recognise; every line is kept as a record.
     PlainText,
     /// A gzip stream whose content could not be looked at (only from [`sniff`]).
@@ -99,6 +120,15 @@ impl Format {
             Self::JavaStackTrace => "java_stack_trace",
             Self::PythonTraceback => "python_traceback",
             Self::GoPanic => "go_panic",
+            Self::DockerJson => "docker_json",
+            Self::CriLog => "cri_log",
+            Self::JournaldExport => "journald_export",
+            Self::JournaldJson => "journald_json",
+            Self::WindowsEventText => "windows_event_text",
+            Self::InfluxLineProtocol => "influx_line_protocol",
+            Self::Statsd => "statsd",
+            Self::PrometheusApiJson => "prometheus_api_json",
+            Self::OtlpMetricsJson => "otlp_metrics_json",
             Self::PlainText => "plain_text",
             Self::Gzip => "gzip",
             Self::Empty => "empty",
@@ -144,6 +174,11 @@ pub(crate) trait FormatParser: Send {
     fn line(&mut self, number: u64, line: &str, out: &mut Output<'_>);
     /// End of the upload: emit whatever is pending.
     fn finish(&mut self, out: &mut Output<'_>);
+    /// Longest line the parser takes whole; document formats (one minified JSON response)
+    /// raise the configured limit to their own document cap.
+    fn max_line_bytes(&self, configured: usize) -> usize {
+        configured
+    }
 }
 
 /// What every parser needs to know, fixed when the attachment starts.
@@ -439,6 +474,86 @@ fn sniff_plain_text_log(window: &Window<'_>) -> u8 {
 
 /// Every format, in priority order for equal scores.
 pub(crate) static REGISTRY: &[FormatEntry] = &[
+    FormatEntry {
+        format: Format::DockerJson,
+        kind: DataKind::Log,
+        extensions: &["log", "json"],
+        name_only_score: 0,
+        sniff: |window| container::sniff(window, Wrapper::DockerJson),
+        build: |window, settings| {
+            Box::new(ContainerLogParser::new(
+                Wrapper::DockerJson,
+                settings,
+                window,
+            ))
+        },
+    },
+    FormatEntry {
+        format: Format::CriLog,
+        kind: DataKind::Log,
+        extensions: &["log"],
+        name_only_score: 0,
+        sniff: |window| container::sniff(window, Wrapper::Cri),
+        build: |window, settings| Box::new(ContainerLogParser::new(Wrapper::Cri, settings, window)),
+    },
+    FormatEntry {
+        format: Format::JournaldExport,
+        kind: DataKind::Log,
+        extensions: &["export", "journal"],
+        name_only_score: 0,
+        sniff: journald::sniff_export,
+        build: |_, settings| Box::new(journald::JournalExportParser::new(settings)),
+    },
+    FormatEntry {
+        format: Format::JournaldJson,
+        kind: DataKind::Log,
+        extensions: &["json", "jsonl"],
+        name_only_score: 0,
+        sniff: journald::sniff_json,
+        build: |_, settings| Box::new(journald::JournalJsonParser::new(settings)),
+    },
+    FormatEntry {
+        format: Format::WindowsEventText,
+        kind: DataKind::Log,
+        extensions: &["txt", "evt"],
+        name_only_score: 0,
+        sniff: windows_event::sniff,
+        build: |window, settings| {
+            Box::new(windows_event::WindowsEventParser::new(settings, window))
+        },
+    },
+    FormatEntry {
+        format: Format::InfluxLineProtocol,
+        kind: DataKind::Metric,
+        extensions: &["lp", "influx", "line"],
+        name_only_score: 0,
+        sniff: |window| line_metrics::sniff(window, Protocol::Influx),
+        build: |_, settings| Box::new(LineMetricsParser::new(settings, Protocol::Influx)),
+    },
+    FormatEntry {
+        format: Format::Statsd,
+        kind: DataKind::Metric,
+        extensions: &["statsd"],
+        name_only_score: 0,
+        sniff: |window| line_metrics::sniff(window, Protocol::Statsd),
+        build: |_, settings| Box::new(LineMetricsParser::new(settings, Protocol::Statsd)),
+    },
+    FormatEntry {
+        format: Format::PrometheusApiJson,
+        kind: DataKind::Metric,
+        extensions: &["json"],
+        name_only_score: 0,
+        sniff: prometheus_api::sniff,
+        build: |_, settings| Box::new(prometheus_api::PrometheusApiParser::new(settings)),
+    },
+    FormatEntry {
+        format: Format::OtlpMetricsJson,
+        kind: DataKind::Metric,
+        extensions: &["json"],
+        name_only_score: 0,
+        sniff: otlp_metrics::sniff,
+        build: |_, settings| Box::new(otlp_metrics::OtlpMetricsParser::new(settings)),
+    },
     FormatEntry {
         format: Format::OtlpJson,
         kind: DataKind::Trace,

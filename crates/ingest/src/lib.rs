@@ -32,20 +32,26 @@
 mod attachment;
 mod config;
 mod config_files;
+mod container;
 mod csv;
 mod detect;
 mod error;
 mod format;
+mod journald;
 mod json_lines;
+mod line_metrics;
 mod lines;
 mod logfmt;
+mod otlp_metrics;
 mod output;
 mod prometheus;
+mod prometheus_api;
 mod redact;
 mod structured;
 mod text;
 mod timestamp;
 mod transcode;
+mod windows_event;
 
 pub use attachment::AttachmentParser;
 pub use config::{IngestConfig, RedactionConfig};

@@ -550,9 +550,7 @@ fn numeric_form(cursor: &mut Cursor<'_>) -> Option<(DateTimeParts, TimestampShap
                 TimestampShape::CompactShortYear,
             ))
         }
-        (1 | 2, Some(b'/')) => slash_form(cursor),
-        (1 | 2, Some(b'-')) => dash_form(cursor),
-        (1 | 2, Some(b'.')) => dot_form(cursor),
+        (1 | 2, Some(separator @ (b'/' | b'-' | b'.'))) => short_first_form(cursor, separator),
         (10 | 13 | 16 | 19, _) => epoch_form(cursor, run),
         _ => None,
     }
@@ -584,130 +582,178 @@ fn date_time_separator(cursor: &mut Cursor<'_>, dashed_date: bool) -> Option<u8>
     }
 }
 
-fn slash_form(cursor: &mut Cursor<'_>) -> Option<(DateTimeParts, TimestampShape)> {
-    let first = cursor.number(1, 2)?;
-    cursor.eat(b'/');
-    if cursor.peek()?.is_ascii_alphabetic() {
-        // Common log format: 10/Oct/2000:13:55:36 -0700
-        let month = month_from_name(cursor.word())?;
-        cursor.pos += cursor.word().len();
-        if !cursor.eat(b'/') {
-            return None;
-        }
-        let year = cursor.fixed(4)? as i32;
-        if !cursor.eat(b':') {
-            return None;
-        }
-        let time = time_of_day(cursor, b':')?;
-        let offset = zone(cursor);
-        return Some((
-            parts(Some(year), month, first, &time, offset),
-            TimestampShape::CommonLog,
-        ));
-    }
-    let second = cursor.number(1, 2)?;
-    if !cursor.eat(b'/') {
-        return None;
-    }
-    let run = cursor.digit_run();
-    if run == 4 {
-        // 01/05/2024: month first unless the first number cannot be a month.
-        let year = cursor.fixed(4)? as i32;
-        let (month, day) = if first > 12 {
-            (second, first)
-        } else {
-            (first, second)
-        };
-        let separator = date_time_separator(cursor, false)?;
-        let time = time_of_day(cursor, separator)?;
-        let offset = zone(cursor);
-        Some((
-            parts(Some(year), month, day, &time, offset),
-            TimestampShape::DayMonthYear,
-        ))
-    } else if run == 2 {
-        // log4j yy/MM/dd
-        let day = cursor.fixed(2)?;
-        let separator = date_time_separator(cursor, false)?;
-        let time = time_of_day(cursor, separator)?;
-        let offset = zone(cursor);
-        Some((
-            parts(Some(2000 + first as i32), second, day, &time, offset),
-            TimestampShape::ShortYearSlashes,
-        ))
-    } else {
-        None
-    }
+/// How the date of a layout that starts with a one- or two-digit number is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DateOrder {
+    /// `10/Oct/2000`, `05-Jan-2024`: day, month name, four-digit year.
+    DayMonthNameYear,
+    /// `01/05/2024`: month first (US) unless the first number cannot be a month.
+    MonthFirstUnlessImpossible,
+    /// `05-01-2024`, `05.01.2024`: day, two-digit month, four-digit year.
+    DayMonthYear,
+    /// `17/06/09` (log4j `yy/MM/dd`).
+    ShortYearMonthDay,
+    /// `03-17` (Android), `10.30` (Proxifier): month and day, no year.
+    MonthDayNoYear,
 }
 
-fn dash_form(cursor: &mut Cursor<'_>) -> Option<(DateTimeParts, TimestampShape)> {
-    let first = cursor.number(1, 2)?;
-    cursor.eat(b'-');
-    if cursor.peek()?.is_ascii_alphabetic() {
-        // 05-Jan-2024 14:03:07.123
-        let month = month_from_name(cursor.word())?;
-        cursor.pos += cursor.word().len();
-        if !cursor.eat(b'-') {
-            return None;
-        }
-        let year = cursor.fixed(4)? as i32;
-        let separator = date_time_separator(cursor, false)?;
-        let time = time_of_day(cursor, separator)?;
-        let offset = zone(cursor);
-        return Some((
-            parts(Some(year), month, first, &time, offset),
-            TimestampShape::DayMonthNameYear,
-        ));
-    }
-    let second = cursor.fixed(2)?;
-    if cursor.peek() == Some(b'-') && cursor.digit_run_at(1) == 4 {
-        // 05-01-2024 14:03:07 (day first, as in most of the world)
-        cursor.pos += 1;
-        let year = cursor.fixed(4)? as i32;
-        let separator = date_time_separator(cursor, false)?;
-        let time = time_of_day(cursor, separator)?;
-        let offset = zone(cursor);
-        return Some((
-            parts(Some(year), second, first, &time, offset),
-            TimestampShape::DayMonthYear,
-        ));
-    }
-    // Android: 03-17 16:13:38.811 (month first, no year)
-    if cursor.eat_spaces(2) == 0 {
-        return None;
-    }
-    let time = time_of_day(cursor, b':')?;
-    Some((
-        parts(None, first, second, &time, 0),
-        TimestampShape::MonthDayNoYear,
-    ))
+/// What joins the date to the time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DateTimeJoin {
+    /// A colon (common log format `10/Oct/2000:13:55:36`).
+    Colon,
+    /// `T`, `_` or one or two spaces (see `date_time_separator`).
+    Separator,
+    /// Up to this many spaces, at least one.
+    Spaces(usize),
 }
 
-fn dot_form(cursor: &mut Cursor<'_>) -> Option<(DateTimeParts, TimestampShape)> {
-    let first = cursor.number(1, 2)?;
-    cursor.eat(b'.');
-    let second = cursor.fixed(2)?;
-    if cursor.peek() == Some(b'.') && cursor.digit_run_at(1) == 4 {
-        // 05.01.2024 14:03:07 (day first)
-        cursor.pos += 1;
-        let year = cursor.fixed(4)? as i32;
-        let separator = date_time_separator(cursor, false)?;
-        let time = time_of_day(cursor, separator)?;
-        let offset = zone(cursor);
-        return Some((
-            parts(Some(year), second, first, &time, offset),
-            TimestampShape::DayMonthYear,
-        ));
+/// One written date-time layout.
+#[derive(Debug, Clone, Copy)]
+struct DateLayout {
+    /// Between the date's fields.
+    separator: u8,
+    order: DateOrder,
+    join: DateTimeJoin,
+    /// A zone may follow the time.
+    zoned: bool,
+    shape: TimestampShape,
+}
+
+/// Layouts whose first field is a one- or two-digit number, tried in order for the separator
+/// that follows that number; the first that reads the whole date and time wins.
+const SHORT_FIRST_LAYOUTS: &[DateLayout] = &[
+    DateLayout {
+        separator: b'/',
+        order: DateOrder::DayMonthNameYear,
+        join: DateTimeJoin::Colon,
+        zoned: true,
+        shape: TimestampShape::CommonLog,
+    },
+    DateLayout {
+        separator: b'/',
+        order: DateOrder::MonthFirstUnlessImpossible,
+        join: DateTimeJoin::Separator,
+        zoned: true,
+        shape: TimestampShape::DayMonthYear,
+    },
+    DateLayout {
+        separator: b'/',
+        order: DateOrder::ShortYearMonthDay,
+        join: DateTimeJoin::Separator,
+        zoned: true,
+        shape: TimestampShape::ShortYearSlashes,
+    },
+    DateLayout {
+        separator: b'-',
+        order: DateOrder::DayMonthNameYear,
+        join: DateTimeJoin::Separator,
+        zoned: true,
+        shape: TimestampShape::DayMonthNameYear,
+    },
+    DateLayout {
+        separator: b'-',
+        order: DateOrder::DayMonthYear,
+        join: DateTimeJoin::Separator,
+        zoned: true,
+        shape: TimestampShape::DayMonthYear,
+    },
+    DateLayout {
+        separator: b'-',
+        order: DateOrder::MonthDayNoYear,
+        join: DateTimeJoin::Spaces(2),
+        zoned: false,
+        shape: TimestampShape::MonthDayNoYear,
+    },
+    DateLayout {
+        separator: b'.',
+        order: DateOrder::DayMonthYear,
+        join: DateTimeJoin::Separator,
+        zoned: true,
+        shape: TimestampShape::DayMonthYear,
+    },
+    DateLayout {
+        separator: b'.',
+        order: DateOrder::MonthDayNoYear,
+        join: DateTimeJoin::Spaces(1),
+        zoned: false,
+        shape: TimestampShape::MonthDayNoYear,
+    },
+];
+
+/// Tries every layout for the separator after the first number.
+fn short_first_form(
+    cursor: &mut Cursor<'_>,
+    separator: u8,
+) -> Option<(DateTimeParts, TimestampShape)> {
+    let start = cursor.pos;
+    for layout in SHORT_FIRST_LAYOUTS
+        .iter()
+        .filter(|layout| layout.separator == separator)
+    {
+        if let Some(found) = read_layout(cursor, layout) {
+            return Some(found);
+        }
+        cursor.pos = start;
     }
-    // Proxifier: 10.30 16:49:06 (month first, no year)
-    if cursor.eat_spaces(1) == 0 {
+    None
+}
+
+/// Reads one layout at the cursor; the cursor is left anywhere on failure.
+fn read_layout(
+    cursor: &mut Cursor<'_>,
+    layout: &DateLayout,
+) -> Option<(DateTimeParts, TimestampShape)> {
+    let first = cursor.number(1, 2)?;
+    if !cursor.eat(layout.separator) {
         return None;
     }
-    let time = time_of_day(cursor, b':')?;
-    Some((
-        parts(None, first, second, &time, 0),
-        TimestampShape::MonthDayNoYear,
-    ))
+    let (year, month, day) = match layout.order {
+        DateOrder::DayMonthNameYear => {
+            let word = cursor.word();
+            let month = month_from_name(word)?;
+            cursor.pos += word.len();
+            if !cursor.eat(layout.separator) {
+                return None;
+            }
+            (Some(cursor.fixed(4)? as i32), month, first)
+        }
+        DateOrder::MonthFirstUnlessImpossible => {
+            let second = cursor.number(1, 2)?;
+            if !cursor.eat(layout.separator) || cursor.digit_run() != 4 {
+                return None;
+            }
+            let year = cursor.fixed(4)? as i32;
+            if first > 12 {
+                (Some(year), second, first)
+            } else {
+                (Some(year), first, second)
+            }
+        }
+        DateOrder::DayMonthYear => {
+            let second = cursor.fixed(2)?;
+            if !cursor.eat(layout.separator) || cursor.digit_run() != 4 {
+                return None;
+            }
+            (Some(cursor.fixed(4)? as i32), second, first)
+        }
+        DateOrder::ShortYearMonthDay => {
+            let second = cursor.number(1, 2)?;
+            if !cursor.eat(layout.separator) || cursor.digit_run() != 2 {
+                return None;
+            }
+            (Some(2000 + first as i32), second, cursor.fixed(2)?)
+        }
+        DateOrder::MonthDayNoYear => (None, first, cursor.fixed(2)?),
+    };
+    let time_separator = match layout.join {
+        DateTimeJoin::Colon => cursor.eat(b':').then_some(b':')?,
+        DateTimeJoin::Separator => date_time_separator(cursor, false)?,
+        DateTimeJoin::Spaces(max) => (cursor.eat_spaces(max) > 0).then_some(b':')?,
+    };
+    let time = time_of_day(cursor, time_separator)?;
+    let offset = if layout.zoned { zone(cursor) } else { 0 };
+    Some((parts(year, month, day, &time, offset), layout.shape))
 }
 
 fn epoch_form(cursor: &mut Cursor<'_>, run: usize) -> Option<(DateTimeParts, TimestampShape)> {
@@ -1151,6 +1197,89 @@ mod tests {
         ];
         for sample in samples {
             let _ = parse_prefix(sample);
+        }
+    }
+
+    const MONTH_NAMES: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+
+    /// Every layout written out for the same instant, with the instant it must read back as
+    /// (offsets and dropped precision applied).
+    fn written_forms(
+        (year, month, day, hour, minute, second, micros): (i32, u32, u32, u32, u32, u32, u32),
+    ) -> Vec<(String, Timestamp)> {
+        let at = |nanos: u32| {
+            let naive = NaiveDate::from_ymd_opt(year, month, day)
+                .unwrap()
+                .and_hms_nano_opt(hour, minute, second, nanos)
+                .unwrap();
+            Timestamp::from_unix_nanos(naive.and_utc().timestamp_nanos_opt().unwrap())
+        };
+        let millis = micros / 1000;
+        let name = MONTH_NAMES[month as usize - 1];
+        let exact = at(micros * 1000);
+        let to_millis = at(millis * 1_000_000);
+        let whole = at(0);
+        let shifted = Timestamp::from_unix_nanos(exact.unix_nanos() - 2 * 3_600_000_000_000);
+        let epoch_seconds = whole.unix_nanos() / 1_000_000_000;
+        vec![
+            (format!("{year}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{micros:06}Z"), exact),
+            (format!("{year}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{micros:06}+02:00"), shifted),
+            (format!("{year}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02},{millis:03}"), to_millis),
+            (format!("{year}/{month:02}/{day:02} {hour:02}:{minute:02}:{second:02}"), whole),
+            (format!("[{day:02}/{name}/{year}:{hour:02}:{minute:02}:{second:02} +0000]"), whole),
+            (format!("{name} {day:>2} {hour:02}:{minute:02}:{second:02}"), whole),
+            (format!("I{month:02}{day:02} {hour:02}:{minute:02}:{second:02}.{micros:06}"), exact),
+            (format!("{day:02}.{month:02}.{year} {hour:02}:{minute:02}:{second:02}"), whole),
+            (format!("{day:02}-{name}-{year} {hour:02}:{minute:02}:{second:02}.{millis:03}"), to_millis),
+            (format!("{:02}/{month:02}/{day:02} {hour:02}:{minute:02}:{second:02}", year % 100), whole),
+            (format!("{epoch_seconds}"), whole),
+            (format!("{}", epoch_seconds * 1000 + i64::from(millis)), to_millis),
+            (format!("{}", exact.unix_nanos() / 1000), exact),
+            (format!("{}", exact.unix_nanos()), exact),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_layout_round_trips(
+            // From 2002: a line-leading epoch must have 10 digits (fewer reads as an id), and
+            // epoch seconds reach 10 digits in September 2001.
+            year in 2002i32..2099,
+            month in 1u32..=12,
+            day in 1u32..=28,
+            hour in 0u32..24,
+            minute in 0u32..60,
+            second in 0u32..60,
+            micros in 0u32..1_000_000,
+        ) {
+            for (text, expected) in written_forms((year, month, day, hour, minute, second, micros)) {
+                // Year-less forms take the base year; the others must ignore it.
+                let mut years = YearResolver::new(year);
+                let parsed = parse_whole(&text, &mut years);
+                proptest::prop_assert_eq!(parsed, Some(expected), "{}", text);
+                let mut years = YearResolver::new(year);
+                let in_line = format!("{text} rest of the line");
+                let prefix = parse_prefix(&in_line).and_then(|found| years.resolve(&found.parts));
+                proptest::prop_assert_eq!(prefix, Some(expected), "{}", in_line);
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics_and_stays_in_bounds(text in "\\PC{0,40}") {
+            if let Some(found) = parse_prefix(&text) {
+                proptest::prop_assert!(found.len <= text.len());
+            }
+            let _ = parse_whole(&text, &mut YearResolver::new(2024));
+        }
+
+        #[test]
+        fn arbitrary_date_like_text_never_panics(text in "[0-9A-Za-z /:.,+TZ\\[\\]-]{0,40}") {
+            if let Some(found) = parse_prefix(&text) {
+                proptest::prop_assert!(found.len <= text.len());
+            }
+            let _ = parse_whole(&text, &mut YearResolver::new(2024));
         }
     }
 }

@@ -365,7 +365,7 @@ fn docker_json_logs_lose_the_trailing_newline() {
             r#"{"log":"panic: boom\n","stream":"stderr","time":"2024-05-01T14:03:08Z"}"#,
             "\n",
         ),
-        "json_lines",
+        "docker_json",
         &[
             log(
                 (1, 1),
@@ -378,9 +378,9 @@ fn docker_json_logs_lose_the_trailing_newline() {
             log(
                 (2, 2),
                 "2024-05-01T14:03:08Z",
+                "fatal",
                 "",
-                "",
-                "panic: boom",
+                "boom",
                 &[("stream", "stderr")],
             ),
         ],

@@ -59,3 +59,35 @@ pub fn parse(name: &str, bytes: &[u8]) -> (AttachmentSummary, Collected) {
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
+
+/// The repository's `testdata/` folder.
+pub fn testdata() -> PathBuf {
+    repo_root().join("testdata")
+}
+
+/// One row of `testdata/sniff-expectations.tsv`.
+#[derive(Debug, Clone)]
+pub struct SniffExpectation {
+    /// Path under `testdata/`.
+    pub path: String,
+    /// The format name the sniffer must report.
+    pub format: String,
+}
+
+/// Reads `testdata/sniff-expectations.tsv` (`path<TAB>format`, `#` comments).
+pub fn sniff_expectations() -> Vec<SniffExpectation> {
+    let text = std::fs::read_to_string(testdata().join("sniff-expectations.tsv"))
+        .expect("testdata/sniff-expectations.tsv exists");
+    text.lines()
+        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            let (path, format) = line
+                .split_once('\t')
+                .unwrap_or_else(|| panic!("expectation line without a tab: {line:?}"));
+            SniffExpectation {
+                path: path.trim().to_owned(),
+                format: format.trim().to_owned(),
+            }
+        })
+        .collect()
+}
