@@ -118,6 +118,11 @@ impl Content {
             redactor: &self.redactor,
             tally: &mut self.tally,
         };
+        if parser.takes_bytes() {
+            parser.bytes(data, &mut out);
+            splitter.push(data, &mut |_| {});
+            return;
+        }
         let max_line_bytes = self.max_line_bytes;
         splitter.push(data, &mut |line| {
             parse_line(parser.as_mut(), line, max_line_bytes, &mut out)
@@ -140,7 +145,12 @@ impl Content {
             tally: &mut self.tally,
         };
         let max_line_bytes = self.max_line_bytes;
-        splitter.finish(&mut |line| parse_line(parser.as_mut(), line, max_line_bytes, &mut out));
+        if parser.takes_bytes() {
+            splitter.finish(&mut |_| {});
+        } else {
+            splitter
+                .finish(&mut |line| parse_line(parser.as_mut(), line, max_line_bytes, &mut out));
+        }
         parser.finish(&mut out);
     }
 
@@ -180,6 +190,7 @@ impl AttachmentParser {
             base_year: config.effective_base_year(),
             max_record_lines: config.max_record_lines.max(1),
             max_record_bytes: config.max_record_bytes.max(1),
+            max_document_bytes: config.max_document_bytes,
         };
         Self {
             id,

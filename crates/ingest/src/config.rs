@@ -25,6 +25,9 @@ pub struct IngestConfig {
     /// Most bytes of message one multi-line log record may hold; a longer record is split,
     /// with an issue.
     pub max_record_bytes: usize,
+    /// Largest single JSON document (an OTLP, Jaeger or Zipkin trace export) buffered for
+    /// parsing; a larger one is not parsed and gets one issue.
+    pub max_document_bytes: usize,
     /// Year given to timestamps that carry none (syslog `Jan  5 14:03:07`). `None` means the
     /// current year when the parser is created; set it to make output reproducible.
     pub base_year: Option<i32>,
@@ -41,6 +44,7 @@ impl Default for IngestConfig {
             sniff_window_bytes: 64 * 1024,
             max_record_lines: 200,
             max_record_bytes: 64 * 1024,
+            max_document_bytes: 128 * 1024 * 1024,
             base_year: None,
             redaction: RedactionConfig::default(),
         }

@@ -9,6 +9,7 @@ use crate::logfmt::{looks_like_logfmt, LogfmtParser};
 use crate::output::Output;
 use crate::prometheus::{self, PrometheusParser, PrometheusStats};
 use crate::text::{learn, PlainTextParser, TextLogParser, TextStats};
+use crate::traces::{sniff_csv_spans, CsvSpanParser, TraceDocument, TraceDocumentParser};
 use faultmaven_model::{AttachmentId, DataKind};
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -53,6 +54,8 @@ pub enum Format {
     JaegerJson,
     /// Zipkin v2 JSON spans.
     ZipkinJson,
+    /// Comma- or tab-separated table of spans (trace id, span id, service, start, duration).
+    CsvSpans,
     /// A Java stack trace on its own.
     JavaStackTrace,
     /// A Python traceback on its own.
@@ -89,6 +92,7 @@ impl Format {
             Self::OtlpJson => "otlp_json",
             Self::JaegerJson => "jaeger_json",
             Self::ZipkinJson => "zipkin_json",
+            Self::CsvSpans => "csv_spans",
             Self::JavaStackTrace => "java_stack_trace",
             Self::PythonTraceback => "python_traceback",
             Self::GoPanic => "go_panic",
@@ -137,6 +141,15 @@ pub(crate) trait FormatParser: Send {
     fn line(&mut self, number: u64, line: &str, out: &mut Output<'_>);
     /// End of the upload: emit whatever is pending.
     fn finish(&mut self, out: &mut Output<'_>);
+    /// True for parsers of whole documents, which receive the raw bytes through
+    /// [`FormatParser::bytes`] (lines are still counted, but not cut or passed to `line`).
+    fn takes_bytes(&self) -> bool {
+        false
+    }
+    /// The next raw bytes of the upload, for parsers whose `takes_bytes` is true.
+    fn bytes(&mut self, data: &[u8], out: &mut Output<'_>) {
+        let _ = (data, out);
+    }
 }
 
 /// What every parser needs to know, fixed when the attachment starts.
@@ -146,6 +159,8 @@ pub(crate) struct ParserSettings {
     pub base_year: i32,
     pub max_record_lines: usize,
     pub max_record_bytes: usize,
+    /// Largest whole document (a JSON trace export) buffered for parsing.
+    pub max_document_bytes: usize,
 }
 
 /// The first bytes of an upload, split into lines, with facts several sniffers share computed
@@ -425,7 +440,7 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         extensions: &["json"],
         name_only_score: 0,
         sniff: detect::sniff_otlp_json,
-        build: count_only,
+        build: |_, settings| Box::new(TraceDocumentParser::new(TraceDocument::Otlp, settings)),
     },
     FormatEntry {
         format: Format::JaegerJson,
@@ -433,7 +448,7 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         extensions: &["json"],
         name_only_score: 0,
         sniff: detect::sniff_jaeger_json,
-        build: count_only,
+        build: |_, settings| Box::new(TraceDocumentParser::new(TraceDocument::Jaeger, settings)),
     },
     FormatEntry {
         format: Format::ZipkinJson,
@@ -441,7 +456,7 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         extensions: &["json"],
         name_only_score: 0,
         sniff: detect::sniff_zipkin_json,
-        build: count_only,
+        build: |_, settings| Box::new(TraceDocumentParser::new(TraceDocument::Zipkin, settings)),
     },
     FormatEntry {
         format: Format::JsonLines,
@@ -474,6 +489,17 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         name_only_score: 0,
         sniff: |window| prometheus_score(window, false),
         build: |_, settings| Box::new(PrometheusParser::new(settings)),
+    },
+    FormatEntry {
+        format: Format::CsvSpans,
+        kind: DataKind::Trace,
+        extensions: &["csv", "tsv"],
+        name_only_score: 0,
+        sniff: sniff_csv_spans,
+        build: |window, settings| match CsvSpanParser::new(settings, window) {
+            Some(parser) => Box::new(parser),
+            None => Box::new(PlainTextParser::new(settings)),
+        },
     },
     FormatEntry {
         format: Format::CsvMetrics,

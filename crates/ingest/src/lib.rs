@@ -44,6 +44,7 @@ mod redact;
 mod structured;
 mod text;
 mod timestamp;
+mod traces;
 
 pub use attachment::AttachmentParser;
 pub use config::{IngestConfig, RedactionConfig};

@@ -79,13 +79,15 @@ const TABLE: &[Expected] = &[
     expected("php.ini", DataKind::Config, "ini", 20, 0, 0),
     expected("production.env", DataKind::Config, "dotenv", 13, 0, 0),
     expected("settings.json", DataKind::Config, "json_document", 11, 0, 0),
-    expected("otlp-trace.json", DataKind::Trace, "otlp_json", 38, 0, 0),
+    expected("otlp-trace.json", DataKind::Trace, "otlp_json", 38, 2, 0),
+    // Four rows, one without a trace id (an issue).
+    expected("spans.csv", DataKind::Trace, "csv_spans", 5, 3, 1),
     expected(
         "jaeger-trace.json",
         DataKind::Trace,
         "jaeger_json",
         33,
-        0,
+        2,
         0,
     ),
     expected(
@@ -93,7 +95,7 @@ const TABLE: &[Expected] = &[
         DataKind::Trace,
         "zipkin_json",
         24,
-        0,
+        2,
         0,
     ),
     expected(
