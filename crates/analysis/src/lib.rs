@@ -45,6 +45,8 @@
 //! - `metrics`, `robust`: metric series, robust z-scores and level shifts;
 //! - `exceptions`: stack traces of the common runtimes;
 //! - `signals`: failure words, entity keys, excerpts and formatting;
+//! - `traces`: spans, per-operation latency and errors, critical paths, error origins;
+//! - `rca`: entities, one timeline and root-cause ranking;
 //! - `analyzer`: the stream consumer and the findings it builds.
 
 mod analyzer;
@@ -55,9 +57,11 @@ mod histogram;
 mod intern;
 mod metrics;
 mod miner;
+mod rca;
 mod robust;
 mod signals;
 mod tokens;
+mod traces;
 
 pub use analyzer::{AnalysisReport, Analyzer};
 pub use config::{AnalysisConfig, BurstConfig, ConfigError, ConfigErrorKind, MetricConfig};
