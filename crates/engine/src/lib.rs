@@ -10,6 +10,7 @@ mod hypotheses;
 mod intake;
 mod learning;
 pub mod query;
+mod root_causes;
 
 pub use answer::AnswerProvenance;
 pub use hypotheses::{categorize, category_phrase};
@@ -171,6 +172,10 @@ pub struct TroubleshootOutcome {
     pub provenance: AnswerProvenance,
     /// When the session expires.
     pub expires_at: Timestamp,
+    /// Suspect entities of this request's data, most likely root cause first.
+    pub root_causes: Vec<faultmaven_model::RootCause>,
+    /// Events of this request's signals on one timeline.
+    pub timeline: Vec<faultmaven_model::TimelineEvent>,
 }
 
 /// One request in progress: feed its uploads through `intake`, then `finish`.
@@ -428,13 +433,16 @@ impl Investigation {
             .unwrap_or_default();
         all_findings.extend(report.findings.iter().cloned());
 
-        let fresh = build_hypotheses(&HypothesisInputs {
+        let mut fresh = build_hypotheses(&HypothesisInputs {
             findings: &report.findings,
             attachments: &all_attachments,
             runbooks: retrieved,
             has_data: attachment_count > 0,
             limit: inner.config.max_hypotheses,
         });
+        fresh.extend(root_causes::root_cause_hypotheses(&report.root_causes));
+        fresh.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        fresh.truncate(inner.config.max_hypotheses.max(1));
         let (prior_hypotheses, feedback) = prior
             .as_ref()
             .map(|p| (p.hypotheses.clone(), p.feedback.clone()))
@@ -495,6 +503,8 @@ impl Investigation {
             answer,
             provenance,
             expires_at: state.expires_at,
+            root_causes: report.root_causes,
+            timeline: report.timeline,
         })
     }
 }

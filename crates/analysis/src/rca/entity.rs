@@ -33,12 +33,15 @@ pub(crate) fn service_of(pod: &str) -> String {
     // `<deployment>-<replica-set hash>-<pod suffix>` where the suffix happens to have no digit.
     if let Some((head, tail)) = name.rsplit_once('-') {
         let suffix_like = tail.len() == 5 && tail.bytes().all(|b| POD_SUFFIX_ALPHABET.contains(&b));
-        if suffix_like
-            && head
-                .rsplit_once('-')
-                .is_some_and(|(_, hash)| looks_generated(hash))
-        {
-            name = head;
+        let replica_set_hash = |hash: &str| {
+            (6..=10).contains(&hash.len()) && hash.bytes().all(|b| POD_SUFFIX_ALPHABET.contains(&b))
+        };
+        if suffix_like {
+            if let Some((deployment, hash)) = head.rsplit_once('-') {
+                if !deployment.is_empty() && (replica_set_hash(hash) || looks_generated(hash)) {
+                    return deployment.to_owned();
+                }
+            }
         }
     }
     for _ in 0..2 {
@@ -94,6 +97,10 @@ mod tests {
         assert_eq!(service_of("payment-v2"), "payment-v2");
         assert_eq!(service_of("redis-cart"), "redis-cart");
         assert_eq!(service_of("cart-6d8f7c9b4-xkqpz"), "cart");
+        assert_eq!(
+            service_of("ts-payment-service-gtrsshvdql-xkqpz"),
+            "ts-payment-service"
+        );
     }
 
     #[test]

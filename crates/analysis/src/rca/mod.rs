@@ -344,6 +344,16 @@ impl FeatureKind {
         }
     }
 
+    /// Smallest scale of the reference relative to its level: latencies and counts vary by
+    /// a tenth from minute to minute; memory and CPU are steadier.
+    fn relative_floor(self) -> f64 {
+        match self {
+            Self::Metric(MetricKind::Memory) => 0.01,
+            Self::Metric(MetricKind::Cpu) => 0.03,
+            _ => 0.1,
+        }
+    }
+
     fn signal(self) -> Signal {
         match self {
             Self::Metric(_) => Signal::Metric,
@@ -377,18 +387,26 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
-fn median_and_scale(values: &[f64], floor: f64) -> (f64, f64) {
+fn median_and_scale(values: &[f64], floor: f64, relative: f64) -> (f64, f64) {
     let mut sorted = values.to_vec();
     let center = median(&mut sorted);
     let mut deviations: Vec<f64> = values.iter().map(|v| (v - center).abs()).collect();
     let mad = median(&mut deviations);
-    (center, (1.4826 * mad).max(0.1 * center.abs()).max(floor))
+    (
+        center,
+        (1.4826 * mad).max(relative * center.abs()).max(floor),
+    )
 }
 
 /// The upward shift of a series: the split where the later part is highest above the
 /// reference, weighted by how long it lasts (so one spike does not win over a sustained
 /// change). The reference is the baseline when there is one, else the part before the split.
-fn upward_shift(series: &[Option<f64>], baseline: &[Option<f64>], floor: f64) -> Option<Shift> {
+fn upward_shift(
+    series: &[Option<f64>],
+    baseline: &[Option<f64>],
+    floor: f64,
+    relative: f64,
+) -> Option<Shift> {
     let points: Vec<(usize, f64)> = series
         .iter()
         .enumerate()
@@ -406,15 +424,22 @@ fn upward_shift(series: &[Option<f64>], baseline: &[Option<f64>], floor: f64) ->
         (n as f64 * 0.15).ceil() as usize
     };
     let mut best: Option<(f64, Shift)> = None;
-    for split in first.max(if with_baseline { 0 } else { 3 })..n.saturating_sub(2) {
+    // The later part must last (a sixth of the window at least): a short spike at the end
+    // is not a change of level.
+    let shortest_after = (n / 6).max(5);
+    for split in first.max(if with_baseline { 0 } else { 3 })..n.saturating_sub(shortest_after - 1)
+    {
         let before: Vec<f64> = points[..split].iter().map(|p| p.1).collect();
         let (center, scale) = if with_baseline {
-            median_and_scale(&reference, floor)
+            median_and_scale(&reference, floor, relative)
         } else {
-            median_and_scale(&before, floor)
+            median_and_scale(&before, floor, relative)
         };
         let mut after: Vec<f64> = points[split..].iter().map(|p| p.1).collect();
-        let after_median = median(&mut after);
+        // The lower third of the later part: a sustained change lifts it, a spike that
+        // covers part of the later part does not.
+        after.sort_by(f64::total_cmp);
+        let after_median = after[after.len() / 3];
         let z = (after_median - center) / scale;
         // The split is chosen on means (a change-point statistic: the two sides must differ
         // and both be long); the reported strength uses medians, which one spike cannot move.
@@ -477,11 +502,14 @@ pub(crate) struct RankInput<'a> {
     pub with_date: bool,
 }
 
+/// First and last time, ns since the epoch.
+type TimeWindow = (i64, i64);
+
 /// The incident and baseline windows over every timed signal.
 fn windows(
     collector: &RcaCollector,
     traces: &TraceStore,
-) -> (Option<(i64, i64)>, Option<(i64, i64)>) {
+) -> (Option<TimeWindow>, Option<TimeWindow>) {
     let mut incident: Option<(i64, i64)> = None;
     let mut baseline: Option<(i64, i64)> = None;
     let see = |window: &mut Option<(i64, i64)>, time: i64| {
@@ -554,10 +582,10 @@ impl RcaCollector {
                    time: i64,
                    value: f64,
                    weight: f64| {
-            let Some(grid) = grid_for(baseline) else {
+            let Some(role_grid) = grid_for(baseline) else {
                 return;
             };
-            let Some(bucket) = grid.bucket(time) else {
+            let Some(bucket) = role_grid.bucket(time) else {
                 return;
             };
             let features = entities.entry(entity.to_owned()).or_default();
@@ -700,7 +728,9 @@ impl RcaCollector {
                 } else {
                     feature.baseline.means(min_count)
                 };
-                if let Some(shift) = upward_shift(&series, &reference, kind.floor()) {
+                if let Some(shift) =
+                    upward_shift(&series, &reference, kind.floor(), kind.relative_floor())
+                {
                     shifts
                         .entry(entity.clone())
                         .or_default()
@@ -715,6 +745,7 @@ impl RcaCollector {
                 &feature.incident.means(2.0),
                 &feature.baseline.means(2.0),
                 2.0,
+                0.1,
             )
             .map_or(0.0, |s| s.z.clamp(0.0, 60.0));
             edge_shifts
@@ -731,7 +762,7 @@ impl RcaCollector {
             .map(|(key, f)| {
                 (
                     key.clone(),
-                    upward_shift(&f.incident.means(2.0), &f.baseline.means(2.0), 2.0),
+                    upward_shift(&f.incident.means(2.0), &f.baseline.means(2.0), 2.0, 0.1),
                 )
             })
             .collect();
@@ -785,9 +816,10 @@ impl RcaCollector {
                 };
                 options.push((mechanism, self_time + 0.3 * cpu.min(self_time), self_onset));
             } else if cpu >= ANOMALOUS_Z {
+                // CPU alone, without the entity's own work slowing, explains little.
                 options.push((
                     Mechanism::CpuSaturation,
-                    0.5 * cpu,
+                    (0.5 * cpu).min(2.0 * ANOMALOUS_Z),
                     z_of(FeatureKind::Metric(MetricKind::Cpu)).map(|s| s.onset),
                 ));
             }
@@ -999,7 +1031,7 @@ impl RcaCollector {
                         _ => Signal::Log,
                     },
                     description: finding.title.clone(),
-                    finding_id: Some(finding.id.clone()),
+                    finding_id: Some(finding.id),
                     evidence: None,
                 });
             }
@@ -1137,7 +1169,7 @@ fn timeline_of_findings(findings: &[Finding]) -> Vec<TimelineEvent> {
                 entity: finding.subjects.first().cloned(),
                 description: finding.title.clone(),
                 strength: finding.score,
-                finding_id: Some(finding.id.clone()),
+                finding_id: Some(finding.id),
             })
         })
         .collect()

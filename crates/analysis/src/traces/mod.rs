@@ -106,11 +106,19 @@ impl TraceStore {
                 id
             }
         };
+        // Keys compare without case and punctuation: a CSV column `PeerService` is `peer.service`.
+        let squash = |key: &str| -> String {
+            key.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+                .collect()
+        };
         let find = |keys: &[&str]| {
             keys.iter().find_map(|key| {
+                let wanted = squash(key);
                 span.attributes
                     .iter()
-                    .find(|(k, v)| k == key && !v.is_empty())
+                    .find(|(k, v)| !v.is_empty() && squash(k) == wanted)
                     .map(|(_, v)| v.to_string())
             })
         };
