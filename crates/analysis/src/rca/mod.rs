@@ -406,6 +406,7 @@ fn upward_shift(
     baseline: &[Option<f64>],
     floor: f64,
     relative: f64,
+    sparse_rate: bool,
 ) -> Option<Shift> {
     let points: Vec<(usize, f64)> = series
         .iter()
@@ -439,7 +440,13 @@ fn upward_shift(
         // The lower third of the later part: a sustained change lifts it, a spike that
         // covers part of the later part does not.
         after.sort_by(f64::total_cmp);
-        let after_median = after[after.len() / 3];
+        // Sparse rates (a few spans per bucket) are often zero even during a fault: for them
+        // the mean over the later part (close to the pooled rate) is the level.
+        let after_median = if sparse_rate {
+            after.iter().sum::<f64>() / after.len() as f64
+        } else {
+            after[after.len() / 3]
+        };
         let z = (after_median - center) / scale;
         // The split is chosen on means (a change-point statistic: the two sides must differ
         // and both be long); the reported strength uses medians, which one spike cannot move.
@@ -728,9 +735,16 @@ impl RcaCollector {
                 } else {
                     feature.baseline.means(min_count)
                 };
-                if let Some(shift) =
-                    upward_shift(&series, &reference, kind.floor(), kind.relative_floor())
-                {
+                if let Some(shift) = upward_shift(
+                    &series,
+                    &reference,
+                    kind.floor(),
+                    kind.relative_floor(),
+                    matches!(
+                        kind,
+                        FeatureKind::OwnErrors | FeatureKind::PeerErrors | FeatureKind::LogErrors
+                    ),
+                ) {
                     shifts
                         .entry(entity.clone())
                         .or_default()
@@ -746,6 +760,7 @@ impl RcaCollector {
                 &feature.baseline.means(2.0),
                 2.0,
                 0.1,
+                false,
             )
             .map_or(0.0, |s| s.z.clamp(0.0, 60.0));
             edge_shifts
@@ -762,7 +777,13 @@ impl RcaCollector {
             .map(|(key, f)| {
                 (
                     key.clone(),
-                    upward_shift(&f.incident.means(2.0), &f.baseline.means(2.0), 2.0, 0.1),
+                    upward_shift(
+                        &f.incident.means(2.0),
+                        &f.baseline.means(2.0),
+                        2.0,
+                        0.1,
+                        false,
+                    ),
                 )
             })
             .collect();
@@ -850,7 +871,11 @@ impl RcaCollector {
             .iter()
             .find_map(|k| z_of(*k).filter(|s| s.z >= ANOMALOUS_Z).map(|s| s.onset));
             options.push((Mechanism::Errors, error_strength, error_onset));
-            let dependency = z(FeatureKind::PeerErrors).max(z(FeatureKind::PeerLatency));
+            // Slower calls alone count half: a network fault at the caller also slows them;
+            // an outage makes them fail.
+            let dependency = z(FeatureKind::PeerErrors)
+                .min(60.0)
+                .max(0.5 * z(FeatureKind::PeerLatency).min(60.0));
             if !has_spans && dependency > 0.0 {
                 let onset = [FeatureKind::PeerErrors, FeatureKind::PeerLatency]
                     .iter()

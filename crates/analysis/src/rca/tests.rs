@@ -11,12 +11,12 @@ fn a_sustained_shift_is_found_with_its_onset_and_a_spike_is_not() {
     for value in series.iter_mut().skip(25) {
         *value = Some(40.0);
     }
-    let shift = upward_shift(&series, &[], 1.0, 0.1).unwrap();
+    let shift = upward_shift(&series, &[], 1.0, 0.1, false).unwrap();
     assert_eq!(shift.onset, 25);
     assert!(shift.z > 10.0, "{shift:?}");
     let mut spike: Vec<Option<f64>> = (0..40).map(|i| Some(10.0 + (i % 3) as f64)).collect();
     spike[20] = Some(400.0);
-    assert!(upward_shift(&spike, &[], 1.0, 0.1).is_none_or(|s| s.z < ANOMALOUS_Z));
+    assert!(upward_shift(&spike, &[], 1.0, 0.1, false).is_none_or(|s| s.z < ANOMALOUS_Z));
 }
 
 /// web → orders → payments; from minute 20 payments' own work gets slow. Everything above

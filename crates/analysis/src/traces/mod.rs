@@ -224,7 +224,12 @@ impl TraceStore {
                 span.start < middle
             };
             let in_incident = !span.baseline && (has_baseline || span.start >= middle);
-            let stats = groups.entry((span.service, span.operation)).or_default();
+            let stats = groups
+                .entry((span.service, span.operation))
+                .or_insert_with(|| OperationStats {
+                    first_time: i64::MAX,
+                    ..OperationStats::default()
+                });
             if in_reference {
                 stats.reference.push(span.duration);
                 stats.reference_errors += u64::from(span.is_error);
