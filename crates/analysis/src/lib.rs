@@ -47,6 +47,8 @@
 //! - `entity`: lines grouped by identifiers (request, block, session ids) and the entities
 //!   whose events deviate;
 //! - `signals`: failure words, entity keys, excerpts and formatting;
+//! - `traces`: spans, per-operation latency and errors, critical paths, error origins;
+//! - `rca`: entities, one timeline and root-cause ranking;
 //! - `analyzer`: the stream consumer and the findings it builds.
 
 mod analyzer;
@@ -59,9 +61,11 @@ mod histogram;
 mod intern;
 mod metrics;
 mod miner;
+mod rca;
 mod robust;
 mod signals;
 mod tokens;
+mod traces;
 
 pub use analyzer::{AnalysisReport, Analyzer};
 pub use config::{AnalysisConfig, BurstConfig, ConfigError, ConfigErrorKind, MetricConfig};

@@ -13,6 +13,7 @@ mod intake;
 mod learning;
 mod progress;
 pub mod query;
+mod root_causes;
 
 pub use answer::AnswerProvenance;
 pub use hypotheses::{categorize, category_phrase};
@@ -183,6 +184,10 @@ pub struct TroubleshootOutcome {
     pub provenance: AnswerProvenance,
     /// When the session expires.
     pub expires_at: Timestamp,
+    /// Suspect entities of this request's data, most likely root cause first.
+    pub root_causes: Vec<faultmaven_model::RootCause>,
+    /// Events of this request's signals on one timeline.
+    pub timeline: Vec<faultmaven_model::TimelineEvent>,
 }
 
 /// One request in progress: feed its uploads through `intake`, then `finish`.
@@ -527,15 +532,17 @@ impl Investigation {
             .unwrap_or_default();
         all_findings.extend(report.findings.iter().cloned());
 
-        let fresh = build_hypotheses(&HypothesisInputs {
+        let mut fresh = build_hypotheses(&HypothesisInputs {
             findings: &report.findings,
             attachments: &all_attachments,
             runbooks: retrieved,
             has_data: attachment_count > 0,
             limit: inner.config.max_hypotheses,
         });
-        let mut fresh = fresh;
+        fresh.extend(root_causes::root_cause_hypotheses(&report.root_causes));
         cases::apply_case_evidence(&mut fresh, &similar_cases);
+        fresh.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        fresh.truncate(inner.config.max_hypotheses.max(1));
         let (prior_hypotheses, feedback) = prior
             .as_ref()
             .map(|p| (p.hypotheses.clone(), p.feedback.clone()))
@@ -631,6 +638,8 @@ impl Investigation {
             answer,
             provenance,
             expires_at: state.expires_at,
+            root_causes: report.root_causes,
+            timeline: report.timeline,
         })
     }
 }

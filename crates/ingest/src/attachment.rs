@@ -174,6 +174,11 @@ impl Content {
             redactor: &self.redactor,
             tally: &mut self.tally,
         };
+        if parser.takes_bytes() {
+            parser.bytes(data, &mut out);
+            splitter.push(data, &mut |_| {});
+            return;
+        }
         let max_line_bytes = self.max_line_bytes;
         splitter.push(data, &mut |line| {
             parse_line(parser.as_mut(), line, max_line_bytes, &mut out)
@@ -197,7 +202,12 @@ impl Content {
             tally: &mut self.tally,
         };
         let max_line_bytes = self.max_line_bytes;
-        splitter.finish(&mut |line| parse_line(parser.as_mut(), line, max_line_bytes, &mut out));
+        if parser.takes_bytes() {
+            splitter.finish(&mut |_| {});
+        } else {
+            splitter
+                .finish(&mut |line| parse_line(parser.as_mut(), line, max_line_bytes, &mut out));
+        }
         parser.finish(&mut out);
     }
 
@@ -240,6 +250,7 @@ impl AttachmentParser {
             max_config_document_bytes: config.max_config_document_bytes.max(1),
             max_config_depth: config.max_config_depth.max(1),
             max_config_entries: config.max_config_entries,
+            max_document_bytes: config.max_document_bytes,
         };
         Self {
             id,

@@ -33,6 +33,9 @@ pub struct IngestConfig {
     pub max_config_depth: usize,
     /// Most configuration keys kept per upload.
     pub max_config_entries: usize,
+    /// Largest single JSON document (an OTLP, Jaeger or Zipkin trace export) buffered for
+    /// parsing; a larger one is not parsed and gets one issue.
+    pub max_document_bytes: usize,
     /// Year given to timestamps that carry none (syslog `Jan  5 14:03:07`). `None` means the
     /// current year when the parser is created; set it to make output reproducible.
     pub base_year: Option<i32>,
@@ -52,6 +55,7 @@ impl Default for IngestConfig {
             max_config_document_bytes: 4 << 20,
             max_config_depth: 64,
             max_config_entries: 100_000,
+            max_document_bytes: 128 * 1024 * 1024,
             base_year: None,
             redaction: RedactionConfig::default(),
         }

@@ -13,6 +13,7 @@ use crate::output::Output;
 use crate::prometheus::{self, PrometheusParser, PrometheusStats};
 use crate::text::{learn, PlainTextParser, TextLogParser, TextStats};
 use crate::{journald, otlp_metrics, prometheus_api, windows_event};
+use crate::traces::{sniff_csv_spans, CsvSpanParser, TraceDocument, TraceDocumentParser};
 use faultmaven_model::{AttachmentId, DataKind};
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -61,6 +62,8 @@ pub enum Format {
     JaegerJson,
     /// Zipkin v2 JSON spans.
     ZipkinJson,
+    /// Comma- or tab-separated table of spans (trace id, span id, service, start, duration).
+    CsvSpans,
     /// A Java stack trace on its own.
     JavaStackTrace,
     /// A Python traceback on its own.
@@ -117,6 +120,7 @@ impl Format {
             Self::OtlpJson => "otlp_json",
             Self::JaegerJson => "jaeger_json",
             Self::ZipkinJson => "zipkin_json",
+            Self::CsvSpans => "csv_spans",
             Self::JavaStackTrace => "java_stack_trace",
             Self::PythonTraceback => "python_traceback",
             Self::GoPanic => "go_panic",
@@ -179,6 +183,15 @@ pub(crate) trait FormatParser: Send {
     fn max_line_bytes(&self, configured: usize) -> usize {
         configured
     }
+    /// True for parsers of whole documents, which receive the raw bytes through
+    /// [`FormatParser::bytes`] (lines are still counted, but not cut or passed to `line`).
+    fn takes_bytes(&self) -> bool {
+        false
+    }
+    /// The next raw bytes of the upload, for parsers whose `takes_bytes` is true.
+    fn bytes(&mut self, data: &[u8], out: &mut Output<'_>) {
+        let _ = (data, out);
+    }
 }
 
 /// What every parser needs to know, fixed when the attachment starts.
@@ -191,6 +204,8 @@ pub(crate) struct ParserSettings {
     pub max_config_document_bytes: usize,
     pub max_config_depth: usize,
     pub max_config_entries: usize,
+    /// Largest whole document (a JSON trace export) buffered for parsing.
+    pub max_document_bytes: usize,
 }
 
 /// The first bytes of an upload, split into lines, with facts several sniffers share computed
@@ -560,7 +575,7 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         extensions: &["json"],
         name_only_score: 0,
         sniff: detect::sniff_otlp_json,
-        build: count_only,
+        build: |_, settings| Box::new(TraceDocumentParser::new(TraceDocument::Otlp, settings)),
     },
     FormatEntry {
         format: Format::JaegerJson,
@@ -568,7 +583,7 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         extensions: &["json"],
         name_only_score: 0,
         sniff: detect::sniff_jaeger_json,
-        build: count_only,
+        build: |_, settings| Box::new(TraceDocumentParser::new(TraceDocument::Jaeger, settings)),
     },
     FormatEntry {
         format: Format::ZipkinJson,
@@ -576,7 +591,7 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         extensions: &["json"],
         name_only_score: 0,
         sniff: detect::sniff_zipkin_json,
-        build: count_only,
+        build: |_, settings| Box::new(TraceDocumentParser::new(TraceDocument::Zipkin, settings)),
     },
     FormatEntry {
         format: Format::JsonLines,
@@ -609,6 +624,17 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         name_only_score: 0,
         sniff: |window| prometheus_score(window, false),
         build: |_, settings| Box::new(PrometheusParser::new(settings)),
+    },
+    FormatEntry {
+        format: Format::CsvSpans,
+        kind: DataKind::Trace,
+        extensions: &["csv", "tsv"],
+        name_only_score: 0,
+        sniff: sniff_csv_spans,
+        build: |window, settings| match CsvSpanParser::new(settings, window) {
+            Some(parser) => Box::new(parser),
+            None => Box::new(PlainTextParser::new(settings)),
+        },
     },
     FormatEntry {
         format: Format::CsvMetrics,

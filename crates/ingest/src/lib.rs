@@ -52,6 +52,7 @@ mod text;
 mod timestamp;
 mod transcode;
 mod windows_event;
+mod traces;
 
 pub use attachment::AttachmentParser;
 pub use config::{IngestConfig, RedactionConfig};

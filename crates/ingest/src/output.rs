@@ -2,7 +2,7 @@
 //! counts. Parsers never talk to the sink directly, so no record can skip redaction.
 
 use crate::Redactor;
-use faultmaven_model::{ConfigEntry, LogRecord, MetricSample, ParseIssue, RecordSink};
+use faultmaven_model::{ConfigEntry, LogRecord, MetricSample, ParseIssue, RecordSink, SpanRecord};
 use std::fmt;
 
 /// Counts and issues of one attachment.
@@ -82,6 +82,18 @@ impl Output<'_> {
             .map(|label| self.redactor.redact_cow(label));
         self.tally.records += 1;
         self.sink.config(entry);
+    }
+
+    /// Redacts the operation name (URLs carry tokens) and attribute values, then passes the
+    /// span on.
+    pub fn span(&mut self, mut span: SpanRecord<'_>) {
+        span.operation = self.redactor.redact_cow(span.operation);
+        for (key, value) in &mut span.attributes {
+            let taken = std::mem::take(value);
+            *value = self.redactor.redact_field_cow(key, taken);
+        }
+        self.tally.records += 1;
+        self.sink.span(span);
     }
 
     /// Records a problem with one line (or the whole file when `line` is `None`).

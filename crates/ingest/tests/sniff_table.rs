@@ -88,13 +88,15 @@ const TABLE: &[Expected] = &[
         12,
         0,
     ),
-    expected("otlp-trace.json", DataKind::Trace, "otlp_json", 38, 0, 0),
+    expected("otlp-trace.json", DataKind::Trace, "otlp_json", 38, 2, 0),
+    // Four rows, one without a trace id (an issue).
+    expected("spans.csv", DataKind::Trace, "csv_spans", 5, 3, 1),
     expected(
         "jaeger-trace.json",
         DataKind::Trace,
         "jaeger_json",
         33,
-        0,
+        2,
         0,
     ),
     expected(
@@ -102,7 +104,7 @@ const TABLE: &[Expected] = &[
         DataKind::Trace,
         "zipkin_json",
         24,
-        0,
+        2,
         0,
     ),
     expected(

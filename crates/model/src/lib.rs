@@ -10,6 +10,7 @@ mod finding;
 mod hypothesis;
 mod ids;
 mod query;
+mod rca;
 mod record;
 mod session;
 mod time;
@@ -24,6 +25,7 @@ pub use hypothesis::{
 };
 pub use ids::{AttachmentId, FindingId, HypothesisId, IdError, SessionId};
 pub use query::{Intent, RequestKind};
+pub use rca::{Mechanism, RootCause, RootCauseEvidence, Signal, TimelineEvent};
 pub use record::{
     CodeSnippet, CollectedRecords, ConfigEntry, Level, LogRecord, MetricSample, RecordSink,
     SpanKind, SpanRecord, StackFrame,

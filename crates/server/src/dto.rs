@@ -35,6 +35,98 @@ pub struct TroubleshootResponse {
     pub answer_provenance: Provenance,
     /// When the session and everything derived from its data is deleted (RFC 3339).
     pub expires_at: String,
+    /// Suspect entities most likely to have started the incident, most likely first.
+    pub root_causes: Vec<RootCause>,
+    /// Events of every signal on one timeline, earliest first.
+    pub timeline: Vec<TimelineEvent>,
+}
+
+/// A ranked root-cause suspect.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RootCause {
+    /// 1 for the most likely.
+    pub rank: u32,
+    /// The suspect entity.
+    pub entity: Entity,
+    /// Other names of it in the data (pods, hosts).
+    pub related: Vec<Entity>,
+    /// `network_latency`, `cpu_saturation`, `memory`, `errors`, `configuration`, `dependency_outage` or `latency`.
+    pub mechanism: String,
+    /// In [0, 1].
+    pub score: f64,
+    /// When its first anomaly started (RFC 3339).
+    pub onset: Option<String>,
+    /// One sentence.
+    pub summary: String,
+    /// Evidence across signals, strongest first.
+    pub evidence: Vec<RootCauseEvidence>,
+}
+
+/// One piece of evidence for a root-cause suspect.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RootCauseEvidence {
+    /// `log`, `metric`, `trace` or `config`.
+    pub signal: String,
+    /// What it shows.
+    pub description: String,
+    /// The finding stating it, when one does.
+    pub finding_id: Option<String>,
+    /// A pointer into the data.
+    pub evidence: Option<Evidence>,
+}
+
+/// One event on the incident timeline.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TimelineEvent {
+    /// RFC 3339.
+    pub at: String,
+    /// `log`, `metric`, `trace` or `config`.
+    pub signal: String,
+    /// The entity, when known.
+    pub entity: Option<Entity>,
+    /// What happened.
+    pub description: String,
+    /// In [0, 1].
+    pub strength: f64,
+    /// The finding it comes from.
+    pub finding_id: Option<String>,
+}
+
+impl From<&model::RootCause> for RootCause {
+    fn from(c: &model::RootCause) -> Self {
+        Self {
+            rank: c.rank,
+            entity: Entity::from(&c.entity),
+            related: c.related.iter().map(Entity::from).collect(),
+            mechanism: c.mechanism.as_str().to_owned(),
+            score: (c.score * 1000.0).round() / 1000.0,
+            onset: c.onset.map(|t| t.to_rfc3339()),
+            summary: c.summary.clone(),
+            evidence: c
+                .evidence
+                .iter()
+                .map(|e| RootCauseEvidence {
+                    signal: snake(&e.signal),
+                    description: e.description.clone(),
+                    finding_id: e.finding_id.as_ref().map(ToString::to_string),
+                    evidence: e.evidence.as_ref().map(Evidence::from),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<&model::TimelineEvent> for TimelineEvent {
+    fn from(e: &model::TimelineEvent) -> Self {
+        Self {
+            at: e.at.to_rfc3339(),
+            signal: snake(&e.signal),
+            entity: e.entity.as_ref().map(Entity::from),
+            description: e.description.clone(),
+            strength: (e.strength * 1000.0).round() / 1000.0,
+            finding_id: e.finding_id.as_ref().map(ToString::to_string),
+        }
+    }
 }
 
 /// A resolved past case: what an engineer confirmed in an earlier session. Redacted, derived
@@ -586,6 +678,8 @@ impl From<&TroubleshootOutcome> for TroubleshootResponse {
             answer: o.answer.clone(),
             answer_provenance: Provenance::from(&o.provenance),
             expires_at: o.expires_at.to_rfc3339(),
+            root_causes: o.root_causes.iter().map(RootCause::from).collect(),
+            timeline: o.timeline.iter().map(TimelineEvent::from).collect(),
         }
     }
 }

@@ -66,6 +66,28 @@ pub fn render(response: &TroubleshootResponse) -> String {
         }
         out.push('\n');
     }
+    if !response.root_causes.is_empty() {
+        let _ = writeln!(out, "Root-cause suspects");
+        for cause in &response.root_causes {
+            let _ = writeln!(
+                out,
+                "  #{} {:>3.0}%  {} {} — {}",
+                cause.rank,
+                cause.score * 100.0,
+                cause.entity.kind,
+                cause.entity.name,
+                cause.mechanism
+            );
+            for evidence in cause.evidence.iter().take(3) {
+                let _ = writeln!(
+                    out,
+                    "        - [{}] {}",
+                    evidence.signal, evidence.description
+                );
+            }
+        }
+        out.push('\n');
+    }
     let _ = writeln!(out, "Hypotheses");
     if response.hypotheses.is_empty() {
         let _ = writeln!(out, "  (none)");

@@ -197,7 +197,7 @@ impl Analyzer {
         Some(format_window(first?, last?, self.spans_days(), false))
     }
 
-    fn spans_days(&self) -> bool {
+    pub(super) fn spans_days(&self) -> bool {
         self.incident_times.is_some_and(|(low, high)| {
             let day = 86_400 * 1_000_000_000i64;
             low.div_euclid(day) != high.div_euclid(day)

@@ -14,7 +14,8 @@ use crate::miner::TemplateMiner;
 use crate::signals::{entity_kind_of_key, excerpt};
 use faultmaven_model::{
     AttachmentId, AttachmentRole, Evidence, Finding, Level, LogRecord, MetricSample, RecordSink,
-    Suspect, SuspectKind, TemplateHistogram, TemplateSummary, Timestamp,
+    RootCause, SpanRecord, Suspect, SuspectKind, TemplateHistogram, TemplateSummary,
+    TimelineEvent, Timestamp,
 };
 use findings::{rank_and_cap, Badness};
 use std::collections::BTreeMap;
@@ -46,6 +47,13 @@ pub struct AnalysisReport {
     pub series: usize,
     /// Earliest and latest timestamp of the incident data.
     pub time_range: Option<(Timestamp, Timestamp)>,
+    /// Trace spans received (incident and baseline).
+    pub span_records: u64,
+    /// Suspect entities most likely to have started the incident, most likely first, each
+    /// with its mechanism and evidence across signals.
+    pub root_causes: Vec<RootCause>,
+    /// Events of every signal on one timeline, earliest first.
+    pub timeline: Vec<TimelineEvent>,
 }
 
 #[derive(Debug, Clone)]
@@ -287,6 +295,9 @@ pub struct Analyzer {
     incident_log_times: Option<(i64, i64)>,
     baseline_log_times: Option<(i64, i64)>,
     incident_times: Option<(i64, i64)>,
+    traces: crate::traces::TraceStore,
+    rca: crate::rca::RcaCollector,
+    span_records: u64,
 }
 
 impl Analyzer {
@@ -314,6 +325,9 @@ impl Analyzer {
             incident_log_times: None,
             baseline_log_times: None,
             incident_times: None,
+            traces: crate::traces::TraceStore::default(),
+            rca: crate::rca::RcaCollector::default(),
+            span_records: 0,
         }
     }
 
@@ -427,7 +441,22 @@ impl Analyzer {
         findings.extend(self.metric_findings(&series));
         findings.extend(self.configs.findings());
 
+        let derived = self.traces.derive();
+        findings.extend(self.traces.findings(&derived, self.spans_days()));
+
         let findings = rank_and_cap(findings, self.config.max_findings, first_finding_number);
+        let attachment_names: FastMap<AttachmentId, String> = self
+            .attachments
+            .iter()
+            .map(|(id, info)| (*id, info.name.clone()))
+            .collect();
+        let (root_causes, timeline) = self.rca.rank(&crate::rca::RankInput {
+            traces: &self.traces,
+            derived: &derived,
+            findings: &findings,
+            attachment_names: &attachment_names,
+            with_date: self.spans_days(),
+        });
         let templates = self.template_summaries(&merged);
         AnalysisReport {
             findings,
@@ -441,6 +470,9 @@ impl Analyzer {
                     Timestamp::from_unix_nanos(high),
                 )
             }),
+            span_records: self.span_records,
+            root_causes,
+            timeline,
         }
     }
 
@@ -701,6 +733,7 @@ impl RecordSink for Analyzer {
             error_level,
         );
 
+        self.rca.log(&record, role);
         let assembler = self.assemblers.entry(record.attachment).or_default();
         let finished = assembler.push(&record.message, record.first_line, record.last_line, || {
             let mut subjects = Vec::new();
@@ -719,7 +752,13 @@ impl RecordSink for Analyzer {
 
     fn metric(&mut self, sample: MetricSample<'_>) {
         self.metric_samples += 1;
-        if self.role(sample.attachment) == AttachmentRole::Baseline {
+        let role = self.role(sample.attachment);
+        let file_name = self
+            .attachments
+            .get(&sample.attachment)
+            .map_or("", |info| info.name.as_str());
+        self.rca.metric(&sample, role, file_name);
+        if role == AttachmentRole::Baseline {
             return;
         }
         if let Some(time) = sample.timestamp {
@@ -728,5 +767,14 @@ impl RecordSink for Analyzer {
             }
         }
         self.metrics.add(&sample, &self.config.metrics);
+    }
+
+    fn span(&mut self, span: SpanRecord<'_>) {
+        self.span_records += 1;
+        let role = self.role(span.attachment);
+        if role == AttachmentRole::Incident {
+            Self::observe_time(&mut self.incident_times, span.start.unix_nanos());
+        }
+        self.traces.add(&span, role);
     }
 }
