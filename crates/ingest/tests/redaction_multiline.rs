@@ -125,3 +125,20 @@ fn pem_block_in_logfmt() {
     );
     assert_no_key_material("app.logfmt", &upload);
 }
+
+/// Fields of clean lines skip the redactor; a line whose trigger only appears once a JSON
+/// escape is decoded must still be redacted.
+#[test]
+fn escaped_triggers_in_json_lines_are_redacted() {
+    let upload = concat!(
+        "{\"ts\":\"2024-05-01T14:03:07Z\",\"level\":\"info\",\"msg\":\"started\"}\n",
+        "{\"ts\":\"2024-05-01T14:03:08Z\",\"level\":\"info\",\"msg\":\"db \\u0070assword=Hunter2-x9 user \\u0061lice\\u0040example.com\"}\n",
+        "{\"ts\":\"2024-05-01T14:03:09Z\",\"level\":\"info\",\"msg\":\"done\"}\n",
+    );
+    let (summary, collected) = support::parse("events.jsonl", upload.as_bytes());
+    assert_eq!(summary.format, "json_lines");
+    let text = all_text(&collected);
+    assert!(!text.contains("Hunter2-x9"), "{text}");
+    assert!(!text.contains("alice@example.com"), "{text}");
+    assert!(text.contains("started") && text.contains("done"), "{text}");
+}
