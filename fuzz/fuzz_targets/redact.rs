@@ -24,12 +24,18 @@ fuzz_target!(|data: &[u8]| {
     let spans = redactor.find_secrets(&text);
     let mut previous_end = 0;
     for (range, _) in &spans {
-        assert!(range.start >= previous_end && range.start < range.end, "spans in order");
+        assert!(
+            range.start >= previous_end && range.start < range.end,
+            "spans in order"
+        );
         assert!(text.is_char_boundary(range.start) && text.is_char_boundary(range.end));
         previous_end = range.end;
     }
     let once = redactor.redact(&text);
-    assert_eq!(spans.is_empty(), matches!(once, std::borrow::Cow::Borrowed(_)));
+    assert_eq!(
+        spans.is_empty(),
+        matches!(once, std::borrow::Cow::Borrowed(_))
+    );
     // A key/value split of the same text goes through the field path.
     if let Some((key, value)) = text.split_once('=') {
         let _ = redactor.redact_field(key, value);

@@ -11,5 +11,9 @@ fuzz_target!(|data: &[u8]| {
         None => ("", data),
     };
     let first = faultmaven_ingest::sniff(name, head);
-    assert_eq!(first, faultmaven_ingest::sniff(name, head), "sniffing is deterministic");
+    assert_eq!(
+        first,
+        faultmaven_ingest::sniff(name, head),
+        "sniffing is deterministic"
+    );
 });

@@ -21,7 +21,10 @@ pub struct CheckingSink {
 impl RecordSink for CheckingSink {
     fn log(&mut self, record: LogRecord<'_>) {
         assert!(record.first_line >= 1, "line numbers start at 1");
-        assert!(record.first_line <= record.last_line, "first line after last");
+        assert!(
+            record.first_line <= record.last_line,
+            "first line after last"
+        );
         self.records += 1;
         self.text_bytes += record.message.len() as u64;
         for (key, value) in &record.attributes {
@@ -165,7 +168,10 @@ pub fn drive(plan: &Plan, upload: &[u8]) -> Option<AttachmentSummary> {
         rest = &rest[size..];
     }
     let summary = parser.finish(&mut sink).ok()?;
-    assert_eq!(summary.records, sink.records, "summary counts what was emitted");
+    assert_eq!(
+        summary.records, sink.records,
+        "summary counts what was emitted"
+    );
     assert!(
         summary.issues.len() <= plan.config.max_issues_per_attachment,
         "issue cap"
@@ -183,6 +189,10 @@ pub fn drive_format(prefix: &str, expected: Format, data: &[u8]) {
     upload.extend_from_slice(prefix.as_bytes());
     upload.extend_from_slice(rest);
     if let Some(summary) = drive(&plan, &upload) {
-        assert_eq!(summary.format, expected.as_str(), "the prefix decides the format");
+        assert_eq!(
+            summary.format,
+            expected.as_str(),
+            "the prefix decides the format"
+        );
     }
 }

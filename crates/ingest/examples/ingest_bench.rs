@@ -74,11 +74,32 @@ fn message(random: &mut Random, out: &mut String) {
     let id = random.below(1_000_000);
     let millis = random.below(5000);
     match random.below(50) {
-        0 => write!(out, "login failed for user{id}@example.com from 10.2.{}.{}", id % 256, id % 7),
-        1 => write!(out, "calling upstream with Authorization: Bearer tok{id}abcdefghijklmnop"),
-        2..=9 => write!(out, "connection to db-{} timed out after {millis} ms (attempt {})", id % 5, id % 3),
-        10..=25 => write!(out, "GET /api/v1/orders/{id} 200 {millis}ms bytes={}", id % 90_000),
-        _ => write!(out, "processed batch {id} with {} records in {millis} ms", id % 500),
+        0 => write!(
+            out,
+            "login failed for user{id}@example.com from 10.2.{}.{}",
+            id % 256,
+            id % 7
+        ),
+        1 => write!(
+            out,
+            "calling upstream with Authorization: Bearer tok{id}abcdefghijklmnop"
+        ),
+        2..=9 => write!(
+            out,
+            "connection to db-{} timed out after {millis} ms (attempt {})",
+            id % 5,
+            id % 3
+        ),
+        10..=25 => write!(
+            out,
+            "GET /api/v1/orders/{id} 200 {millis}ms bytes={}",
+            id % 90_000
+        ),
+        _ => write!(
+            out,
+            "processed batch {id} with {} records in {millis} ms",
+            id % 500
+        ),
     }
     .ok();
 }
@@ -90,7 +111,11 @@ struct Clock {
 impl Clock {
     fn tick(&mut self, random: &mut Random) -> (u64, u64, u64) {
         self.seconds += random.below(3);
-        ((self.seconds / 3600) % 24, (self.seconds / 60) % 60, self.seconds % 60)
+        (
+            (self.seconds / 3600) % 24,
+            (self.seconds / 60) % 60,
+            self.seconds % 60,
+        )
     }
 }
 
@@ -180,7 +205,11 @@ fn syslog(random: &mut Random, clock: &mut Clock, body: &mut String, out: &mut S
 
 fn access_log(random: &mut Random, clock: &mut Clock, _body: &mut String, out: &mut String) -> u64 {
     let (hour, minute, second) = clock.tick(random);
-    let user = if random.below(50) == 0 { "alice@example.com" } else { "-" };
+    let user = if random.below(50) == 0 {
+        "alice@example.com"
+    } else {
+        "-"
+    };
     writeln!(
         out,
         r#"10.{}.{}.{} - {user} [01/May/2024:{hour:02}:{minute:02}:{second:02} +0000] "GET {}/{} HTTP/1.1" {} {} "https://shop.example/cart" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36""#,
@@ -247,7 +276,14 @@ fn peak_rss_bytes() -> u64 {
             status
                 .lines()
                 .find_map(|line| line.strip_prefix("VmHWM:"))
-                .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .and_then(|value| {
+                    value
+                        .trim()
+                        .trim_end_matches("kB")
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                })
         })
         .map_or(0, |kilobytes| kilobytes * 1024)
 }
@@ -264,13 +300,21 @@ fn cpu_seconds() -> f64 {
 fn run(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let config = IngestConfig::default();
     let redactor = Arc::new(Redactor::new(&config.redaction));
-    let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("upload");
+    let name = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or("upload");
     let mut file = std::fs::File::open(path)?;
     let mut buffer = vec![0u8; 256 * 1024];
     let start = Instant::now();
     let cpu_start = cpu_seconds();
-    let mut parser =
-        AttachmentParser::new(AttachmentId::new(1), name, AttachmentRole::Incident, &config, redactor);
+    let mut parser = AttachmentParser::new(
+        AttachmentId::new(1),
+        name,
+        AttachmentRole::Incident,
+        &config,
+        redactor,
+    );
     let mut sink = CountingSink::default();
     loop {
         let read = file.read(&mut buffer)?;
@@ -307,6 +351,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         [command, file] if command == "run" => run(Path::new(file)),
-        _ => Err("usage: ingest_bench generate DIR MEGABYTES [NAME] | ingest_bench run FILE".into()),
+        _ => {
+            Err("usage: ingest_bench generate DIR MEGABYTES [NAME] | ingest_bench run FILE".into())
+        }
     }
 }

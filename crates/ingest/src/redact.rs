@@ -399,7 +399,8 @@ fn build_compiled() -> Compiled {
         (
             RedactionKind::CreditCard,
             Family::CreditCards,
-            r"\d(?:[ -]?\d){12,18}".into(),
+            // Groups of four or more digits, the last of three or more; the check counts 13 to 19.
+            r"\d{4,19}(?:[ -]\d{3,19}){0,5}".into(),
             Check::CreditCard,
             &["#digits"],
         ),
@@ -776,22 +777,27 @@ fn has_long_digit_run(bytes: &[u8], needed: usize) -> bool {
     false
 }
 
-/// Counts digits from `from` while only single separators sit between them; returns whether
-/// `needed` were reached and where the run stopped.
+/// Counts digits from `from` while only single separators sit between them, each after a
+/// group of at least four digits (`4111 1111 1111 1111`, `3782-822463-10005`; numbers in
+/// prose like `orders/482113 200 3012ms` are not card-shaped); returns whether `needed` were
+/// reached and where the run stopped.
 fn count_digit_run(bytes: &[u8], from: usize, needed: usize) -> (bool, usize) {
     let mut digits = 0;
+    let mut group = 0;
     let mut previous_was_separator = true;
     let mut position = from;
     while position < bytes.len() {
         let byte = bytes[position];
         if byte.is_ascii_digit() {
             digits += 1;
+            group += 1;
             if digits >= needed {
                 return (true, position);
             }
             previous_was_separator = false;
-        } else if (byte == b' ' || byte == b'-') && !previous_was_separator {
+        } else if (byte == b' ' || byte == b'-') && !previous_was_separator && group >= 4 {
             previous_was_separator = true;
+            group = 0;
         } else if digits > 0 {
             return (false, position);
         }
@@ -960,6 +966,12 @@ fn judge(
                 || (matches!(after, Some(b'.' | b'-' | b':' | b'/'))
                     && after_next.is_some_and(|b| b.is_ascii_alphanumeric()))
             {
+                return None;
+            }
+            // Card numbers are written in groups of four or more (4-4-4-4, 4-6-5).
+            let mut groups = whole.as_str().split([' ', '-']);
+            groups.next_back();
+            if groups.any(|group| group.len() < 4) {
                 return None;
             }
             let digits: Vec<u8> = whole
@@ -1207,16 +1219,23 @@ fn is_non_secret_value(value: &str) -> bool {
 
 /// `!vault`, `!Ref`, `!Sub`: a YAML tag in place of a value.
 fn is_yaml_tag(value: &str) -> bool {
-    value.len() > 1
-        && value.starts_with('!')
-        && value[1..].bytes().all(|b| b.is_ascii_alphabetic())
+    value.len() > 1 && value.starts_with('!') && value[1..].bytes().all(|b| b.is_ascii_alphabetic())
 }
 
 /// An `Authorization` scheme name.
 fn is_auth_scheme(value: &str) -> bool {
-    ["bearer", "basic", "digest", "token", "negotiate", "apikey", "ntlm", "hoba"]
-        .iter()
-        .any(|scheme| value.eq_ignore_ascii_case(scheme))
+    [
+        "bearer",
+        "basic",
+        "digest",
+        "token",
+        "negotiate",
+        "apikey",
+        "ntlm",
+        "hoba",
+    ]
+    .iter()
+    .any(|scheme| value.eq_ignore_ascii_case(scheme))
 }
 
 /// `model@v1.2.safetensors`, `pkg@1.2.3`: a name pinned to a version, not an address. Mail

@@ -47,7 +47,14 @@ fn peak_rss_bytes() -> u64 {
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
         .map(|kilobytes| kilobytes * 1024)
         .expect("VmHWM present")
 }
@@ -88,7 +95,9 @@ fn stream(
 
 /// Runs one case and checks that the process's peak RSS grew by less than `budget` bytes.
 fn within_memory<T>(case: &str, budget: u64, run: impl FnOnce() -> T) -> T {
-    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|poison| poison.into_inner());
+    let _guard = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner());
     let before = peak_rss_bytes();
     let result = run();
     let after = peak_rss_bytes();
@@ -126,7 +135,10 @@ fn a_100_megabyte_single_line() {
         assert_eq!(summary.lines, 1);
         assert!(sink.longest_message <= config.max_line_bytes);
         assert!(
-            summary.issues.iter().any(|issue| issue.reason.contains("cut")),
+            summary
+                .issues
+                .iter()
+                .any(|issue| issue.reason.contains("cut")),
             "{:?}",
             summary.issues
         );
@@ -252,7 +264,9 @@ fn very_long_logfmt_keys() {
                 }
             } else if step <= 200 {
                 let index = step;
-                chunk.push_str(&format!("ts=2024-05-01T14:04:00Z {long_key}{index}=v{index}\n"));
+                chunk.push_str(&format!(
+                    "ts=2024-05-01T14:04:00Z {long_key}{index}=v{index}\n"
+                ));
                 // A key over the line limit, cut mid-key.
                 chunk.push_str(&format!(
                     "ts=2024-05-01T14:04:01Z level=warn {long_key}{long_key}=v\n"

@@ -190,11 +190,23 @@ fn corpus_recall_and_precision() {
     assert!(lines >= 300, "the corpus needs 300+ lines");
     assert!(secret_lines >= 120 && clean_lines >= 120, "enough of both");
     assert!(strict.recall() >= 0.95, "recall {:.3}", strict.recall());
-    assert!(strict.precision() >= 0.97, "precision {:.3}", strict.precision());
-    assert!(masked.recall() >= 0.97, "masked recall {:.3}", masked.recall());
+    assert!(
+        strict.precision() >= 0.97,
+        "precision {:.3}",
+        strict.precision()
+    );
+    assert!(
+        masked.recall() >= 0.97,
+        "masked recall {:.3}",
+        masked.recall()
+    );
     // No kind may be mostly missed or mostly wrong.
     for (kind, counts) in &per_kind {
-        assert!(counts.recall() >= 0.8, "{kind} recall {:.3}", counts.recall());
+        assert!(
+            counts.recall() >= 0.8,
+            "{kind} recall {:.3}",
+            counts.recall()
+        );
         assert!(
             counts.precision() >= 0.8,
             "{kind} precision {:.3}",

@@ -99,7 +99,9 @@ fn pem_block_between_unstructured_lines() {
 
 #[test]
 fn pem_block_in_a_yaml_value() {
-    let mut upload = String::from("apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\nstringData:\n  tls.key: |\n");
+    let mut upload = String::from(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\nstringData:\n  tls.key: |\n",
+    );
     for line in pem_block().lines() {
         upload.push_str("    ");
         upload.push_str(line);
