@@ -34,8 +34,16 @@ pub enum RedactionKind {
     StripeKey,
     /// OpenAI-style key (`sk-...`, `sk-proj-...`).
     OpenaiKey,
+    /// Anthropic API key (`sk-ant-api03-...`).
+    AnthropicKey,
     /// Google API key (`AIza...`).
     GoogleApiKey,
+    /// Google OAuth access token (`ya29.`...).
+    GcpAccessToken,
+    /// The signature of an Azure shared access signature (`sig=` in a SAS URL or token).
+    AzureSasToken,
+    /// The secret path of a Slack incoming webhook URL.
+    SlackWebhook,
     /// JSON Web Token.
     Jwt,
     /// The credential of an `Authorization: Bearer` header or a bare `Bearer` token.
@@ -74,7 +82,11 @@ impl RedactionKind {
             Self::SlackToken => "slack_token",
             Self::StripeKey => "stripe_key",
             Self::OpenaiKey => "openai_key",
+            Self::AnthropicKey => "anthropic_key",
             Self::GoogleApiKey => "google_api_key",
+            Self::GcpAccessToken => "gcp_access_token",
+            Self::AzureSasToken => "azure_sas_token",
+            Self::SlackWebhook => "slack_webhook",
             Self::Jwt => "jwt",
             Self::BearerToken => "bearer_token",
             Self::BasicAuth => "basic_auth",
@@ -115,6 +127,12 @@ enum Check {
     BareScheme,
     /// Password in a URL: replace group 1 unless it is a placeholder.
     UrlPassword,
+    /// Command-line flag naming a secret (`--db-password x`): classify the flag, replace the
+    /// value.
+    CliFlag,
+    /// A secret word followed by a quoted value (`password 'Hunter2!'`): only values that
+    /// are not plain words.
+    QuotedAfterWord,
     /// OpenAI-style keys need letters and digits.
     MixedAlphanumeric,
     /// E-mail: skip `icon@2x.png`-style file names.
@@ -183,6 +201,29 @@ fn compiled() -> &'static Compiled {
 /// Secret-ish words inside key names. Order matters only for readability.
 const SECRET_KEY_WORDS: &str = r"password|passwd|passphrase|pwd|pass|secret|api[_-]?key|apikey|access[_-]?key|account[_-]?key|private[_-]?key|credentials?|token";
 
+/// Literal triggers of the detectors keyed by a secret word. Some are word tails (`ecret`,
+/// `oken`) so one literal covers `secret`, `Secret` and `clientSecret`: the whole trigger set
+/// must stay within Teddy's 64-pattern SIMD limit.
+const SECRET_WORD_TRIGGERS: &[&str] = &[
+    "~pass",
+    "~pwd",
+    "ecret",
+    "ECRET",
+    "pi_key",
+    "PI_KEY",
+    "piKey",
+    "pikey",
+    "PIKEY",
+    "~api-key",
+    "~access_key",
+    "~private_key",
+    "redential",
+    "REDENTIAL",
+    "oken",
+    "OKEN",
+    "AccountKey",
+];
+
 fn build_compiled() -> Compiled {
     // (kind, family, pattern, check, literal triggers; "@" and "#digits" and "#address" are
     // pseudo-triggers for the byte prefilters).
@@ -199,7 +240,7 @@ fn build_compiled() -> Compiled {
             Family::Secrets,
             r#"(?i)(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})(?:[^A-Za-z0-9/+=]|$)"#.into(),
             Check::Group1,
-            &["~secret"],
+            &["ecret", "ECRET"],
         ),
         (
             RedactionKind::AwsAccessKey,
@@ -218,9 +259,10 @@ fn build_compiled() -> Compiled {
         (
             RedactionKind::GitlabToken,
             Family::Secrets,
-            r"\bglpat-[A-Za-z0-9_-]{20,}".into(),
+            // Personal, runner, deploy, pipeline-trigger and CI-build tokens.
+            r"\bgl(?:pat|rt|dt|ptt|cbt)-[A-Za-z0-9_-]{20,}".into(),
             Check::Whole,
-            &["glpat-"],
+            &["glpat-", "glrt-", "gldt-", "glptt-", "glcbt-"],
         ),
         (
             RedactionKind::NpmToken,
@@ -232,9 +274,16 @@ fn build_compiled() -> Compiled {
         (
             RedactionKind::SlackToken,
             Family::Secrets,
-            r"\bxox[abposr]-[A-Za-z0-9-]{10,}".into(),
+            r"\b(?:xox[abposre]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,})".into(),
             Check::Whole,
-            &["xox"],
+            &["xox", "xapp-"],
+        ),
+        (
+            RedactionKind::SlackWebhook,
+            Family::Secrets,
+            r"https://hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9/_-]{16,})".into(),
+            Check::Group1,
+            &["hooks.slack.com"],
         ),
         (
             RedactionKind::StripeKey,
@@ -242,6 +291,13 @@ fn build_compiled() -> Compiled {
             r"\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}\b".into(),
             Check::Whole,
             &["k_live_", "k_test_"],
+        ),
+        (
+            RedactionKind::AnthropicKey,
+            Family::Secrets,
+            r"\bsk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_-]{20,}".into(),
+            Check::Whole,
+            &["sk-"],
         ),
         (
             RedactionKind::OpenaiKey,
@@ -258,6 +314,20 @@ fn build_compiled() -> Compiled {
             &["AIza"],
         ),
         (
+            RedactionKind::GcpAccessToken,
+            Family::Secrets,
+            r"\bya29\.[0-9A-Za-z_-]{20,}".into(),
+            Check::Whole,
+            &["ya29."],
+        ),
+        (
+            RedactionKind::AzureSasToken,
+            Family::Secrets,
+            r"(?:^|[?&;\s])sig=([A-Za-z0-9%/+=]{16,})".into(),
+            Check::Group1,
+            &["sig="],
+        ),
+        (
             RedactionKind::Jwt,
             Family::Secrets,
             r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*".into(),
@@ -269,14 +339,14 @@ fn build_compiled() -> Compiled {
             Family::Secrets,
             r#"(?i)\b(?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:(bearer|basic|digest|token|negotiate|apikey)\s+)?([A-Za-z0-9._~+/=-]{6,})"#.into(),
             Check::AuthorizationHeader,
-            &["~authorization"],
+            &["uthorization", "UTHORIZATION"],
         ),
         (
             RedactionKind::BearerToken,
             Family::Secrets,
             r"(?i)\b(bearer|basic)\s+([A-Za-z0-9._~+/-]{8,}=*)".into(),
             Check::BareScheme,
-            &["~bearer", "~basic"],
+            &["earer", "EARER", "asic", "ASIC"],
         ),
         (
             RedactionKind::Password,
@@ -286,16 +356,38 @@ fn build_compiled() -> Compiled {
             &["@"],
         ),
         (
+            RedactionKind::Password,
+            Family::Secrets,
+            format!(
+                r#"(?i)(?:^|[\s'"])(--?[A-Za-z0-9_.-]*(?:{SECRET_KEY_WORDS})[A-Za-z0-9_.-]*)[ \t]+(?:"([^"\r\n]{{1,256}})"|'([^'\r\n]{{1,256}})'|([^\s"'-][^\s]{{0,255}}))"#
+            ),
+            Check::CliFlag,
+            SECRET_WORD_TRIGGERS,
+        ),
+        (
+            RedactionKind::Password,
+            Family::Secrets,
+            r#"(?i)\b(password|passwd|passphrase|secret|token|api[_-]?key)[ \t]+(?:"([^"\s]{4,256})"|'([^'\s]{4,256})')"#.into(),
+            Check::QuotedAfterWord,
+            SECRET_WORD_TRIGGERS,
+        ),
+        (
+            // `docker login -u ci -p x`, `mysql -u root -px`: a password flag right after a
+            // user flag.
+            RedactionKind::Password,
+            Family::Secrets,
+            r"(?:^|\s)-u[ \t]?[^\s-]\S*[ \t]+-p[ \t]?([^\s-]\S*)".into(),
+            Check::Group1,
+            &[" -u"],
+        ),
+        (
             RedactionKind::Secret,
             Family::Secrets,
             format!(
                 r#"(?i)([A-Za-z0-9_.-]*(?:{SECRET_KEY_WORDS})[A-Za-z0-9_.-]*)["']?[ \t]*(?:=|:)[ \t]*(?:"([^"\r\n]*)"|'([^'\r\n]*)'|([^\s,;&"'}}<>\]\[)(]+))"#
             ),
             Check::KeyValue,
-            &[
-                "~pass", "~pwd", "~secret", "~api_key", "~api-key", "~apikey", "~access_key",
-                "~private_key", "~credential", "~token", "AccountKey",
-            ],
+            SECRET_WORD_TRIGGERS,
         ),
         (
             RedactionKind::Email,
@@ -307,7 +399,8 @@ fn build_compiled() -> Compiled {
         (
             RedactionKind::CreditCard,
             Family::CreditCards,
-            r"\d(?:[ -]?\d){12,18}".into(),
+            // Groups of four or more digits, the last of three or more; the check counts 13 to 19.
+            r"\d{4,19}(?:[ -]\d{3,19}){0,5}".into(),
             Check::CreditCard,
             &["#digits"],
         ),
@@ -684,22 +777,27 @@ fn has_long_digit_run(bytes: &[u8], needed: usize) -> bool {
     false
 }
 
-/// Counts digits from `from` while only single separators sit between them; returns whether
-/// `needed` were reached and where the run stopped.
+/// Counts digits from `from` while only single separators sit between them, each after a
+/// group of at least four digits (`4111 1111 1111 1111`, `3782-822463-10005`; numbers in
+/// prose like `orders/482113 200 3012ms` are not card-shaped); returns whether `needed` were
+/// reached and where the run stopped.
 fn count_digit_run(bytes: &[u8], from: usize, needed: usize) -> (bool, usize) {
     let mut digits = 0;
+    let mut group = 0;
     let mut previous_was_separator = true;
     let mut position = from;
     while position < bytes.len() {
         let byte = bytes[position];
         if byte.is_ascii_digit() {
             digits += 1;
+            group += 1;
             if digits >= needed {
                 return (true, position);
             }
             previous_was_separator = false;
-        } else if (byte == b' ' || byte == b'-') && !previous_was_separator {
+        } else if (byte == b' ' || byte == b'-') && !previous_was_separator && group >= 4 {
             previous_was_separator = true;
+            group = 0;
         } else if digits > 0 {
             return (false, position);
         }
@@ -738,6 +836,10 @@ fn judge(
                 return None;
             }
             let bare = captures.get(4).is_some();
+            // `api_key: !vault |`: a YAML tag saying where the value comes from.
+            if bare && is_yaml_tag(value.as_str()) {
+                return None;
+            }
             if bare {
                 let next = text.as_bytes().get(value.end()).copied();
                 let text = value.as_str();
@@ -756,6 +858,11 @@ fn judge(
         }
         Check::AuthorizationHeader => {
             let credential = captures.get(2)?;
+            // `Authorization: Bearer <token>`: the scheme did not match because what follows
+            // is a placeholder, so the "credential" is the scheme word itself.
+            if captures.get(1).is_none() && is_auth_scheme(credential.as_str()) {
+                return None;
+            }
             let kind = match captures.get(1).map(|m| m.as_str().to_ascii_lowercase()) {
                 Some(scheme) if scheme == "bearer" => RedactionKind::BearerToken,
                 Some(scheme) if scheme == "basic" => RedactionKind::BasicAuth,
@@ -779,6 +886,38 @@ fn judge(
                 RedactionKind::BearerToken
             };
             Some((credential.start(), credential.end(), kind))
+        }
+        Check::CliFlag | Check::QuotedAfterWord => {
+            let flag = captures.get(1)?.as_str();
+            let value = captures
+                .get(2)
+                .or_else(|| captures.get(3))
+                .or_else(|| captures.get(4))?;
+            let kind = classify_secret_key(flag.trim_start_matches('-'))?;
+            let text = value.as_str();
+            if is_non_secret_value(text) || is_prose_word(text) {
+                return None;
+            }
+            let path = text.starts_with('/') && text[1..].contains('/');
+            // Flags are lowercase words (`--db-password`); `-pS3cr3tPass` is a value glued to
+            // its flag, handled by the user/password flag detector.
+            let flag_shaped = flag.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+            });
+            // After a bare word only values that cannot be a name (`secret "checkout-db" not
+            // found` names a Kubernetes object): a digit or a symbol.
+            let identifier = text
+                .bytes()
+                .all(|b| b.is_ascii_alphabetic() || matches!(b, b'-' | b'_' | b'.'));
+            let quoted_after_word = matches!(detector.check, Check::QuotedAfterWord);
+            if path
+                || (kind == RedactionKind::Token && text.len() < 8)
+                || (!quoted_after_word && !flag_shaped)
+                || (quoted_after_word && identifier)
+            {
+                return None;
+            }
+            Some((value.start(), value.end(), kind))
         }
         Check::UrlPassword => {
             let password = captures.get(1)?;
@@ -804,6 +943,13 @@ fn judge(
             if text.as_bytes().get(whole.end()) == Some(&b':') {
                 return None;
             }
+            // `ftp://anonymous@ftp.example.org`: a URL's user name.
+            if text[..whole.start()].ends_with("://") {
+                return None;
+            }
+            if is_package_at_version(address) {
+                return None;
+            }
             Some((whole.start(), whole.end(), RedactionKind::Email))
         }
         Check::CreditCard => {
@@ -820,6 +966,12 @@ fn judge(
                 || (matches!(after, Some(b'.' | b'-' | b':' | b'/'))
                     && after_next.is_some_and(|b| b.is_ascii_alphanumeric()))
             {
+                return None;
+            }
+            // Card numbers are written in groups of four or more (4-4-4-4, 4-6-5).
+            let mut groups = whole.as_str().split([' ', '-']);
+            groups.next_back();
+            if groups.any(|group| group.len() < 4) {
                 return None;
             }
             let digits: Vec<u8> = whole
@@ -909,7 +1061,7 @@ fn luhn(digits: &[u8]) -> bool {
 
 /// Words that, inside a key name, say the value is about a secret rather than the secret
 /// (`token_type`, `password_length`, `secretName`).
-const NON_SECRET_KEY_WORDS: [&str; 42] = [
+const NON_SECRET_KEY_WORDS: [&str; 45] = [
     "name",
     "names",
     "ref",
@@ -952,6 +1104,9 @@ const NON_SECRET_KEY_WORDS: [&str; 42] = [
     "header",
     "arn",
     "manager",
+    "stdin",
+    "env",
+    "command",
 ];
 
 /// Splits a key into lowercase words at `_ . -` and camelCase humps.
@@ -1060,6 +1215,41 @@ fn is_non_secret_value(value: &str) -> bool {
         || (value.starts_with("{{") && value.ends_with("}}"))
         || (value.starts_with('<') && value.ends_with('>'))
         || value == "%s"
+}
+
+/// `!vault`, `!Ref`, `!Sub`: a YAML tag in place of a value.
+fn is_yaml_tag(value: &str) -> bool {
+    value.len() > 1 && value.starts_with('!') && value[1..].bytes().all(|b| b.is_ascii_alphabetic())
+}
+
+/// An `Authorization` scheme name.
+fn is_auth_scheme(value: &str) -> bool {
+    [
+        "bearer",
+        "basic",
+        "digest",
+        "token",
+        "negotiate",
+        "apikey",
+        "ntlm",
+        "hoba",
+    ]
+    .iter()
+    .any(|scheme| value.eq_ignore_ascii_case(scheme))
+}
+
+/// `model@v1.2.safetensors`, `pkg@1.2.3`: a name pinned to a version, not an address. Mail
+/// domains may start with digits (`163.com`), but not with two version numbers.
+fn is_package_at_version(address: &str) -> bool {
+    let Some((_, domain)) = address.split_once('@') else {
+        return false;
+    };
+    let mut labels = domain.split('.');
+    let first = labels.next().unwrap_or("");
+    let second = labels.next().unwrap_or("");
+    let number = |label: &str| !label.is_empty() && label.bytes().all(|b| b.is_ascii_digit());
+    let first = first.strip_prefix(['v', 'V']).unwrap_or(first);
+    number(first) && number(second)
 }
 
 /// A common English word that follows `password:` in prose (`password: is required`).

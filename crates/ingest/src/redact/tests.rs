@@ -183,6 +183,7 @@ fn digit_runs() {
         ("abc", false),
         ("", false),
         ("---- ---- 1234567890123", true),
+        ("GET /orders/482113 200 3012ms bytes=1234", false),
     ] {
         assert_eq!(
             has_long_digit_run(text.as_bytes(), 13),

@@ -1,0 +1,198 @@
+//! Shared driver of the fuzz targets: feeds bytes to an `AttachmentParser` in chunks chosen by
+//! the fuzzer and checks the invariants every parse must keep, whatever the input.
+
+use faultmaven_ingest::{AttachmentParser, Format, IngestConfig, RedactionConfig, Redactor};
+use faultmaven_model::{
+    AttachmentId, AttachmentRole, AttachmentSummary, CodeSnippet, ConfigEntry, LogRecord,
+    MetricSample, RecordSink, SpanRecord,
+};
+use std::sync::Arc;
+
+/// A sink that checks each record's line numbers and touches every string, so a record
+/// pointing outside the upload or holding a broken slice fails the run.
+#[derive(Default)]
+pub struct CheckingSink {
+    /// Records received of every kind.
+    pub records: u64,
+    /// Bytes of text received (messages, names, attributes).
+    pub text_bytes: u64,
+}
+
+impl RecordSink for CheckingSink {
+    fn log(&mut self, record: LogRecord<'_>) {
+        assert!(record.first_line >= 1, "line numbers start at 1");
+        assert!(
+            record.first_line <= record.last_line,
+            "first line after last"
+        );
+        self.records += 1;
+        self.text_bytes += record.message.len() as u64;
+        for (key, value) in &record.attributes {
+            self.text_bytes += (key.len() + value.len()) as u64;
+        }
+    }
+
+    fn metric(&mut self, sample: MetricSample<'_>) {
+        assert!(sample.line >= 1, "line numbers start at 1");
+        self.records += 1;
+        self.text_bytes += sample.name.len() as u64;
+    }
+
+    fn span(&mut self, _span: SpanRecord<'_>) {
+        self.records += 1;
+    }
+
+    fn config(&mut self, _entry: ConfigEntry<'_>) {
+        self.records += 1;
+    }
+
+    fn code(&mut self, _snippet: CodeSnippet<'_>) {
+        self.records += 1;
+    }
+}
+
+/// How one fuzz input is fed: chunk sizes cycle over `chunk_sizes` (a zero means "the rest").
+pub struct Plan {
+    /// The client's file name (a hint only).
+    pub name: &'static str,
+    /// Sizes of the chunks handed to `feed`, cycled; a zero means "all the rest".
+    pub chunk_sizes: Vec<usize>,
+    /// Parser settings.
+    pub config: IngestConfig,
+}
+
+/// Splits the fuzz input into a plan (first bytes) and the upload (the rest), so one input
+/// explores chunk boundaries, small limits and file-name hints together.
+pub fn plan_from(data: &[u8]) -> (Plan, &[u8]) {
+    const NAMES: [&str; 8] = [
+        "upload",
+        "app.log",
+        "events.jsonl",
+        "metrics.csv",
+        "metrics.prom",
+        "table.tsv",
+        "app.log.gz",
+        "values.yaml",
+    ];
+    let Some((&control, rest)) = data.split_first() else {
+        return (
+            Plan {
+                name: NAMES[0],
+                chunk_sizes: Vec::new(),
+                config: config(),
+            },
+            data,
+        );
+    };
+    let (chunk_count, rest) = match rest.split_first() {
+        Some((&count, rest)) => ((count % 4) as usize, rest),
+        None => (0, rest),
+    };
+    let chunk_count = chunk_count.min(rest.len());
+    let (chunks, upload) = rest.split_at(chunk_count);
+    let mut config = config();
+    // Small limits make the cut-line, split-record and issue-cap paths reachable with short
+    // inputs.
+    if control & 0x08 != 0 {
+        config.max_line_bytes = 64;
+        config.max_record_bytes = 96;
+        config.max_record_lines = 3;
+        config.max_issues_per_attachment = 4;
+    }
+    if control & 0x10 != 0 {
+        config.sniff_window_bytes = 16;
+    }
+    if control & 0x20 != 0 {
+        config.redaction.ip_addresses = true;
+    }
+    if control & 0x40 != 0 {
+        config.max_decompressed_bytes = 4096;
+    }
+    (
+        Plan {
+            name: NAMES[(control & 0x07) as usize],
+            // Sizes 1..=255 from the bytes; the byte value 0 means "the rest".
+            chunk_sizes: chunks.iter().map(|&size| usize::from(size)).collect(),
+            config,
+        },
+        upload,
+    )
+}
+
+/// The configuration every target starts from: defaults, with a fixed base year.
+pub fn config() -> IngestConfig {
+    IngestConfig {
+        base_year: Some(2024),
+        redaction: RedactionConfig {
+            ip_addresses: false,
+            ..RedactionConfig::default()
+        },
+        ..IngestConfig::default()
+    }
+}
+
+/// Feeds `upload` to a fresh parser according to `plan` and checks the summary. Returns the
+/// summary, or `None` when the upload was rejected with a typed error (damaged or oversized
+/// compressed content), which is allowed.
+pub fn drive(plan: &Plan, upload: &[u8]) -> Option<AttachmentSummary> {
+    let redactor = Arc::new(Redactor::new(&plan.config.redaction));
+    let mut parser = AttachmentParser::new(
+        AttachmentId::new(1),
+        plan.name,
+        AttachmentRole::Incident,
+        &plan.config,
+        redactor,
+    );
+    let mut sink = CheckingSink::default();
+    let mut rest = upload;
+    let mut sizes = plan.chunk_sizes.iter().cycle();
+    while !rest.is_empty() {
+        let size = match sizes.next() {
+            Some(&0) | None => rest.len(),
+            Some(&size) => size.min(rest.len()),
+        };
+        if parser.feed(&rest[..size], &mut sink).is_err() {
+            return None;
+        }
+        // Bounded memory: never more than the window, one line and the decompressor's
+        // buffers, whatever was fed.
+        let bound = plan.config.sniff_window_bytes
+            + plan.config.max_line_bytes
+            + plan.config.max_record_bytes
+            + 512 * 1024;
+        assert!(
+            parser.buffered_bytes() <= bound,
+            "buffered {} > {bound}",
+            parser.buffered_bytes()
+        );
+        rest = &rest[size..];
+    }
+    let summary = parser.finish(&mut sink).ok()?;
+    assert_eq!(
+        summary.records, sink.records,
+        "summary counts what was emitted"
+    );
+    assert!(
+        summary.issues.len() <= plan.config.max_issues_per_attachment,
+        "issue cap"
+    );
+    Some(summary)
+}
+
+/// Parses `prefix` + `data` with the sniff window set to the prefix, so the prefix alone picks
+/// the parser and the fuzzed bytes stream through it; asserts the prefix picked `expected`.
+pub fn drive_format(prefix: &str, expected: Format, data: &[u8]) {
+    let (mut plan, rest) = plan_from(data);
+    plan.config.sniff_window_bytes = prefix.len();
+    plan.name = "upload";
+    let mut upload = Vec::with_capacity(prefix.len() + rest.len());
+    upload.extend_from_slice(prefix.as_bytes());
+    upload.extend_from_slice(rest);
+    if let Some(summary) = drive(&plan, &upload) {
+        assert_eq!(
+            summary.format,
+            expected.as_str(),
+            "the prefix decides the format"
+        );
+    }
+}
