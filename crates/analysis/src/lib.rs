@@ -43,6 +43,7 @@
 //! - `miner`: the Drain-family template miner ([`TemplateMiner`]);
 //! - `histogram`, `bursts`: time buckets and rate bursts;
 //! - `metrics`, `robust`: metric series, robust z-scores and level shifts;
+//! - [`detectors`]: online metric anomaly detectors and their ensemble;
 //! - `exceptions`: stack traces of the common runtimes;
 //! - `signals`: failure words, entity keys, excerpts and formatting;
 //! - `analyzer`: the stream consumer and the findings it builds.
@@ -50,6 +51,7 @@
 mod analyzer;
 mod bursts;
 mod config;
+pub mod detectors;
 mod exceptions;
 mod histogram;
 mod intern;
