@@ -44,6 +44,7 @@
 //! - `histogram`, `bursts`: time buckets and rate bursts;
 //! - `metrics`, `robust`: metric series, robust z-scores and level shifts;
 //! - [`detectors`]: online metric anomaly detectors and their ensemble;
+//! - [`nab`]: the Numenta Anomaly Benchmark scorer;
 //! - `exceptions`: stack traces of the common runtimes;
 //! - `signals`: failure words, entity keys, excerpts and formatting;
 //! - `analyzer`: the stream consumer and the findings it builds.
@@ -57,6 +58,7 @@ mod histogram;
 mod intern;
 mod metrics;
 mod miner;
+pub mod nab;
 mod robust;
 mod signals;
 mod tokens;
