@@ -236,7 +236,11 @@ mod tests {
                 scores: vec![0.5; 1000],
                 windows: vec![(300, 399), (700, 799)],
             };
-            assert!((normalised(&null, profile)).abs() < 1e-9, "{}", profile.name);
+            assert!(
+                (normalised(&null, profile)).abs() < 1e-9,
+                "{}",
+                profile.name
+            );
             let perfect = file_with(&[300, 700]);
             assert!((normalised(&perfect, profile) - 100.0).abs() < 1e-9);
         }
