@@ -111,11 +111,11 @@ pub fn corpus_score(files: &[ScoredFile], threshold: f64, profile: &CostProfile)
         let values = row_values(file, profile);
         let mut best: Vec<Option<f64>> = vec![None; file.windows.len()];
         let start = probationary_rows(file.scores.len());
-        for row in start..file.scores.len() {
-            if file.scores[row] < threshold {
+        for (score, value) in file.scores.iter().zip(&values).skip(start) {
+            if *score < threshold {
                 continue;
             }
-            match values[row] {
+            match *value {
                 (Some(window), value) => {
                     best[window] = Some(best[window].map_or(value, |b: f64| b.max(value)));
                 }
@@ -147,10 +147,10 @@ pub fn optimise_threshold(files: &[ScoredFile], profile: &CostProfile) -> (f64, 
         window_offsets.push(windows_total);
         windows_total += file.windows.len();
         let values = row_values(file, profile);
-        for row in probationary_rows(file.scores.len())..file.scores.len() {
-            let (window, value) = values[row];
+        let start = probationary_rows(file.scores.len());
+        for (&score, &(window, value)) in file.scores.iter().zip(&values).skip(start) {
             rows.push(Row {
-                score: file.scores[row],
+                score,
                 file: file_index,
                 window,
                 value,

@@ -184,8 +184,8 @@ fn the_seasonal_detector_needs_two_periods_and_then_sees_a_missing_peak() {
         })
         .collect();
     // Day 4: the peak does not come.
-    for index in 3 * per_day..4 * per_day {
-        values[index] = 10.0 + (values[index] - 10.0).min(1.0);
+    for value in &mut values[3 * per_day..4 * per_day] {
+        *value = 10.0 + (*value - 10.0).min(1.0);
     }
     let points = timed(&values, 5 * MINUTE);
     let result = scores(
