@@ -43,6 +43,8 @@
 //! - `miner`: the Drain-family template miner ([`TemplateMiner`]);
 //! - `histogram`, `bursts`: time buckets and rate bursts;
 //! - `metrics`, `robust`: metric series, robust z-scores and level shifts;
+//! - [`detectors`]: online metric anomaly detectors and their ensemble;
+//! - [`nab`]: the Numenta Anomaly Benchmark scorer;
 //! - `exceptions`: stack traces of the common runtimes;
 //! - `entity`: lines grouped by identifiers (request, block, session ids) and the entities
 //!   whose events deviate;
@@ -56,12 +58,14 @@ mod bursts;
 mod config;
 mod entity;
 mod config_diff;
+pub mod detectors;
 mod exceptions;
 mod histogram;
 mod intern;
 mod metrics;
 mod miner;
 mod rca;
+pub mod nab;
 mod robust;
 mod signals;
 mod tokens;

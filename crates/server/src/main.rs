@@ -1,5 +1,5 @@
 //! The `faultmaven` binary: `serve` runs the HTTP server, `analyze` runs the same pipeline on
-//! local files without a server.
+//! local files without a server, `score-series` scores one metric series online.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -9,6 +9,8 @@ use faultmaven_server::dto::TroubleshootResponse;
 use faultmaven_server::{analyze_files, assemble, report, router, AppState, InputFile, Limits};
 use std::path::PathBuf;
 use std::time::Duration;
+
+mod score_series;
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +51,11 @@ enum Command {
         /// Files to investigate.
         files: Vec<PathBuf>,
     },
+    /// Score a `timestamp,value` CSV online; writes `timestamp,anomaly_score` to stdout.
+    ScoreSeries {
+        /// The CSV file.
+        file: PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -60,6 +67,9 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    if let Command::ScoreSeries { file } = &cli.command {
+        return score_series::run(file, &mut std::io::stdout().lock());
+    }
     let mut config = Config::from_process(cli.config.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -72,6 +82,7 @@ fn main() -> anyhow::Result<()> {
             }
             runtime.block_on(serve(config))
         }
+        Command::ScoreSeries { .. } => Ok(()),
         Command::Analyze {
             query,
             baseline,

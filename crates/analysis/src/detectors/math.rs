@@ -1,0 +1,192 @@
+//! Small numeric helpers for the online detectors: a sorted sliding window, the normal tail,
+//! and a seeded random number generator.
+
+use std::collections::VecDeque;
+
+/// The last `capacity` finite values, kept both in arrival order and sorted, so the median
+/// and any quantile cost one lookup and an update costs one binary search and one move.
+#[derive(Debug, Clone)]
+pub(crate) struct SortedWindow {
+    capacity: usize,
+    arrival: VecDeque<f64>,
+    sorted: Vec<f64>,
+}
+
+impl SortedWindow {
+    /// An empty window that holds at most `capacity` values (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        Self {
+            capacity,
+            arrival: VecDeque::with_capacity(capacity),
+            sorted: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Adds a finite value, dropping the oldest when full; non-finite values are ignored.
+    pub fn push(&mut self, value: f64) {
+        if !value.is_finite() {
+            return;
+        }
+        if self.arrival.len() == self.capacity {
+            if let Some(oldest) = self.arrival.pop_front() {
+                let at = self
+                    .sorted
+                    .partition_point(|probe| probe.total_cmp(&oldest).is_lt());
+                if at < self.sorted.len() {
+                    self.sorted.remove(at);
+                }
+            }
+        }
+        self.arrival.push_back(value);
+        let at = self
+            .sorted
+            .partition_point(|probe| probe.total_cmp(&value).is_le());
+        self.sorted.insert(at, value);
+    }
+
+    /// Values held.
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        self.arrival.clear();
+        self.sorted.clear();
+    }
+
+    /// The `q` quantile (0..=1) with linear interpolation; `None` when empty.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        let last = self.sorted.len().checked_sub(1)?;
+        let position = q.clamp(0.0, 1.0) * last as f64;
+        let below = position.floor() as usize;
+        let above = (below + 1).min(last);
+        let fraction = position - below as f64;
+        Some(self.sorted[below] + fraction * (self.sorted[above] - self.sorted[below]))
+    }
+
+    /// Median and a robust sigma (interquartile range / 1.349), `None` when empty.
+    pub fn median_and_sigma(&self) -> Option<(f64, f64)> {
+        let median = self.quantile(0.5)?;
+        let spread = self.quantile(0.75)? - self.quantile(0.25)?;
+        Some((median, spread / IQR_TO_SIGMA))
+    }
+}
+
+/// The interquartile range of a normal distribution in standard deviations.
+pub(crate) const IQR_TO_SIGMA: f64 = 1.349;
+
+/// Complementary error function, fractional error below 1.2e-7 everywhere (Chebyshev fit,
+/// Numerical Recipes `erfcc`).
+pub(crate) fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let polynomial = -z * z - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let value = t * polynomial.exp();
+    if x >= 0.0 {
+        value
+    } else {
+        2.0 - value
+    }
+}
+
+/// Probability that a standard normal variable is at least `z` away from 0 (two-sided).
+pub(crate) fn normal_two_sided_tail(z: f64) -> f64 {
+    if z.is_nan() {
+        return 1.0;
+    }
+    erfc(z.abs() / std::f64::consts::SQRT_2).clamp(0.0, 1.0)
+}
+
+/// SplitMix64: tiny, fast and fully determined by its seed.
+#[derive(Debug, Clone)]
+pub(crate) struct SplitMix64 {
+    state: u64,
+}
+
+impl SplitMix64 {
+    /// A generator started from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self { state: seed }
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in 0..bound (bound > 0).
+    pub fn below(&mut self, bound: usize) -> usize {
+        (self.next_u64() % bound.max(1) as u64) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorted_window_slides_and_gives_quantiles() {
+        let mut window = SortedWindow::new(5);
+        for value in [5.0, 1.0, 4.0, 2.0, 3.0, f64::NAN] {
+            window.push(value);
+        }
+        assert_eq!(window.len(), 5);
+        assert_eq!(window.quantile(0.5), Some(3.0));
+        window.push(10.0); // drops 5.0: [1, 2, 3, 4, 10]
+        assert_eq!(window.quantile(0.0), Some(1.0));
+        assert_eq!(window.quantile(1.0), Some(10.0));
+        assert_eq!(window.quantile(0.5), Some(3.0));
+        let (median, sigma) = window.median_and_sigma().expect("values");
+        assert_eq!(median, 3.0);
+        assert!((sigma - 2.0 / IQR_TO_SIGMA).abs() < 1e-12);
+        window.clear();
+        assert_eq!(window.quantile(0.5), None);
+    }
+
+    #[test]
+    fn normal_tail_matches_known_values() {
+        for (z, expected) in [
+            (0.0, 1.0),
+            (1.0, 0.317_310_5),
+            (1.96, 0.049_995_8),
+            (3.0, 0.002_699_8),
+        ] {
+            let tail = normal_two_sided_tail(z);
+            assert!(
+                (tail - expected).abs() < 1e-6,
+                "z {z}: {tail} vs {expected}"
+            );
+        }
+        assert!(normal_two_sided_tail(10.0) < 1e-20);
+        assert_eq!(normal_two_sided_tail(f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn random_numbers_repeat_for_a_seed() {
+        let mut first = SplitMix64::new(7);
+        let mut second = SplitMix64::new(7);
+        for _ in 0..100 {
+            let value = first.next_f64();
+            assert_eq!(value, second.next_f64());
+            assert!((0.0..1.0).contains(&value));
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! Seasonality: each point is compared with the median of the same phase (time of day, or of
+//! week) on earlier periods, and the residual is scored against the rolling spread of recent
+//! residuals. This finds a value that is normal for the series but not for this hour (traffic
+//! flat at noon, a nightly batch that did not run), which a level-based detector cannot.
+//!
+//! The sampling step is learnt from the first timestamps; the period is a calendar period
+//! (a day by default), phases are grouped into at most `max_buckets` buckets, and scoring
+//! starts once `min_periods` whole periods have been seen. Gaps are fine: the phase comes from
+//! the timestamp, not from the row number.
+
+use super::calibrate::{Reference, TailCalibrator};
+use super::math::SortedWindow;
+use super::{ensure, floored_sigma, DetectorError, OnlineDetector, PointScore};
+use serde::Deserialize;
+
+/// Timestamp differences looked at to learn the sampling step.
+const STEP_SAMPLES: usize = 16;
+/// Values per phase bucket at most.
+const MAX_RING: usize = 64;
+
+/// Settings of [`Seasonal`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SeasonalConfig {
+    /// The period in seconds (86,400 for daily, 604,800 for weekly).
+    pub period_seconds: u64,
+    /// Phases are grouped into at most this many buckets per period.
+    pub max_buckets: usize,
+    /// Earlier periods whose same-phase values form the expectation.
+    pub periods_kept: usize,
+    /// Whole periods to see before scoring.
+    pub min_periods: usize,
+    /// Residuals in the rolling window that sets their scale.
+    pub residual_window: usize,
+    /// A period shorter than this many samples is not treated as a season.
+    pub min_samples_per_period: usize,
+    /// Scale floor as a share of |expected value|.
+    pub relative_floor: f64,
+    /// Scores remembered by the calibrator before old ones fade.
+    pub calibration_memory: usize,
+}
+
+impl Default for SeasonalConfig {
+    fn default() -> Self {
+        Self {
+            period_seconds: 86_400,
+            max_buckets: 288,
+            periods_kept: 3,
+            min_periods: 2,
+            residual_window: 256,
+            min_samples_per_period: 8,
+            relative_floor: 1e-4,
+            calibration_memory: 4096,
+        }
+    }
+}
+
+impl SeasonalConfig {
+    /// A weekly season.
+    pub fn weekly() -> Self {
+        Self {
+            period_seconds: 7 * 86_400,
+            max_buckets: 336,
+            periods_kept: 2,
+            ..Self::default()
+        }
+    }
+
+    /// Validates and builds.
+    pub fn build(&self) -> Result<Seasonal, DetectorError> {
+        const NAME: &str = "seasonal";
+        ensure(
+            self.period_seconds >= 60,
+            NAME,
+            "period_seconds",
+            self.period_seconds,
+            ">= 60",
+        )?;
+        ensure(
+            (4..=100_000).contains(&self.max_buckets),
+            NAME,
+            "max_buckets",
+            self.max_buckets,
+            "4..=100000",
+        )?;
+        ensure(
+            (1..=16).contains(&self.periods_kept),
+            NAME,
+            "periods_kept",
+            self.periods_kept,
+            "1..=16",
+        )?;
+        ensure(
+            self.min_periods >= 1,
+            NAME,
+            "min_periods",
+            self.min_periods,
+            ">= 1",
+        )?;
+        ensure(
+            self.residual_window >= 16,
+            NAME,
+            "residual_window",
+            self.residual_window,
+            ">= 16",
+        )?;
+        ensure(
+            self.min_samples_per_period >= 4,
+            NAME,
+            "min_samples_per_period",
+            self.min_samples_per_period,
+            ">= 4",
+        )?;
+        Ok(Seasonal {
+            first_time: None,
+            last_time: None,
+            steps: Vec::with_capacity(STEP_SAMPLES),
+            layout: None,
+            rings: Vec::new(),
+            residuals: SortedWindow::new(self.residual_window),
+            mean_absolute_residual: 0.0,
+            calibrator: TailCalibrator::new(
+                Reference::TwoSidedNormal,
+                0.25,
+                self.calibration_memory,
+            ),
+            config: self.clone(),
+        })
+    }
+}
+
+/// How phases map to buckets, once the step is known.
+#[derive(Debug, Clone, Copy)]
+enum Layout {
+    /// The period is too short or the timestamps too irregular: no season.
+    Disabled,
+    /// `buckets` buckets, each remembering up to `ring` values.
+    Active { buckets: usize, ring: usize },
+}
+
+/// The recent values of one phase bucket.
+#[derive(Debug, Clone, Default)]
+struct Ring {
+    values: Vec<f64>,
+    next: usize,
+}
+
+/// The runtime state of the seasonal detector.
+#[derive(Debug, Clone)]
+pub struct Seasonal {
+    config: SeasonalConfig,
+    first_time: Option<i64>,
+    last_time: Option<i64>,
+    steps: Vec<i64>,
+    layout: Option<Layout>,
+    rings: Vec<Ring>,
+    residuals: SortedWindow,
+    mean_absolute_residual: f64,
+    calibrator: TailCalibrator,
+}
+
+impl Seasonal {
+    fn period_nanos(&self) -> i64 {
+        (self.config.period_seconds as i64).saturating_mul(1_000_000_000)
+    }
+
+    fn decide_layout(&mut self) -> Layout {
+        let mut steps = self.steps.clone();
+        steps.sort_unstable();
+        let step = steps[steps.len() / 2];
+        if step <= 0 {
+            return Layout::Disabled;
+        }
+        let samples_per_period = self.period_nanos() / step;
+        if samples_per_period < self.config.min_samples_per_period as i64 {
+            return Layout::Disabled;
+        }
+        let buckets = (samples_per_period as usize).min(self.config.max_buckets);
+        let per_bucket = (samples_per_period as usize).div_ceil(buckets);
+        let ring = (per_bucket * self.config.periods_kept).clamp(1, MAX_RING);
+        self.rings = vec![Ring::default(); buckets];
+        Layout::Active { buckets, ring }
+    }
+
+    fn bucket_of(&self, time_nanos: i64, buckets: usize) -> usize {
+        let period = self.period_nanos();
+        let phase = time_nanos.rem_euclid(period) as i128;
+        ((phase * buckets as i128 / period as i128) as usize).min(buckets - 1)
+    }
+}
+
+/// Median of a few values, by copying them to the stack.
+fn small_median(values: &[f64]) -> Option<f64> {
+    let mut copy = [0.0f64; MAX_RING];
+    let length = values.len().min(MAX_RING);
+    if length == 0 {
+        return None;
+    }
+    copy[..length].copy_from_slice(&values[..length]);
+    let copy = &mut copy[..length];
+    let middle = length / 2;
+    let (lower, upper_middle, _) = copy.select_nth_unstable_by(middle, f64::total_cmp);
+    let upper_middle = *upper_middle;
+    if length % 2 == 1 {
+        Some(upper_middle)
+    } else {
+        let lower_middle = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Some((lower_middle + upper_middle) / 2.0)
+    }
+}
+
+impl OnlineDetector for Seasonal {
+    fn name(&self) -> &'static str {
+        "seasonal"
+    }
+
+    fn update(&mut self, time_nanos: i64, value: f64) -> PointScore {
+        if !value.is_finite() {
+            return PointScore::QUIET;
+        }
+        let first_time = *self.first_time.get_or_insert(time_nanos);
+        if self.layout.is_none() {
+            if let Some(last) = self.last_time {
+                self.steps.push(time_nanos - last);
+            }
+            self.last_time = Some(time_nanos);
+            if self.steps.len() < STEP_SAMPLES {
+                return PointScore::QUIET;
+            }
+            self.layout = Some(self.decide_layout());
+        }
+        let Some(Layout::Active { buckets, ring }) = self.layout else {
+            return PointScore::QUIET;
+        };
+        let bucket = self.bucket_of(time_nanos, buckets);
+        let ready = time_nanos.saturating_sub(first_time)
+            >= self
+                .period_nanos()
+                .saturating_mul(self.config.min_periods as i64);
+        let mut score = PointScore::QUIET;
+        if let Some(expected) = small_median(&self.rings[bucket].values) {
+            let residual = value - expected;
+            if ready && self.residuals.len() >= 32 {
+                if let Some((centre, iqr_sigma)) = self.residuals.median_and_sigma() {
+                    let sigma = floored_sigma(
+                        iqr_sigma,
+                        self.mean_absolute_residual,
+                        expected,
+                        self.config.relative_floor,
+                    );
+                    let z = (residual - centre).abs() / sigma;
+                    score = PointScore::from_p_value(self.calibrator.observe(z), z);
+                    self.mean_absolute_residual += ((residual - centre).abs().min(10.0 * sigma)
+                        - self.mean_absolute_residual)
+                        / 64.0;
+                }
+            } else {
+                self.mean_absolute_residual +=
+                    (residual.abs() - self.mean_absolute_residual) / 16.0;
+            }
+            self.residuals.push(residual);
+        }
+        let slot = &mut self.rings[bucket];
+        if slot.values.len() < ring {
+            slot.values.push(value);
+        } else {
+            slot.values[slot.next] = value;
+            slot.next = (slot.next + 1) % ring;
+        }
+        score
+    }
+}
