@@ -27,9 +27,7 @@ mod support;
 
 use faultmaven_analysis::{MinerConfig, TemplateMiner};
 use faultmaven_ingest::{AttachmentParser, IngestConfig, Redactor};
-use faultmaven_model::{
-    AttachmentId, AttachmentRole, LogRecord, MetricSample, RecordSink,
-};
+use faultmaven_model::{AttachmentId, AttachmentRole, LogRecord, MetricSample, RecordSink};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -52,9 +50,19 @@ const PUBLISHED: [(&str, f64, f64, Option<[f64; 4]>); 16] = [
     ("OpenStack", 0.7325, 1.0, Some([0.733, 0.117, 0.018, 0.018])),
     ("Proxifier", 0.5265, 1.0, Some([0.526, 0.538, 0.0, 0.0])),
     ("Spark", 0.92, 0.9975, Some([0.922, 0.87, 0.362, 0.493])),
-    ("Thunderbird", 0.955, 0.971, Some([0.955, 0.773, 0.046, 0.248])),
+    (
+        "Thunderbird",
+        0.955,
+        0.971,
+        Some([0.955, 0.773, 0.046, 0.248]),
+    ),
     ("Windows", 0.997, 0.997, None),
-    ("Zookeeper", 0.9665, 0.9875, Some([0.967, 0.854, 0.497, 0.354])),
+    (
+        "Zookeeper",
+        0.9665,
+        0.9875,
+        Some([0.967, 0.854, 0.497, 0.354]),
+    ),
 ];
 
 struct Options {
@@ -223,8 +231,7 @@ fn write_contents(out: &Path, systems: &[System]) -> Result<(), String> {
 
 fn read_drain3(dir: &Path, system: &System) -> Result<Vec<Parsed>, String> {
     let path = dir.join(format!("{}.tsv", system.name));
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let parsed: Vec<Parsed> = text
         .lines()
         .enumerate()

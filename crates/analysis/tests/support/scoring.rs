@@ -114,8 +114,12 @@ pub struct System {
 pub fn load_system(dir: &Path, name: &'static str) -> Result<System, String> {
     let folder = dir.join(name);
     let raw_path = folder.join(format!("{name}_2k.log"));
-    let raw = std::fs::read(&raw_path)
-        .map_err(|e| format!("cannot read {}: {e} (set LOGHUB_2K_DIR)", raw_path.display()))?;
+    let raw = std::fs::read(&raw_path).map_err(|e| {
+        format!(
+            "cannot read {}: {e} (set LOGHUB_2K_DIR)",
+            raw_path.display()
+        )
+    })?;
     let format = HEADER_FORMATS
         .iter()
         .find(|(system, _)| *system == name)
