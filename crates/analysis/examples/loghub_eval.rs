@@ -200,6 +200,12 @@ fn mine_product(system: &System, config: &MinerConfig) -> Result<Vec<Parsed>, St
     parser
         .finish(&mut messages)
         .map_err(|e| format!("{name}: {e}"))?;
+    if std::env::var("LOGHUB_SHOW_PRODUCT").as_deref() == Ok(system.name) {
+        // Debug aid: what the product's normalizer made of the first lines.
+        for (first, last, message) in messages.records.iter().take(5) {
+            eprintln!("{first}-{last}: {message:?}");
+        }
+    }
     let mut miner = TemplateMiner::new(config);
     let mut ids: Vec<Option<u32>> = vec![None; system.event_ids.len()];
     for (first, last, message) in &messages.records {
