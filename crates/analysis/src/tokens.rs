@@ -115,16 +115,31 @@ impl Tokenizer {
     }
 
     /// A byte-size unit right after a number (`5.2 KB`, `216.0 B`) changes with the
-    /// magnitude, so it belongs to the variable.
+    /// magnitude, so it belongs to the variable: the two tokens become one `<*>` (as `5.2KB`
+    /// would), keeping the number's leading and the unit's trailing punctuation.
     fn mask_size_units(&mut self, message: &str) {
-        for index in 1..self.tokens.len() {
-            if self.tokens[index].hint != Hint::SizeUnit
-                || self.tokens[index - 1].hint != Hint::Number
-            {
-                continue;
-            }
-            if let TokenText::Message(range) = self.tokens[index].text.clone() {
-                self.tokens[index] = self.wildcard_with_affixes(message, range);
+        let mut index = 1;
+        while index < self.tokens.len() {
+            let merge = self.tokens[index].hint == Hint::SizeUnit
+                && self.tokens[index - 1].hint == Hint::Number;
+            if let (true, TokenText::Message(unit)) = (merge, self.tokens[index].text.clone()) {
+                let number = self.text(message, &self.tokens[index - 1]);
+                let prefix_len = number.find(WILDCARD).unwrap_or(0);
+                let (_, suffix_len) = affix_lengths(&message[unit.clone()]);
+                let start = self.scratch.len();
+                let prefix = number[..prefix_len].to_owned();
+                self.scratch.push_str(&prefix);
+                self.scratch.push_str(WILDCARD);
+                self.scratch
+                    .push_str(&message[unit.end - suffix_len..unit.end]);
+                self.tokens[index - 1] = Token {
+                    text: TokenText::Scratch(start..self.scratch.len()),
+                    variable: true,
+                    hint: Hint::Number,
+                };
+                self.tokens.remove(index);
+            } else {
+                index += 1;
             }
         }
     }
@@ -423,99 +438,208 @@ enum Class {
     Masked,
 }
 
-/// Bytes that may be part of a word run (non-ASCII bytes count as letters).
-fn is_run_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte >= 0x80
+/// Bytes that split a token into fields, each classified on its own: `ip:port` is two
+/// variables, `key(value)` keeps its brackets. `.`, `_`, `-` and `+` do not split: they join
+/// the parts of one identifier (`10.0.0.1`, `rdd_42_7`, `mesos-slave-07`), which is one
+/// variable.
+fn is_field_delimiter(byte: u8) -> bool {
+    matches!(
+        byte,
+        b':' | b','
+            | b'='
+            | b'@'
+            | b'#'
+            | b'('
+            | b')'
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b';'
+            | b'|'
+            | b'\''
+            | b'"'
+            | b'<'
+            | b'>'
+            | b'/'
+            | b'\\'
+            | b'$'
+            | b'&'
+            | b'!'
+            | b'?'
+            | b'*'
+            | b'%'
+    )
 }
 
+/// Classifies a token core and writes its masked form to `masked`.
+///
+/// The convention follows the corrected Loghub annotations (Khan et al., ICSE'22; Loghub-2.0),
+/// which is also what a reader expects: a variable replaces a whole identifier, not the
+/// digits inside it (`blk_-42` and `job_1445_0020` are `<*>`, not `blk_-<*>`), delimiters
+/// between variables stay (`<*>:<*>` for an address and port), absolute paths and URLs after
+/// their scheme are variables, and a word that merely carries a digit in its name
+/// (`eth1`, `jk2_init`, `Slf4jLogger`) stays a word: the miner turns it into `<*>` only if it
+/// varies between messages of one template.
 fn classify(core: &str, rules: MaskingRules, masked: &mut String) -> Class {
     masked.clear();
-    if core.is_empty() || core == WILDCARD {
-        return if core.is_empty() {
-            Class::Literal
-        } else {
-            Class::Variable
-        };
+    if core.is_empty() {
+        return Class::Literal;
     }
-    let bytes = core.as_bytes();
-    if !bytes.iter().any(u8::is_ascii_digit) {
-        return if rules.dotted_names && is_dotted_name(core) {
-            Class::Variable
-        } else {
-            Class::Literal
-        };
-    }
-    if bytes.iter().any(|&b| b == b'/' || b == b'\\') {
-        // A path or URL that contains a number: ids and versions live in it.
+    if core == WILDCARD {
         return Class::Variable;
     }
-    let mut has_constant_letters = false;
+    let bytes = core.as_bytes();
+    let mut changed = false;
     let mut position = 0;
+    if let Some(scheme_end) = url_scheme_end(core) {
+        // `hdfs://namenode:8020/a/b`: the scheme is a constant, the rest one variable.
+        masked.push_str(&core[..scheme_end]);
+        masked.push_str(WILDCARD);
+        return Class::Masked;
+    }
     while position < bytes.len() {
-        if !is_run_byte(bytes[position]) {
-            let start = position;
-            while position < bytes.len() && !is_run_byte(bytes[position]) {
+        let byte = bytes[position];
+        let after_delimiter = position == 0 || is_field_delimiter(bytes[position - 1]);
+        if byte == b'/' && after_delimiter && starts_path(&bytes[position..]) {
+            // An absolute path (`/var/log/app.log`, `(/p/gb1/x)`, `/10.0.0.1:50010`) up to
+            // the next delimiter other than `/`: file names, mounts and addresses vary.
+            position += 1;
+            while position < bytes.len()
+                && (bytes[position] == b'/' || !is_field_delimiter(bytes[position]))
+            {
                 position += 1;
             }
-            masked.push_str(&core[start..position]);
+            masked.push_str(WILDCARD);
+            changed = true;
+            continue;
+        }
+        if is_field_delimiter(byte) || (byte == b'.' && bytes.get(position + 1) == Some(&b'.')) {
+            // A run of dots (`processor.......0`) is layout, not part of a name.
+            while position < bytes.len() && bytes[position] == b'.' && byte == b'.' {
+                masked.push('.');
+                position += 1;
+            }
+            if byte != b'.' {
+                masked.push(char::from(byte));
+                position += 1;
+            }
             continue;
         }
         let start = position;
-        while position < bytes.len() && is_run_byte(bytes[position]) {
+        while position < bytes.len()
+            && !is_field_delimiter(bytes[position])
+            && !(bytes[position] == b'.' && bytes.get(position + 1) == Some(&b'.'))
+        {
             position += 1;
         }
-        let run = &core[start..position];
-        if !run.bytes().any(|b| b.is_ascii_digit()) {
-            has_constant_letters = true;
-            masked.push_str(run);
-        } else if is_hex_number(run) {
-            masked.push_str(WILDCARD);
+        let field = &core[start..position];
+        if is_variable_field(field, rules) {
+            push_variable_field(field, masked);
+            changed = true;
         } else {
-            // A word with digits inside (`R02`, `t761`, `100ms`): keep the letters.
-            mask_digit_runs(run, masked);
-            has_constant_letters = true;
+            masked.push_str(field);
         }
     }
-    if has_constant_letters {
-        Class::Masked
-    } else {
+    if !changed && !core.contains(WILDCARD) {
+        Class::Literal
+    } else if masked == WILDCARD {
         Class::Variable
+    } else {
+        Class::Masked
     }
 }
 
-/// Appends `run` with every maximal run of ASCII digits replaced by `<*>`.
-fn mask_digit_runs(run: &str, out: &mut String) {
-    let bytes = run.as_bytes();
-    let mut position = 0;
-    while position < bytes.len() {
-        let start = position;
-        if bytes[position].is_ascii_digit() {
-            while position < bytes.len() && bytes[position].is_ascii_digit() {
-                position += 1;
+/// True when `bytes` (starting with `/`) is a path: a name follows the slash.
+fn starts_path(bytes: &[u8]) -> bool {
+    bytes
+        .get(1)
+        .is_some_and(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'~'))
+}
+
+/// Writes the masked form of a variable field: `<*>`, except that a date or a range of
+/// plain numbers keeps its dashes (`2017-07-01` is `<*>-<*>-<*>`, as time is `<*>:<*>:<*>`).
+fn push_variable_field(field: &str, masked: &mut String) {
+    let numeric_dashes = field.contains('-')
+        && field
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+    if numeric_dashes {
+        for (index, _) in field.split('-').enumerate() {
+            if index > 0 {
+                masked.push('-');
             }
-            out.push_str(WILDCARD);
-        } else {
-            while position < bytes.len() && !bytes[position].is_ascii_digit() {
-                position += 1;
-            }
-            out.push_str(&run[start..position]);
+            masked.push_str(WILDCARD);
         }
+    } else {
+        masked.push_str(WILDCARD);
     }
 }
 
-/// A run of hex digits (with at least one decimal digit, checked by the caller), optionally
-/// with a `0x` prefix.
-fn is_hex_number(run: &str) -> bool {
-    let digits = run
-        .strip_prefix("0x")
-        .or_else(|| run.strip_prefix("0X"))
-        .unwrap_or(run);
-    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_hexdigit())
+/// End of `scheme://` when `core` is a URL (`https://`, `hdfs://`, `spark://`).
+fn url_scheme_end(core: &str) -> Option<usize> {
+    let separator = core.find("://")?;
+    let scheme = &core[..separator];
+    let valid = !scheme.is_empty()
+        && scheme.as_bytes()[0].is_ascii_alphabetic()
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    (valid && core.len() > separator + 3).then_some(separator + 3)
 }
 
-/// `host.example.com`, `org.apache.Foo`: two or more dots between non-empty word segments.
+/// True when one field (no delimiters inside) is a value rather than a word: a number (with
+/// or without a unit: `42`, `-7`, `0.25`, `100ms`, `64K`), a hex number or hash, an
+/// identifier with a numeric part (`rdd_42_7`, `blk_-42`, `10.0.0.1`, `v1.2.3`), or a
+/// dotted host name.
+fn is_variable_field(field: &str, rules: MaskingRules) -> bool {
+    let bytes = field.as_bytes();
+    if !bytes.iter().any(u8::is_ascii_digit) {
+        return is_value_word(field) || (rules.dotted_names && is_dotted_name(field));
+    }
+    let unsigned = field.trim_start_matches(['-', '+']);
+    if unsigned.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return true;
+    }
+    if is_hex_number(field) {
+        return true;
+    }
+    // Parts joined by `_`, `-`, `.`, `+`: any purely numeric part makes an identifier.
+    let numeric_part = field
+        .split(['_', '-', '.', '+'])
+        .any(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+    numeric_part || (rules.dotted_names && is_dotted_name(field))
+}
+
+/// Words that are values wherever they appear. Empty on purpose: booleans and account names
+/// (`true`, `root`) are values in the corrected Loghub annotations (Khan et al.'s "BL"/"US"
+/// rules), but masking them up front merges events the original ground truth keeps apart
+/// (`allDrawn= true` vs `false`, `user=root` vs `user=<*>`): measured on loghub-2k it cost
+/// 0.10 GA on Android and 0.12 on Linux for +0.2 PA. The miner turns them into `<*>` when
+/// they vary within one event.
+fn is_value_word(field: &str) -> bool {
+    const WORDS: [&str; 0] = [];
+    WORDS.iter().any(|word| word.eq_ignore_ascii_case(field))
+}
+
+/// `0x1f`, or a run of hex digits long enough to be a hash or address rather than a word
+/// (`9f4ef63`, `a64f992`; not `e820`, `add1`).
+fn is_hex_number(run: &str) -> bool {
+    if let Some(digits) = run.strip_prefix("0x").or_else(|| run.strip_prefix("0X")) {
+        return !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    run.len() >= 6
+        && run.bytes().all(|b| b.is_ascii_hexdigit())
+        && run.bytes().any(|b| b.is_ascii_digit())
+        && run.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
+/// `host.example.com`: two or more dots between non-empty word segments. A name whose last
+/// segment is capitalised (`java.io.IOException`, `org.apache.Foo`) is a class name, a
+/// constant of the code, not a value.
 fn is_dotted_name(core: &str) -> bool {
     let mut segments = 0;
+    let mut last = "";
     for segment in core.split('.') {
         if segment.is_empty()
             || !segment
@@ -525,8 +649,12 @@ fn is_dotted_name(core: &str) -> bool {
             return false;
         }
         segments += 1;
+        last = segment;
     }
-    segments >= 3
+    // Capitalised last segments name classes and constants (`java.io.IOException`,
+    // `android.intent.action.SCREEN_ON`): code, not values.
+    let class_name = last.as_bytes()[0].is_ascii_uppercase();
+    segments >= 3 && !class_name
 }
 
 #[cfg(test)]
@@ -559,13 +687,13 @@ mod tests {
                 "<*>",
                 "for",
                 "block",
-                "blk_-<*>",
+                "<*>",
                 "terminating",
             ],
         );
         check(
             "Received connection request /10.10.34.11:45307",
-            &["Received", "connection", "request", "<*>"],
+            &["Received", "connection", "request", "<*>:<*>"],
         );
         check(
             "reverse mapping checking getaddrinfo for ns.example.com [173.234.31.186] failed",
@@ -582,7 +710,7 @@ mod tests {
         );
         check(
             "req-38101a0b-2096-447d-96ea-a692162415ae 113d3a99c3da401fbd62cc2caa5b96d2 0x7fed806eb5d",
-            &["req-<*>-<*>-<*>-<*>-<*>", "<*>", "<*>"],
+            &["<*>", "<*>", "<*>"],
         );
         check(
             "took 0.2477829 s, 1190 bytes",
@@ -599,17 +727,24 @@ mod tests {
                 "-",
                 "done",
                 "in",
-                "<*>ms",
+                "<*>",
             ],
         );
         check(
             "Created MRAppMaster for application appattempt_1445144423722_0020_000001",
+            &["Created", "MRAppMaster", "for", "application", "<*>"],
+        );
+        // A digit inside a name does not make it a value: the miner decides from variation.
+        check(
+            "jk2_init() Found child 6725 via eth1 (BIOS-e820)",
             &[
-                "Created",
-                "MRAppMaster",
-                "for",
-                "application",
-                "appattempt_<*>_<*>_<*>",
+                "jk2_init()",
+                "Found",
+                "child",
+                "<*>",
+                "via",
+                "eth1",
+                "(BIOS-e820)",
             ],
         );
     }
@@ -637,10 +772,30 @@ mod tests {
     }
 
     #[test]
-    fn paths_with_numbers_are_variables_and_plain_paths_are_not() {
+    fn paths_and_urls_are_variables() {
         check(
-            "GET /v2/54fadb412c4e/servers/detail HTTP/1.1 /etc/hosts",
-            &["GET", "<*>", "<*>", "/etc/hosts"],
+            "GET /v2/54fadb412c4e/servers/detail HTTP/1.1 /etc/hosts chdir(/p/gb1/x) PS/2 n/a",
+            &[
+                "GET",
+                "<*>",
+                "HTTP/<*>",
+                "<*>",
+                "chdir(<*>)",
+                "PS/<*>",
+                "n/a",
+            ],
+        );
+        check(
+            "from /10.250.19.102:54106 to hdfs://namenode:8020/a/b on 2017-07-01",
+            &["from", "<*>:<*>", "to", "hdfs://<*>", "on", "<*>-<*>-<*>"],
+        );
+        check(
+            "processor.........................0 at android.intent.action.SCREEN_ON",
+            &[
+                "processor.........................<*>",
+                "at",
+                "android.intent.action.SCREEN_ON",
+            ],
         );
     }
 
@@ -676,7 +831,7 @@ mod tests {
                 "<*>",
                 "<*>",
                 "<*>",
-                "<*>",
+                "<*>:<*>:<*>",
                 "<*>",
             ],
         );
@@ -703,7 +858,7 @@ mod tests {
                 "there'",
                 r#""GET"#,
                 "/",
-                r#"<*>""#,
+                r#"HTTP/<*>""#,
                 "x=",
                 r#""open"#,
             ],
@@ -718,10 +873,8 @@ mod tests {
                 "stored",
                 "(estimated",
                 "size",
-                "<*>",
                 "<*>,",
                 "free",
-                "<*>",
                 "<*>)",
                 "in",
                 "B",
@@ -742,6 +895,6 @@ mod tests {
         check("", &[]);
         check("   \t ", &[]);
         check("ошибка 42 произошла", &["ошибка", "<*>", "произошла"]);
-        check("é1é", &["é<*>é"]);
+        check("é1é 7é", &["é1é", "<*>"]);
     }
 }

@@ -222,7 +222,7 @@ fn error_and_warning_templates_cite_their_lines_and_emitters() {
     assert!(
         refused
             .title
-            .contains("\"connection to <*> refused\" seen 2 times (14:01–14:03)"),
+            .contains("\"connection to <*>:<*> refused\" seen 2 times (14:01–14:03)"),
         "{}",
         refused.title
     );
@@ -343,7 +343,7 @@ fn an_error_burst_is_found_with_a_readable_title() {
         .expect("template burst");
     assert!(template_burst
         .title
-        .contains("upstream timeout talking to db-<*>"));
+        .contains("upstream timeout talking to <*>"));
     assert_eq!(bursts.len(), 2, "{:#?}", bursts);
 }
 

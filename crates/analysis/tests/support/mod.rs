@@ -2,3 +2,4 @@
 
 pub mod loghub;
 pub mod nab;
+pub mod scoring;
