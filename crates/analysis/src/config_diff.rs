@@ -335,6 +335,7 @@ fn finding(
         subjects,
         template_id: None,
         evidence,
+        entities: Vec::new(),
     }
 }
 

@@ -56,16 +56,16 @@
 mod analyzer;
 mod bursts;
 mod config;
-mod entity;
 mod config_diff;
 pub mod detectors;
+mod entity;
 mod exceptions;
 mod histogram;
 mod intern;
 mod metrics;
 mod miner;
-mod rca;
 pub mod nab;
+mod rca;
 mod robust;
 mod signals;
 mod tokens;

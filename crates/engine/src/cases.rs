@@ -185,6 +185,7 @@ mod tests {
                 subjects: Vec::new(),
                 template_id: Some(1),
                 evidence: Vec::new(),
+                entities: Vec::new(),
             }],
             templates: Vec::new(),
             hypotheses: vec![hypothesis(1, Some("connection-pool-exhausted"), 0.6)],

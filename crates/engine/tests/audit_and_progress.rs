@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use faultmaven_engine::{Engine, EngineConfig, EngineParts, Progress};
-use faultmaven_knowledge::{builtin_runbooks, KnowledgeBase};
+use faultmaven_knowledge::{builtin_runbooks, CaseLibrary, KnowledgeBase};
 use faultmaven_llm::{EmbeddedLlm, EmbeddedLlmOptions, ModelPaths};
 use faultmaven_model::AttachmentRole;
 use faultmaven_store::{
@@ -36,12 +36,17 @@ fn engine(audit: Arc<dyn AuditLog>) -> Engine {
         answer_max_tokens: 24,
         ..EngineConfig::default()
     };
+    let store = Arc::new(SqliteSessionStore::in_memory().unwrap());
     Engine::new(
         config,
         EngineParts {
-            store: Arc::new(SqliteSessionStore::in_memory().unwrap()),
+            store: store.clone(),
             llm: Some(Arc::new(llm)),
             knowledge: Arc::new(knowledge),
+            case_store: store,
+            cases: Arc::new(
+                CaseLibrary::new(Vec::new(), None, Arc::new(InMemoryVectorIndex::new())).unwrap(),
+            ),
         },
     )
     .with_audit_log(audit)

@@ -12,8 +12,8 @@ use crate::logfmt::{looks_like_logfmt, LogfmtParser};
 use crate::output::Output;
 use crate::prometheus::{self, PrometheusParser, PrometheusStats};
 use crate::text::{learn, PlainTextParser, TextLogParser, TextStats};
-use crate::{journald, otlp_metrics, prometheus_api, windows_event};
 use crate::traces::{sniff_csv_spans, CsvSpanParser, TraceDocument, TraceDocumentParser};
+use crate::{journald, otlp_metrics, prometheus_api, windows_event};
 use faultmaven_model::{AttachmentId, DataKind};
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -348,10 +348,6 @@ pub(crate) struct FormatEntry {
     pub sniff: fn(&Window<'_>) -> u8,
     /// Builds the parser, learning what it needs (layout, field roles, columns) from the window.
     pub build: fn(&Window<'_>, &ParserSettings) -> Box<dyn FormatParser>,
-}
-
-fn count_only(_: &Window<'_>, _: &ParserSettings) -> Box<dyn FormatParser> {
-    Box::new(detect::LineCountParser)
 }
 
 fn config_document(syntax: ConfigSyntax, settings: &ParserSettings) -> Box<dyn FormatParser> {

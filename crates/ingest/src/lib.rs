@@ -50,9 +50,9 @@ mod redact;
 mod structured;
 mod text;
 mod timestamp;
+mod traces;
 mod transcode;
 mod windows_event;
-mod traces;
 
 pub use attachment::AttachmentParser;
 pub use config::{IngestConfig, RedactionConfig};

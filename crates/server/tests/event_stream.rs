@@ -12,7 +12,7 @@ use axum::http::Request;
 use common::{file, fixture, text, troubleshoot_request, BOUNDARY};
 use double::{Double, Reply};
 use faultmaven_engine::{Engine, EngineConfig, EngineParts};
-use faultmaven_knowledge::{builtin_runbooks, KnowledgeBase};
+use faultmaven_knowledge::{builtin_runbooks, CaseLibrary, KnowledgeBase};
 use faultmaven_llm::{OpenAiCompatibleProvider, RemoteOptions};
 use faultmaven_server::{router, AppState};
 use faultmaven_store::{InMemoryVectorIndex, SqliteSessionStore};
@@ -60,12 +60,17 @@ fn app_with_remote_model(double: &Double) -> axum::Router {
         Arc::new(InMemoryVectorIndex::new()),
     )
     .unwrap();
+    let store = Arc::new(SqliteSessionStore::in_memory().unwrap());
     let engine = Engine::new(
         EngineConfig::default(),
         EngineParts {
-            store: Arc::new(SqliteSessionStore::in_memory().unwrap()),
+            store: store.clone(),
             llm: Some(Arc::new(llm)),
             knowledge: Arc::new(knowledge),
+            case_store: store,
+            cases: Arc::new(
+                CaseLibrary::new(Vec::new(), None, Arc::new(InMemoryVectorIndex::new())).unwrap(),
+            ),
         },
     );
     router(AppState {

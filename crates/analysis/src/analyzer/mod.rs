@@ -14,8 +14,8 @@ use crate::miner::TemplateMiner;
 use crate::signals::{entity_kind_of_key, excerpt};
 use faultmaven_model::{
     AttachmentId, AttachmentRole, Evidence, Finding, Level, LogRecord, MetricSample, RecordSink,
-    RootCause, SpanRecord, Suspect, SuspectKind, TemplateHistogram, TemplateSummary,
-    TimelineEvent, Timestamp,
+    RootCause, SpanRecord, Suspect, SuspectKind, TemplateHistogram, TemplateSummary, TimelineEvent,
+    Timestamp,
 };
 use findings::{rank_and_cap, Badness};
 use std::collections::BTreeMap;

@@ -355,6 +355,7 @@ impl TraceStore {
                 ],
                 template_id: None,
                 evidence,
+                entities: Vec::new(),
             });
         }
         findings.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.title.cmp(&b.title)));
