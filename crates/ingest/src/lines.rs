@@ -129,19 +129,17 @@ impl LineSplitter {
 
 /// Decodes one line: UTF-8 as is; bytes that are not valid UTF-8 are read as Latin-1 (the
 /// usual legacy encoding of logs, and every byte has a meaning in it) instead of failing or
-/// becoming U+FFFD; NUL bytes, which no text store accepts, become U+FFFD.
+/// becoming U+FFFD. NUL bytes are kept here and replaced when records are emitted (`Output`).
 pub(crate) fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
-        Ok(text) if memchr::memchr(0, bytes).is_none() => Cow::Borrowed(text),
-        Ok(text) => Cow::Owned(text.replace('\0', "\u{fffd}")),
+        // NUL is valid UTF-8 and kept as is: byte-exact formats (journald's binary fields carry
+        // a little-endian length with zero bytes) read their bytes back from the characters.
+        Ok(text) => Cow::Borrowed(text),
         Err(_) => {
             let mut text = String::with_capacity(bytes.len() + 8);
             for chunk in bytes.utf8_chunks() {
                 text.push_str(chunk.valid());
                 text.extend(chunk.invalid().iter().map(|&byte| char::from(byte)));
-            }
-            if text.contains('\0') {
-                text = text.replace('\0', "\u{fffd}");
             }
             Cow::Owned(text)
         }
@@ -222,9 +220,6 @@ mod tests {
     #[test]
     fn invalid_utf8_is_replaced_not_fatal() {
         let lines = split(&[b"ok \xff\xfe bytes caf\xe9 \xc3\xa9 nul\0\n"], 100);
-        assert_eq!(
-            lines[0].1,
-            "ok \u{ff}\u{fe} bytes caf\u{e9} \u{e9} nul\u{fffd}"
-        );
+        assert_eq!(lines[0].1, "ok \u{ff}\u{fe} bytes caf\u{e9} \u{e9} nul\0");
     }
 }

@@ -47,11 +47,14 @@ pub(crate) struct Output<'a> {
 impl Output<'_> {
     /// Redacts the record's text and passes it on.
     pub fn log(&mut self, mut record: LogRecord<'_>) {
-        record.message = self.redactor.redact_cow(record.message);
-        record.source = record.source.map(|source| self.redactor.redact_cow(source));
+        record.message = without_nul(self.redactor.redact_cow(record.message));
+        record.source = record
+            .source
+            .map(|source| without_nul(self.redactor.redact_cow(source)));
         for (key, value) in &mut record.attributes {
             let taken = std::mem::take(value);
-            *value = self.redactor.redact_field_cow(key, taken);
+            *value = without_nul(self.redactor.redact_field_cow(key, taken));
+            *key = without_nul(std::mem::take(key));
         }
         self.tally.records += 1;
         self.sink.log(record);
@@ -59,9 +62,11 @@ impl Output<'_> {
 
     /// Redacts label values and passes the sample on.
     pub fn metric(&mut self, mut sample: MetricSample<'_>) {
+        sample.name = without_nul(sample.name);
         for (key, value) in &mut sample.labels {
             let taken = std::mem::take(value);
-            *value = self.redactor.redact_field_cow(key, taken);
+            *value = without_nul(self.redactor.redact_field_cow(key, taken));
+            *key = without_nul(std::mem::take(key));
         }
         self.tally.records += 1;
         self.sink.metric(sample);
@@ -76,7 +81,8 @@ impl Output<'_> {
         } else {
             self.redactor.redact_field_cow(key, entry.value)
         };
-        entry.path = self.redactor.redact_cow(entry.path);
+        entry.value = without_nul(entry.value);
+        entry.path = without_nul(self.redactor.redact_cow(entry.path));
         entry.document_label = entry
             .document_label
             .map(|label| self.redactor.redact_cow(label));
@@ -87,10 +93,10 @@ impl Output<'_> {
     /// Redacts the operation name (URLs carry tokens) and attribute values, then passes the
     /// span on.
     pub fn span(&mut self, mut span: SpanRecord<'_>) {
-        span.operation = self.redactor.redact_cow(span.operation);
+        span.operation = without_nul(self.redactor.redact_cow(span.operation));
         for (key, value) in &mut span.attributes {
             let taken = std::mem::take(value);
-            *value = self.redactor.redact_field_cow(key, taken);
+            *value = without_nul(self.redactor.redact_field_cow(key, taken));
         }
         self.tally.records += 1;
         self.sink.span(span);
@@ -109,4 +115,15 @@ fn names_an_upstream(key: &str, value: &str) -> bool {
         && (value.starts_with('$')
             || value.starts_with("unix:")
             || value.get(..12).unwrap_or(value).contains("://"))
+}
+
+/// Replaces NUL characters with U+FFFD. Lines keep NUL while they are parsed (byte-exact
+/// formats such as journald's binary fields need it), but no record carries one onward: text
+/// stores (PostgreSQL `text`/`jsonb`) reject it.
+fn without_nul(text: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') {
+        std::borrow::Cow::Owned(text.replace('\0', "\u{fffd}"))
+    } else {
+        text
+    }
 }
