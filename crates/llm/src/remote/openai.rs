@@ -8,7 +8,6 @@ use crate::{FinishReason, Generation, GenerationRequest, LlmError, LlmProvider};
 use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::json;
-use std::time::Instant as StdInstant;
 
 /// A model behind an OpenAI-compatible `/chat/completions` endpoint.
 #[derive(Debug)]
@@ -133,25 +132,14 @@ impl LlmProvider for OpenAiCompatibleProvider {
         tokens: Option<tokio::sync::mpsc::Sender<String>>,
     ) -> Result<Generation, LlmError> {
         let transport = &self.transport;
-        let started = StdInstant::now();
-        let deadline = transport.deadline();
-        let url = transport.options().endpoint("chat/completions");
-        let body = serde_json::to_vec(&self.request_body(&request, tokens.is_some()))
-            .map_err(|error| LlmError::InvalidRequest(error.to_string()))?;
-        let response = transport
-            .post(&url, self.headers()?, body, deadline)
+        let (response, deadline, clock) = transport
+            .post_json(
+                "chat/completions",
+                self.headers()?,
+                &self.request_body(&request, tokens.is_some()),
+            )
             .await?;
-        let first_byte = started.elapsed().as_secs_f64();
-        let mut generation = Generation {
-            text: String::new(),
-            model: self.name.clone(),
-            prompt_tokens: 0,
-            completion_tokens: 0,
-            finish_reason: FinishReason::Stop,
-            prompt_seconds: first_byte,
-            generation_seconds: 0.0,
-            fallback_reason: None,
-        };
+        let mut generation = clock.empty_generation(&self.name);
         match tokens {
             None => {
                 let bytes = transport.read_body(response, deadline).await?;
@@ -225,7 +213,7 @@ impl LlmProvider for OpenAiCompatibleProvider {
                 }
             }
         }
-        generation.generation_seconds = started.elapsed().as_secs_f64() - first_byte;
+        generation.generation_seconds = clock.generation_seconds();
         Ok(generation)
     }
 }

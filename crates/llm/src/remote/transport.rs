@@ -3,7 +3,7 @@
 //! `Retry-After`, bounded body reads, and cancellation when the token receiver goes away.
 
 use super::RemoteOptions;
-use crate::LlmError;
+use crate::{FinishReason, Generation, LlmError};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Response, StatusCode};
 use std::hash::{BuildHasher, Hasher};
@@ -35,6 +35,35 @@ pub(crate) enum ReadOutcome {
     Cancelled,
 }
 
+/// When a provider call started and when its response headers arrived, for the timings of
+/// the [`Generation`] it produces.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallClock {
+    started: std::time::Instant,
+    first_byte_seconds: f64,
+}
+
+impl CallClock {
+    /// A generation with no text yet, its prompt time set to the wait for the first byte.
+    pub(crate) fn empty_generation(&self, model: &str) -> Generation {
+        Generation {
+            text: String::new(),
+            model: model.to_owned(),
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            finish_reason: FinishReason::Stop,
+            prompt_seconds: self.first_byte_seconds,
+            generation_seconds: 0.0,
+            fallback_reason: None,
+        }
+    }
+
+    /// Seconds from the first byte of the response until now.
+    pub(crate) fn generation_seconds(&self) -> f64 {
+        self.started.elapsed().as_secs_f64() - self.first_byte_seconds
+    }
+}
+
 impl Transport {
     pub(crate) fn new(provider: String, options: RemoteOptions) -> Result<Self, LlmError> {
         let client = reqwest::Client::builder()
@@ -49,6 +78,27 @@ impl Transport {
             provider,
             options,
         })
+    }
+
+    /// Posts `body` as JSON to the provider's `path` (retrying as configured) and waits for
+    /// the response headers. Returns the response, the deadline of the whole call, and its clock.
+    pub(crate) async fn post_json(
+        &self,
+        path: &str,
+        headers: HeaderMap,
+        body: &impl serde::Serialize,
+    ) -> Result<(Response, Instant, CallClock), LlmError> {
+        let started = std::time::Instant::now();
+        let deadline = self.deadline();
+        let url = self.options.endpoint(path);
+        let body = serde_json::to_vec(body)
+            .map_err(|error| LlmError::InvalidRequest(error.to_string()))?;
+        let response = self.post(&url, headers, body, deadline).await?;
+        let clock = CallClock {
+            started,
+            first_byte_seconds: started.elapsed().as_secs_f64(),
+        };
+        Ok((response, deadline, clock))
     }
 
     pub(crate) fn options(&self) -> &RemoteOptions {
