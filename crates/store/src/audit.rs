@@ -4,9 +4,9 @@
 use crate::StoreError;
 use async_trait::async_trait;
 use faultmaven_model::Timestamp;
-use rusqlite::{params, Connection, TransactionBehavior};
+use rusqlite::{params, Connection};
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 /// What was audited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -144,43 +144,12 @@ impl SqliteAuditLog {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let connection = Arc::clone(&self.connection);
-        tokio::task::spawn_blocking(move || {
-            // Every write is one statement, so a panic elsewhere cannot leave a half-done write.
-            let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
-            work(&mut connection)
-        })
-        .await
-        .map_err(|error| StoreError::Task(error.to_string()))?
+        crate::sqlite::on_blocking_thread(&self.connection, work).await
     }
 }
 
 fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
-    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    transaction.execute_batch(
-        "CREATE TABLE IF NOT EXISTS audit_schema_version (version INTEGER NOT NULL)",
-    )?;
-    let current: i64 = transaction.query_row(
-        "SELECT coalesce(max(version), 0) FROM audit_schema_version",
-        [],
-        |row| row.get(0),
-    )?;
-    let supported = AUDIT_MIGRATIONS.len() as i64;
-    if current > supported {
-        return Err(StoreError::SchemaTooNew {
-            found: current,
-            supported,
-        });
-    }
-    for (version, migration) in (1..).zip(AUDIT_MIGRATIONS).skip(current as usize) {
-        transaction.execute_batch(migration)?;
-        transaction.execute(
-            "INSERT INTO audit_schema_version (version) VALUES (?1)",
-            params![version],
-        )?;
-    }
-    transaction.commit()?;
-    Ok(())
+    crate::sqlite::run_migrations(connection, "audit_schema_version", AUDIT_MIGRATIONS)
 }
 
 fn to_sql_integer(value: u64) -> i64 {

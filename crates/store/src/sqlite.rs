@@ -92,42 +92,67 @@ impl SqliteSessionStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let connection = Arc::clone(&self.connection);
-        tokio::task::spawn_blocking(move || {
-            // A panic while the lock was held cannot leave a half-done write behind: every write
-            // is one statement or a transaction that rolls back when dropped. So the connection
-            // is still sound and a poisoned lock is taken over rather than failing forever.
-            let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
-            work(&mut connection)
-        })
-        .await
-        .map_err(|error| StoreError::Task(error.to_string()))?
+        on_blocking_thread(&self.connection, work).await
     }
 }
 
-/// Brings the schema to the newest version, in one transaction so a crash leaves the old version.
+/// Runs `work` on the shared connection in a blocking thread, so queries never stall the
+/// async runtime.
+pub(crate) async fn on_blocking_thread<T, F>(
+    connection: &Arc<Mutex<Connection>>,
+    work: F,
+) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+{
+    let connection = Arc::clone(connection);
+    tokio::task::spawn_blocking(move || {
+        // A panic while the lock was held cannot leave a half-done write behind: every write
+        // is one statement or a transaction that rolls back when dropped. So the connection
+        // is still sound and a poisoned lock is taken over rather than failing forever.
+        let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
+        work(&mut connection)
+    })
+    .await
+    .map_err(|error| StoreError::Task(error.to_string()))?
+}
+
+/// Brings the session schema to the newest version.
 fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    run_migrations(connection, "schema_version", MIGRATIONS)
+}
+
+/// Applies the `migrations` newer than the version recorded in `version_table`, in one
+/// transaction so a crash leaves the old version. Each store of this crate keeps its own
+/// version table, so stores sharing one file migrate independently.
+pub(crate) fn run_migrations(
+    connection: &mut Connection,
+    version_table: &str,
+    migrations: &[&str],
+) -> Result<(), StoreError> {
     // IMMEDIATE takes the write lock up front, so two processes opening a new file at once
     // serialise here instead of both trying to create the tables.
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    transaction
-        .execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+    transaction.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {version_table} (version INTEGER NOT NULL)"
+    ))?;
     let current: i64 = transaction.query_row(
-        "SELECT coalesce(max(version), 0) FROM schema_version",
+        &format!("SELECT coalesce(max(version), 0) FROM {version_table}"),
         [],
         |row| row.get(0),
     )?;
-    let supported = MIGRATIONS.len() as i64;
+    let supported = migrations.len() as i64;
     if current > supported {
         return Err(StoreError::SchemaTooNew {
             found: current,
             supported,
         });
     }
-    for (version, migration) in (1..).zip(MIGRATIONS).skip(current as usize) {
+    for (version, migration) in (1..).zip(migrations).skip(current as usize) {
         transaction.execute_batch(migration)?;
         transaction.execute(
-            "INSERT INTO schema_version (version) VALUES (?1)",
+            &format!("INSERT INTO {version_table} (version) VALUES (?1)"),
             params![version],
         )?;
     }
