@@ -26,6 +26,10 @@ const REAL_SERVER_TEST_TIMEOUT_MS = 400_000;
 const FIXTURE_TEST_TIMEOUT_MS = 60_000;
 
 const XSS_PAYLOAD = "<img src=x onerror=window.__xss=1>";
+/** The SVG elements plots.js draws with; anything else inside a plot was injected. */
+const PLOT_ELEMENTS = ["title", "desc", "g", "line", "path", "rect", "circle", "text"];
+const plotsMetricsPath = path.join(repoRoot, "testdata", "plots", "checkout-metrics.csv");
+const plotsTracesPath = path.join(repoRoot, "testdata", "plots", "checkout-traces.otlp.json");
 
 function serverUrl() {
   const value = process.env.FAULTMAVEN_URL;
@@ -317,10 +321,11 @@ describe("with the real server", () => {
       await waitForAnalysis(page, "#findings .finding, #hypotheses .hypothesis");
 
       assert.equal(await page.evaluate(() => window.__xss), undefined, "no payload ran");
-      // The template sparklines are the page's own SVG (bars and a title, nothing else).
-      assert.equal(await page.locator("img, svg:not(.sparkline), iframe, object, embed").count(), 0, "no element was injected");
+      // The template sparklines and the plots are the page's own SVG, made of known elements.
+      assert.equal(await page.locator("img, svg:not(.sparkline):not(.plot-svg), iframe, object, embed").count(), 0, "no element was injected");
       assert.equal(await page.locator("svg.sparkline *:not(title):not(rect)").count(), 0, "sparklines hold only bars and a title");
-      assert.equal(await page.locator("script").count(), 1, "only app.js is a script");
+      assert.equal(await page.locator(`svg.plot-svg *:not(${PLOT_ELEMENTS.join("):not(")})`).count(), 0, "plots hold only drawing elements");
+      assert.equal(await page.locator("script").count(), 2, "only plots.js and app.js are scripts");
       const nameCells = await page.locator("#attachments .attachment-name").allInnerTexts();
       assert.ok(nameCells.includes(hostileName), `the file name is shown as text: ${JSON.stringify(nameCells)}`);
       const findingsText = await page.locator("#findings").innerText();
@@ -370,10 +375,11 @@ describe("with fixture responses (page from the real server)", () => {
       await page.locator("#feedback-status", { hasText: "marked helpful" }).waitFor();
 
       assert.equal(await page.evaluate(() => window.__xss), undefined, "no payload ran");
-      // The template sparklines are the page's own SVG (bars and a title, nothing else).
-      assert.equal(await page.locator("img, svg:not(.sparkline), iframe, object, embed").count(), 0, "no element was injected");
+      // The template sparklines and the plots are the page's own SVG, made of known elements.
+      assert.equal(await page.locator("img, svg:not(.sparkline):not(.plot-svg), iframe, object, embed").count(), 0, "no element was injected");
       assert.equal(await page.locator("svg.sparkline *:not(title):not(rect)").count(), 0, "sparklines hold only bars and a title");
-      assert.equal(await page.locator("script").count(), 1, "only app.js is a script");
+      assert.equal(await page.locator(`svg.plot-svg *:not(${PLOT_ELEMENTS.join("):not(")})`).count(), 0, "plots hold only drawing elements");
+      assert.equal(await page.locator("script").count(), 2, "only plots.js and app.js are scripts");
       const resultsText = await page.locator("#results").innerText();
       assert.ok(resultsText.includes("<img src=x onerror=window.__xss=1>"), "the payload is visible as text");
       assert.ok(resultsText.includes("<script>window.__xss=3</script>"), "the payload is visible as text");
