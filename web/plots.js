@@ -79,6 +79,7 @@
 
   function durationLabel(millis) {
     const value = Number(millis) || 0;
+    if (value === 0) return "0";
     if (value >= 1000) return `${Number((value / 1000).toPrecision(3))} s`;
     if (value >= 1) return `${Number(value.toPrecision(3))} ms`;
     return `${Math.round(value * 1000)} µs`;

@@ -7,6 +7,7 @@ use crate::robust::RobustScale;
 use faultmaven_model::{
     AnomalousRange, Evidence, Finding, FindingId, PlotPoint, SeriesPlot, SuspectKind, Timestamp,
 };
+use std::collections::VecDeque;
 
 /// Earlier points the band is computed from.
 pub(crate) const BAND_WINDOW: usize = 60;
@@ -26,23 +27,46 @@ pub(crate) struct BandSettings {
 }
 
 /// The expected band of every point: the rolling median of the previous [`BAND_WINDOW`]
-/// points ± `sigmas` robust standard deviations (1.4826 × MAD) of them. `None` while fewer
-/// than [`BAND_MIN_HISTORY`] earlier points exist. Online: point `i`'s band depends only on
-/// points before `i`.
-pub(crate) fn rolling_band(values: &[f64], settings: BandSettings) -> Vec<Option<(f64, f64)>> {
-    (0..values.len())
-        .map(|index| {
-            if index < BAND_MIN_HISTORY {
-                return None;
+/// points that are not `excluded` ± `sigmas` robust standard deviations (1.4826 × MAD) of
+/// them. `None` while fewer than [`BAND_MIN_HISTORY`] such points exist. Online: point `i`'s
+/// band depends only on points before `i`.
+///
+/// Excluding the stretches the findings report keeps the band at the level that was normal
+/// before them: an outage is drawn against the expected level, and a window straddling the
+/// outage's edges does not blow the spread up.
+pub(crate) fn rolling_band(
+    values: &[f64],
+    excluded: &[bool],
+    settings: BandSettings,
+) -> Vec<Option<(f64, f64)>> {
+    let mut history: VecDeque<f64> = VecDeque::with_capacity(BAND_WINDOW + 1);
+    let mut work: Vec<f64> = Vec::with_capacity(BAND_WINDOW);
+    values
+        .iter()
+        .enumerate()
+        .map(|(index, &value)| {
+            let band = (history.len() >= BAND_MIN_HISTORY)
+                .then(|| {
+                    work.clear();
+                    work.extend(history.iter().copied());
+                    RobustScale::of(&work, settings.relative_floor)
+                })
+                .flatten()
+                .map(|scale| {
+                    let half_width = if scale.is_degenerate() {
+                        0.0
+                    } else {
+                        settings.sigmas * scale.sigma
+                    };
+                    (scale.median - half_width, scale.median + half_width)
+                });
+            if !excluded.get(index).copied().unwrap_or(false) {
+                if history.len() == BAND_WINDOW {
+                    history.pop_front();
+                }
+                history.push_back(value);
             }
-            let history = &values[index.saturating_sub(BAND_WINDOW)..index];
-            let scale = RobustScale::of(history, settings.relative_floor)?;
-            let half_width = if scale.is_degenerate() {
-                0.0
-            } else {
-                settings.sigmas * scale.sigma
-            };
-            Some((scale.median - half_width, scale.median + half_width))
+            band
         })
         .collect()
 }
@@ -50,7 +74,7 @@ pub(crate) fn rolling_band(values: &[f64], settings: BandSettings) -> Vec<Option
 /// Words for `SeriesPlot::band_method`.
 fn band_method(settings: BandSettings) -> String {
     format!(
-        "rolling median ± {} robust standard deviations (1.4826 × MAD) of the previous {BAND_WINDOW} points",
+        "rolling median ± {} robust standard deviations (1.4826 × MAD) of the previous {BAND_WINDOW} points outside the anomalous ranges",
         settings.sigmas
     )
 }
@@ -58,6 +82,9 @@ fn band_method(settings: BandSettings) -> String {
 /// A unit named by the metric's name (Prometheus suffix conventions and common spellings).
 pub(crate) fn unit_of(metric: &str) -> Option<&'static str> {
     let lower = metric.to_ascii_lowercase();
+    if lower.ends_with("per_second") || lower.ends_with("_rate_per_sec") {
+        return Some("/s");
+    }
     let last = lower.rsplit(['_', '.', '-']).next().unwrap_or("");
     // `_total` and `_bucket` suffixes follow the unit: `http_request_duration_seconds_total`.
     let stem = match last {
@@ -107,7 +134,25 @@ pub(crate) fn series_plot(
     // The same order the analyzer examines: by time, ties by line.
     points.sort_by(|a, b| a.time.cmp(&b.time).then(a.line.cmp(&b.line)));
     let values: Vec<f64> = points.iter().map(|point| point.value).collect();
-    let band = rolling_band(&values, settings);
+    let windows: Vec<(i64, i64)> = findings
+        .iter()
+        .filter_map(|finding| {
+            let start = finding.first_seen?.unix_nanos();
+            Some((
+                start,
+                finding.last_seen.map_or(start, Timestamp::unix_nanos),
+            ))
+        })
+        .collect();
+    let excluded: Vec<bool> = points
+        .iter()
+        .map(|point| {
+            windows
+                .iter()
+                .any(|&(start, end)| (start..=end).contains(&point.time))
+        })
+        .collect();
+    let band = rolling_band(&values, &excluded, settings);
 
     let cited: Vec<(i64, u64)> = findings
         .iter()

@@ -106,19 +106,25 @@ fn input<'a>(
 #[test]
 fn the_band_is_online_and_follows_the_level() {
     let values: Vec<f64> = noise(300, 3).iter().map(|n| 40.0 + 2.0 * n).collect();
-    let band = rolling_band(&values, SETTINGS);
+    let band = rolling_band(&values, &[], SETTINGS);
     assert!(band[..BAND_MIN_HISTORY].iter().all(Option::is_none));
     let (lower, upper) = band[200].expect("band");
     assert!(lower < 40.0 && 40.0 < upper && upper - lower < 20.0);
     // Changing points never changes their own bands or earlier ones; later bands follow.
     let mut changed = values.clone();
     changed[120..=150].fill(1e6);
-    let after = rolling_band(&changed, SETTINGS);
+    let after = rolling_band(&changed, &[], SETTINGS);
     assert_eq!(band[..=120], after[..=120]);
     assert!(after[151].expect("band").1 > 1e5);
     // A flat series gets a band of zero width, not NaN.
-    let flat = rolling_band(&[0.0; 20], SETTINGS);
+    let flat = rolling_band(&[0.0; 20], &[], SETTINGS);
     assert_eq!(flat[15], Some((0.0, 0.0)));
+    // Excluded points (a reported outage) never enter the history: the band stays put.
+    let excluded: Vec<bool> = (0..values.len())
+        .map(|i| (120..=150).contains(&i))
+        .collect();
+    let kept = rolling_band(&changed, &excluded, SETTINGS);
+    assert_eq!(kept[151], band[120]);
 }
 
 #[test]
@@ -128,6 +134,7 @@ fn units_come_from_the_metric_name() {
     assert_eq!(unit_of("memory_mb"), Some("MB"));
     assert_eq!(unit_of("node_filesystem_avail_bytes"), Some("bytes"));
     assert_eq!(unit_of("cpu_percent"), Some("%"));
+    assert_eq!(unit_of("requests_per_second"), Some("/s"));
     assert_eq!(unit_of("cpu_usage"), None);
     assert_eq!(unit_of(""), None);
 }
@@ -183,9 +190,9 @@ fn an_outage_series_is_plotted_with_band_points_and_range() {
         kept(1_700).expect("kept").anomalous,
         "cited points are marked"
     );
-    // Long after the shift the band has moved to the new level.
+    // Inside the reported stretch the band keeps the level that was normal before it.
     let late = plot.points.last().expect("points");
-    assert!(late.lower.expect("band") > 2_000.0);
+    assert!(late.upper.expect("band") < 400.0 && late.anomalous);
     assert_eq!(plot.anomalous_ranges.len(), 2);
     assert_eq!(plot.anomalous_ranges[0].finding_id, FindingId::new(3));
     assert_eq!(plot.anomalous_ranges[0].start.unix_nanos(), 1_399 * MINUTE);
