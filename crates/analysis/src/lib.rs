@@ -70,6 +70,8 @@ mod plots;
 mod rca;
 mod robust;
 mod signals;
+#[cfg(test)]
+mod testing;
 mod tokens;
 mod traces;
 

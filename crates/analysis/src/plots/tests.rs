@@ -5,6 +5,7 @@ use super::series::{rolling_band, unit_of, BandSettings, BAND_MIN_HISTORY, MAX_P
 use super::waterfall::{trace_waterfall, MAX_WATERFALL_SPANS};
 use super::*;
 use crate::metrics::Point;
+use crate::testing::noise;
 use crate::traces::TraceStore;
 use faultmaven_model::{
     AttachmentRole, FindingId, FindingKind, Severity, SpanKind, SpanRecord, Suspect, SuspectKind,
@@ -16,19 +17,6 @@ const SETTINGS: BandSettings = BandSettings {
     sigmas: 3.5,
     relative_floor: 0.001,
 };
-
-/// Deterministic noise in [-1, 1) (fixed-seed LCG).
-fn noise(length: usize, seed: u64) -> Vec<f64> {
-    let mut state = seed;
-    (0..length)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        })
-        .collect()
-}
 
 const MINUTE: i64 = 60_000_000_000;
 
