@@ -779,9 +779,11 @@
     const results = byId("results");
     results.hidden = false;
     // After the results are shown, so the plots can measure the width they have.
-    window.FaultMavenPlots.render(response, {
-      element, svgElement, arrayOf, humanize, knownToken, formatTimestamp, formatNumber, revealFinding,
-    });
+    if (window.FaultMavenPlots) {
+      window.FaultMavenPlots.render(response, {
+        element, svgElement, arrayOf, humanize, knownToken, formatTimestamp, formatNumber, revealFinding,
+      });
+    }
     results.scrollIntoView({ behavior: "smooth", block: "start" });
   }
 

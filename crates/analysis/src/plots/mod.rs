@@ -25,8 +25,9 @@ pub(crate) struct PlotInput<'a> {
     pub series: &'a [Series],
     /// The report's findings, ranked, with their ids.
     pub findings: &'a [Finding],
-    /// Spans and what was derived from them.
+    /// The spans kept.
     pub traces: &'a TraceStore,
+    /// What was derived per span (parents, self time).
     pub derived: &'a [Derived],
     /// Half-width of the expected band, in robust standard deviations.
     pub band_sigmas: f64,
@@ -37,7 +38,9 @@ pub(crate) struct PlotInput<'a> {
 /// The plots of one analysis.
 #[derive(Debug, Default)]
 pub(crate) struct Plots {
+    /// The anomalous series, most important first.
     pub series: Vec<SeriesPlot>,
+    /// One slow trace.
     pub trace_waterfall: Option<TraceWaterfall>,
 }
 
