@@ -200,8 +200,7 @@ impl TraceStore {
         window
     }
 
-    /// The span as evidence: upload, trace id, span id.
-    pub fn evidence(&self, index: usize) -> Evidence {
+    fn evidence(&self, index: usize) -> Evidence {
         let span = &self.spans[index];
         Evidence::Span {
             attachment: span.attachment,

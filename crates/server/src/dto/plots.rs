@@ -40,7 +40,8 @@ pub struct PlotPoint {
     pub at: String,
     /// Observed value.
     pub value: f64,
-    /// Lower edge of the expected band (absent until enough earlier points exist).
+    /// Lower edge of the expected band, to six significant digits (absent until enough earlier
+    /// points exist).
     pub lower: Option<f64>,
     /// Upper edge of the expected band.
     pub upper: Option<f64>,
@@ -111,6 +112,29 @@ pub struct WaterfallSpan {
     pub critical: bool,
 }
 
+/// A band edge to six significant digits: it is an estimate, and the full digits would double
+/// the size of a plot.
+fn six_digits(value: f64) -> f64 {
+    if value == 0.0 || !value.is_finite() {
+        return value;
+    }
+    // Powers of ten up to 1e22 are exact, so scaling by them in the right direction rounds
+    // without adding error of its own.
+    let digits = 5 - value.abs().log10().floor() as i32;
+    let rounded = if digits >= 0 {
+        let scale = 10f64.powi(digits);
+        (value * scale).round() / scale
+    } else {
+        let scale = 10f64.powi(-digits);
+        (value / scale).round() * scale
+    };
+    if rounded.is_finite() {
+        rounded
+    } else {
+        value
+    }
+}
+
 /// Nanoseconds as milliseconds, to the microsecond.
 fn millis(nanos: u64) -> f64 {
     (nanos / 1_000) as f64 / 1_000.0
@@ -133,8 +157,8 @@ impl From<&model::SeriesPlot> for SeriesPlot {
                 .map(|point| PlotPoint {
                     at: point.at.to_rfc3339(),
                     value: point.value,
-                    lower: point.lower,
-                    upper: point.upper,
+                    lower: point.lower.map(six_digits),
+                    upper: point.upper.map(six_digits),
                     anomalous: point.anomalous,
                 })
                 .collect(),
@@ -213,4 +237,20 @@ pub(super) fn timeline(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::six_digits;
+
+    #[test]
+    fn band_edges_keep_six_significant_digits() {
+        assert_eq!(six_digits(36.026452206765164), 36.0265);
+        assert_eq!(six_digits(-1_234_567.0), -1_234_570.0);
+        assert_eq!(six_digits(0.000_123_456_789), 0.000_123_457);
+        assert_eq!(six_digits(0.0), 0.0);
+        for tiny_or_huge in [1e-310, 5e-324, 1e300, f64::MAX] {
+            assert!(six_digits(tiny_or_huge).is_finite(), "{tiny_or_huge}");
+        }
+    }
 }
