@@ -202,3 +202,30 @@ async fn a_log_only_request_has_no_plots_and_the_schemas_are_published() {
     assert!(response["series_plots"].is_object() && response["trace_waterfall"].is_object());
     assert!(schemas["TimelineEvent"]["properties"]["severity"].is_object());
 }
+
+#[tokio::test]
+async fn plot_assets_are_served_under_the_page_policy() {
+    for (path, content_type, marker) in [
+        ("/plots.js", "text/javascript", "FaultMavenPlots"),
+        ("/plots.css", "text/css", ".wf-bar"),
+    ] {
+        let response =
+            tower::ServiceExt::oneshot(app(), Request::get(path).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let headers = response.headers();
+        assert!(headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with(content_type));
+        assert!(headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'"));
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert!(String::from_utf8_lossy(&body).contains(marker), "{path}");
+    }
+}
