@@ -413,6 +413,28 @@ fn parent_cycles_and_missing_parents_lose_no_span() {
 }
 
 #[test]
+fn absurd_durations_and_times_do_not_overflow() {
+    let s = |id: &str| id.to_owned();
+    let mut spans = vec![
+        span("t", s("root"), None, "web", 0, 1, false),
+        span("t", s("a"), Some(s("root")), "x", 1, 1, true),
+        span("t", s("b"), Some(s("root")), "y", 2, 1, false),
+    ];
+    spans[0].duration_ns = u64::MAX;
+    spans[1].duration_ns = u64::MAX;
+    spans[2].duration_ns = u64::MAX / 2;
+    spans[2].start = Timestamp::from_unix_nanos(i64::MAX);
+    let traces = store_of(spans);
+    let derived = traces.derive();
+    let waterfall = trace_waterfall(&traces, &derived, &[]).expect("waterfall");
+    assert_eq!(waterfall.spans.len(), 3);
+    assert!(waterfall
+        .spans
+        .iter()
+        .all(|s| s.self_time_ns <= s.duration_ns));
+}
+
+#[test]
 fn no_spans_no_waterfall() {
     let traces = TraceStore::default();
     assert_eq!(trace_waterfall(&traces, &[], &[]), None);

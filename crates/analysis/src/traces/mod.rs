@@ -169,7 +169,8 @@ impl TraceStore {
                 continue;
             };
             derived[index].parent_index = Some(parent);
-            covered[parent] += span.duration;
+            // Saturating: hostile durations near i64::MAX must not overflow the sum.
+            covered[parent] = covered[parent].saturating_add(span.duration);
             child_error[parent] |= span.is_error;
             let parent_span = &self.spans[parent];
             let crosses = parent_span.service != span.service;
