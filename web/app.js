@@ -778,6 +778,12 @@
 
     const results = byId("results");
     results.hidden = false;
+    // After the results are shown, so the plots can measure the width they have.
+    if (window.FaultMavenPlots) {
+      window.FaultMavenPlots.render(response, {
+        element, svgElement, arrayOf, humanize, knownToken, formatTimestamp, formatNumber, revealFinding,
+      });
+    }
     results.scrollIntoView({ behavior: "smooth", block: "start" });
   }
 

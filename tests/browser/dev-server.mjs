@@ -27,6 +27,8 @@ const staticFiles = {
   "/index.html": ["index.html", "text/html; charset=utf-8"],
   "/app.js": ["app.js", "text/javascript; charset=utf-8"],
   "/style.css": ["style.css", "text/css; charset=utf-8"],
+  "/plots.js": ["plots.js", "text/javascript; charset=utf-8"],
+  "/plots.css": ["plots.css", "text/css; charset=utf-8"],
 };
 
 /** session id -> hypotheses, so feedback re-ranks what the page last saw. */

@@ -26,6 +26,10 @@ const REAL_SERVER_TEST_TIMEOUT_MS = 400_000;
 const FIXTURE_TEST_TIMEOUT_MS = 60_000;
 
 const XSS_PAYLOAD = "<img src=x onerror=window.__xss=1>";
+/** The SVG elements plots.js draws with; anything else inside a plot was injected. */
+const PLOT_ELEMENTS = ["title", "desc", "g", "line", "path", "rect", "circle", "text"];
+const plotsMetricsPath = path.join(repoRoot, "testdata", "plots", "checkout-metrics.csv");
+const plotsTracesPath = path.join(repoRoot, "testdata", "plots", "checkout-traces.otlp.json");
 
 function serverUrl() {
   const value = process.env.FAULTMAVEN_URL;
@@ -317,10 +321,11 @@ describe("with the real server", () => {
       await waitForAnalysis(page, "#findings .finding, #hypotheses .hypothesis");
 
       assert.equal(await page.evaluate(() => window.__xss), undefined, "no payload ran");
-      // The template sparklines are the page's own SVG (bars and a title, nothing else).
-      assert.equal(await page.locator("img, svg:not(.sparkline), iframe, object, embed").count(), 0, "no element was injected");
+      // The template sparklines and the plots are the page's own SVG, made of known elements.
+      assert.equal(await page.locator("img, svg:not(.sparkline):not(.plot-svg), iframe, object, embed").count(), 0, "no element was injected");
       assert.equal(await page.locator("svg.sparkline *:not(title):not(rect)").count(), 0, "sparklines hold only bars and a title");
-      assert.equal(await page.locator("script").count(), 1, "only app.js is a script");
+      assert.equal(await page.locator(`svg.plot-svg *:not(${PLOT_ELEMENTS.join("):not(")})`).count(), 0, "plots hold only drawing elements");
+      assert.equal(await page.locator("script").count(), 2, "only plots.js and app.js are scripts");
       const nameCells = await page.locator("#attachments .attachment-name").allInnerTexts();
       assert.ok(nameCells.includes(hostileName), `the file name is shown as text: ${JSON.stringify(nameCells)}`);
       const findingsText = await page.locator("#findings").innerText();
@@ -370,10 +375,11 @@ describe("with fixture responses (page from the real server)", () => {
       await page.locator("#feedback-status", { hasText: "marked helpful" }).waitFor();
 
       assert.equal(await page.evaluate(() => window.__xss), undefined, "no payload ran");
-      // The template sparklines are the page's own SVG (bars and a title, nothing else).
-      assert.equal(await page.locator("img, svg:not(.sparkline), iframe, object, embed").count(), 0, "no element was injected");
+      // The template sparklines and the plots are the page's own SVG, made of known elements.
+      assert.equal(await page.locator("img, svg:not(.sparkline):not(.plot-svg), iframe, object, embed").count(), 0, "no element was injected");
       assert.equal(await page.locator("svg.sparkline *:not(title):not(rect)").count(), 0, "sparklines hold only bars and a title");
-      assert.equal(await page.locator("script").count(), 1, "only app.js is a script");
+      assert.equal(await page.locator(`svg.plot-svg *:not(${PLOT_ELEMENTS.join("):not(")})`).count(), 0, "plots hold only drawing elements");
+      assert.equal(await page.locator("script").count(), 2, "only plots.js and app.js are scripts");
       const resultsText = await page.locator("#results").innerText();
       assert.ok(resultsText.includes("<img src=x onerror=window.__xss=1>"), "the payload is visible as text");
       assert.ok(resultsText.includes("<script>window.__xss=3</script>"), "the payload is visible as text");
@@ -582,6 +588,173 @@ describe("with fixture responses (page from the real server)", () => {
       assert.equal(requests.length, 3);
       assert.equal(multipartField(requests[2], "session_id"), null, "a new session sends no session id");
       assertNoPageProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+/**
+ * Plot data shaped like the server's (see `crates/server/src/dto/plots.rs`): one series of 500
+ * points with an outage, a waterfall of 300 spans and a timeline; `hostile` goes into names.
+ */
+function syntheticPlots(hostile) {
+  const start = Date.parse("2024-05-01T14:00:00Z");
+  const iso = (millis) => new Date(millis).toISOString().replace(".000Z", "Z");
+  const points = [];
+  for (let index = 0; index < 500; index += 1) {
+    const outage = index >= 300 && index < 340;
+    const banded = index >= 10;
+    points.push({
+      at: iso(start + index * 10_000),
+      value: outage ? 5000 + (index % 7) * 20 : 180 + ((index * 37) % 11),
+      lower: banded ? 160 : null,
+      upper: banded ? 205 : null,
+      anomalous: outage,
+    });
+  }
+  const services = ["frontend", "checkout", `payments${hostile}`, "cart"];
+  const spans = [];
+  // A chain of five nested spans is the critical path; 295 short leaves hang off the root.
+  for (let depth = 0; depth < 5; depth += 1) {
+    spans.push({
+      span_id: `c${depth}`, parent_span_id: depth === 0 ? null : `c${depth - 1}`, service: services[depth % 3],
+      operation: depth === 4 ? `INSERT ${hostile}` : `op ${depth}`, kind: "server", depth, start_ms: depth * 2,
+      duration_ms: 3000 - depth * 10, self_ms: 5, is_error: depth === 4, critical: true,
+    });
+  }
+  for (let leaf = 0; leaf < 295; leaf += 1) {
+    spans.push({
+      span_id: `l${leaf}`, parent_span_id: "c0", service: services[3], operation: "GET /item", kind: "client", depth: 1,
+      start_ms: 20 + leaf * 9, duration_ms: 4 + (leaf % 5), self_ms: 4, is_error: leaf === 100, critical: false,
+    });
+  }
+  return {
+    series_plots: [{
+      finding_id: "F1", finding_ids: ["F1", "F2"], attachment: "a1", series: `latency_p99_ms{pod="${hostile}"}`,
+      metric: "latency_p99_ms", unit: "ms", entities: [{ kind: "pod", name: hostile }],
+      band_method: "rolling median ± 3.5 robust standard deviations (1.4826 × MAD) of the previous 60 points",
+      points, total_points: 2000,
+      anomalous_ranges: [{ start: points[300].at, end: points[339].at, finding_id: "F1", kind: "metric_anomaly" }],
+    }],
+    trace_waterfall: {
+      attachment: "a1", trace_id: `4bf9${hostile}`, finding_id: "F2", reason: "the slowest trace cited by F2, the top trace finding",
+      start: points[305].at, duration_ms: 3000, spans, total_spans: 1041,
+      note: "300 of 1041 spans shown: the critical path, failing spans and the longest others",
+    },
+    timeline: [
+      { at: points[290].at, until: null, signal: "config", entity: { kind: "service", name: "checkout" }, description: "pool size changed", strength: 0.5, finding_id: null, severity: null, finding_kind: null },
+      { at: points[300].at, until: points[339].at, signal: "metric", entity: { kind: "pod", name: hostile }, description: `latency spiked ${hostile}`, strength: 0.9, finding_id: "F1", severity: "high", finding_kind: "metric_anomaly" },
+      { at: points[302].at, until: points[330].at, signal: "trace", entity: { kind: "service", name: "payments" }, description: "payments Charge slower", strength: 0.8, finding_id: "F2", severity: "medium", finding_kind: "trace_anomaly" },
+      { at: points[303].at, until: null, signal: "log", entity: null, description: "ERROR burst", strength: 0.6, finding_id: "F3", severity: "critical", finding_kind: "log_burst" },
+    ],
+  };
+}
+
+/** Counts of what the plots drew, read from the page. */
+async function drawnPlots(page) {
+  return page.evaluate(() => {
+    const count = (selector) => document.querySelectorAll(selector).length;
+    const widest = Math.max(0, ...[...document.querySelectorAll("svg.plot-svg")].map((svg) => svg.getBoundingClientRect().right));
+    return {
+      visible: !document.getElementById("plots-section").hidden,
+      series: count("#series-plots svg.series-plot"),
+      bands: [...document.querySelectorAll("#series-plots path.plot-band")].filter((band) => (band.getAttribute("d") || "").includes("Z")).length,
+      lines: count("#series-plots path.plot-line"),
+      ranges: count("#series-plots rect.plot-range"),
+      anomalies: count("#series-plots circle.plot-anomaly"),
+      bars: count("#trace-waterfall rect.wf-bar"),
+      critical: count("#trace-waterfall rect.wf-critical"),
+      failing: count("#trace-waterfall rect.wf-error"),
+      events: count("#timeline-plot g.tl-event"),
+      described: [...document.querySelectorAll("svg.plot-svg")].every((svg) =>
+        svg.getAttribute("role") === "img" && svg.querySelector(":scope > title") && svg.querySelector(":scope > desc")),
+      widest,
+    };
+  });
+}
+
+describe("plots", () => {
+  test("an outage with traces is drawn: series with a band, the slow trace's waterfall, the timeline", { timeout: REAL_SERVER_TEST_TIMEOUT_MS }, async () => {
+    const { page, context, problems } = await openPage();
+    try {
+      await page.getByRole("textbox", { name: "Question" }).fill("Why did checkout fail at 14:40?");
+      await page.locator("#incident-files").setInputFiles([plotsMetricsPath, plotsTracesPath]);
+      const troubleshootResponse = page.waitForResponse(
+        (response) => response.url().endsWith("/api/v1/troubleshoot"),
+        { timeout: ANALYSIS_TIMEOUT_MS },
+      );
+      await page.getByRole("button", { name: "Analyze" }).click();
+      await waitForAnalysis(page, "#plots-section svg.series-plot");
+      const body = await streamedResponseBody(await troubleshootResponse);
+      assert.ok(body.series_plots.length > 0 && body.trace_waterfall, "the server sent plot data");
+
+      const drawn = await drawnPlots(page);
+      const anomalousPoints = body.series_plots.reduce((sum, plot) => sum + plot.points.filter((p) => p.anomalous).length, 0);
+      const ranges = body.series_plots.reduce((sum, plot) => sum + plot.anomalous_ranges.length, 0);
+      assert.equal(drawn.visible, true);
+      assert.equal(drawn.series, body.series_plots.length, "one chart per series plot");
+      assert.equal(drawn.bands, body.series_plots.length, "each chart shades its expected band");
+      assert.equal(drawn.lines, body.series_plots.length);
+      assert.equal(drawn.ranges, ranges, "anomalous ranges are highlighted");
+      assert.equal(drawn.anomalies, anomalousPoints, "anomalous points are marked");
+      assert.equal(drawn.bars, body.trace_waterfall.spans.length, "one bar per span");
+      assert.equal(drawn.critical, body.trace_waterfall.spans.filter((s) => s.critical).length);
+      assert.equal(drawn.failing, body.trace_waterfall.spans.filter((s) => s.is_error).length);
+      assert.equal(drawn.events, body.timeline.length, "one mark per timeline event");
+      assert.equal(drawn.described, true, "every plot is an image with a title and a description");
+      const barTitles = await page.locator("#trace-waterfall g.wf-row > title").allTextContents();
+      assert.ok(barTitles[0].includes(body.trace_waterfall.spans[0].span_id), "a bar's title names its span id");
+      const timeLabels = await page.locator("#series-plots svg.series-plot").first().locator("text.plot-tick").allTextContents();
+      assert.ok(timeLabels.some((label) => /^\d\d:\d\d$/.test(label)), `the time axis is labelled: ${JSON.stringify(timeLabels)}`);
+
+      // A timeline event leads to its finding.
+      const withFinding = body.timeline.findIndex((event) => event.finding_id);
+      const event = page.locator("#timeline-plot g.tl-event").nth(withFinding);
+      await event.focus();
+      await event.press("Enter");
+      await page.locator(`#finding-${body.timeline[withFinding].finding_id}.highlight`).waitFor();
+
+      await page.screenshot({ path: path.join(artifactsDir, "plots.png"), fullPage: true });
+      assertNoPageProblems(problems);
+      assert.deepEqual(problems.consoleErrors, [], "no console errors");
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("plot names stay text, a capped waterfall says so, and a narrow window fits", { timeout: FIXTURE_TEST_TIMEOUT_MS }, async () => {
+    const { page, context, problems } = await openPage({ width: 390, height: 844 });
+    try {
+      const hostile = '<img src=x onerror=window.__xss=1>"><svg onload=window.__xss=2>';
+      const body = { ...readCannedResponse(), ...syntheticPlots(hostile) };
+      await routeTroubleshoot(page, () => ({ body }));
+      await page.getByRole("textbox", { name: "Question" }).fill("Why does checkout fail?");
+      await page.getByRole("button", { name: "Analyze" }).click();
+      await waitForAnalysis(page, "#plots-section svg.waterfall-plot");
+
+      const drawn = await drawnPlots(page);
+      assert.deepEqual(
+        [drawn.series, drawn.bands, drawn.ranges, drawn.anomalies, drawn.bars, drawn.critical, drawn.failing, drawn.events],
+        [1, 1, 1, 40, 300, 5, 2, 4],
+      );
+      assert.ok(drawn.widest <= 390, `a plot reaches ${drawn.widest}px in a 390px window`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the page is ${overflow}px wider than a 390px window`);
+      const plotsText = await page.locator("#plots-section").innerText();
+      assert.ok(plotsText.includes("300 of 1041 spans shown"), "the cap is explained");
+      assert.ok(plotsText.includes(`latency_p99_ms{pod="${hostile}"}`), "the series name is shown as text");
+      const titles = (await page.locator("#plots-section svg title").allTextContents()).join("\n");
+      assert.ok(titles.includes(`payments${hostile}`) && titles.includes(`latency spiked ${hostile}`), "hover titles keep names as text");
+      assert.equal(await page.evaluate(() => window.__xss), undefined, "no payload ran");
+      assert.equal(await page.locator(`svg.plot-svg *:not(${PLOT_ELEMENTS.join("):not(")})`).count(), 0, "plots hold only drawing elements");
+
+      // The series' finding buttons lead to the findings.
+      await page.locator("#series-plots button.plot-finding", { hasText: "F2" }).click();
+      await page.locator("#finding-F2.highlight").waitFor();
+      await page.screenshot({ path: path.join(artifactsDir, "plots-narrow.png"), fullPage: true });
+      assertNoPageProblems(problems);
+      assert.deepEqual(problems.consoleErrors, [], "no console errors");
     } finally {
       await context.close();
     }

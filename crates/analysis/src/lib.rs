@@ -51,6 +51,7 @@
 //! - `signals`: failure words, entity keys, excerpts and formatting;
 //! - `traces`: spans, per-operation latency and errors, critical paths, error origins;
 //! - `rca`: entities, one timeline and root-cause ranking;
+//! - `plots`: plot data for the UI (anomalous series with an expected band, a trace waterfall);
 //! - `analyzer`: the stream consumer and the findings it builds.
 
 mod analyzer;
@@ -65,9 +66,12 @@ mod intern;
 mod metrics;
 mod miner;
 pub mod nab;
+mod plots;
 mod rca;
 mod robust;
 mod signals;
+#[cfg(test)]
+mod testing;
 mod tokens;
 mod traces;
 

@@ -188,6 +188,10 @@ pub struct TroubleshootOutcome {
     pub root_causes: Vec<faultmaven_model::RootCause>,
     /// Events of this request's signals on one timeline.
     pub timeline: Vec<faultmaven_model::TimelineEvent>,
+    /// This request's anomalous metric series, ready to plot.
+    pub series_plots: Vec<faultmaven_model::SeriesPlot>,
+    /// The waterfall of one slow trace of this request.
+    pub trace_waterfall: Option<faultmaven_model::TraceWaterfall>,
 }
 
 /// One request in progress: feed its uploads through `intake`, then `finish`.
@@ -640,6 +644,8 @@ impl Investigation {
             expires_at: state.expires_at,
             root_causes: report.root_causes,
             timeline: report.timeline,
+            series_plots: report.series_plots,
+            trace_waterfall: report.trace_waterfall,
         })
     }
 }

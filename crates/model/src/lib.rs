@@ -9,6 +9,7 @@ mod case;
 mod finding;
 mod hypothesis;
 mod ids;
+mod plot;
 mod query;
 mod rca;
 mod record;
@@ -24,6 +25,7 @@ pub use hypothesis::{
     Hypothesis, HypothesisCategory, HypothesisStatus, NextStep, Suspect, SuspectKind, Verdict,
 };
 pub use ids::{AttachmentId, FindingId, HypothesisId, IdError, SessionId};
+pub use plot::{AnomalousRange, PlotPoint, SeriesPlot, TraceWaterfall, WaterfallSpan};
 pub use query::{Intent, RequestKind};
 pub use rca::{Mechanism, RootCause, RootCauseEvidence, Signal, TimelineEvent};
 pub use record::{

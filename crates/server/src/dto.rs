@@ -8,6 +8,9 @@ use faultmaven_model as model;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+mod plots;
+pub use plots::{AnomalousRange, PlotPoint, SeriesPlot, TraceWaterfall, WaterfallSpan};
+
 /// The answer to `POST /api/v1/troubleshoot`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TroubleshootResponse {
@@ -39,6 +42,10 @@ pub struct TroubleshootResponse {
     pub root_causes: Vec<RootCause>,
     /// Events of every signal on one timeline, earliest first.
     pub timeline: Vec<TimelineEvent>,
+    /// Anomalous metric series with their expected band, most important first (at most 6).
+    pub series_plots: Vec<SeriesPlot>,
+    /// The waterfall of one slow trace (the one the top trace finding cites, or the slowest).
+    pub trace_waterfall: Option<TraceWaterfall>,
 }
 
 /// A ranked root-cause suspect.
@@ -80,6 +87,8 @@ pub struct RootCauseEvidence {
 pub struct TimelineEvent {
     /// RFC 3339.
     pub at: String,
+    /// End of the finding's window (RFC 3339), when it lasts.
+    pub until: Option<String>,
     /// `log`, `metric`, `trace` or `config`.
     pub signal: String,
     /// The entity, when known.
@@ -90,6 +99,10 @@ pub struct TimelineEvent {
     pub strength: f64,
     /// The finding it comes from.
     pub finding_id: Option<String>,
+    /// That finding's severity (`info` to `critical`).
+    pub severity: Option<String>,
+    /// That finding's kind, e.g. `metric_shift`.
+    pub finding_kind: Option<String>,
 }
 
 impl From<&model::RootCause> for RootCause {
@@ -112,19 +125,6 @@ impl From<&model::RootCause> for RootCause {
                     evidence: e.evidence.as_ref().map(Evidence::from),
                 })
                 .collect(),
-        }
-    }
-}
-
-impl From<&model::TimelineEvent> for TimelineEvent {
-    fn from(e: &model::TimelineEvent) -> Self {
-        Self {
-            at: e.at.to_rfc3339(),
-            signal: snake(&e.signal),
-            entity: e.entity.as_ref().map(Entity::from),
-            description: e.description.clone(),
-            strength: (e.strength * 1000.0).round() / 1000.0,
-            finding_id: e.finding_id.as_ref().map(ToString::to_string),
         }
     }
 }
@@ -679,7 +679,9 @@ impl From<&TroubleshootOutcome> for TroubleshootResponse {
             answer_provenance: Provenance::from(&o.provenance),
             expires_at: o.expires_at.to_rfc3339(),
             root_causes: o.root_causes.iter().map(RootCause::from).collect(),
-            timeline: o.timeline.iter().map(TimelineEvent::from).collect(),
+            timeline: plots::timeline(&o.timeline, &o.findings),
+            series_plots: o.series_plots.iter().map(SeriesPlot::from).collect(),
+            trace_waterfall: o.trace_waterfall.as_ref().map(TraceWaterfall::from),
         }
     }
 }

@@ -9,6 +9,8 @@ use axum::Router;
 const INDEX_HTML: &str = include_str!("../../../web/index.html");
 const APP_JS: &str = include_str!("../../../web/app.js");
 const STYLE_CSS: &str = include_str!("../../../web/style.css");
+const PLOTS_JS: &str = include_str!("../../../web/plots.js");
+const PLOTS_CSS: &str = include_str!("../../../web/plots.css");
 
 /// A strict policy: the page loads only its own script and style and talks only to this origin,
 /// so text from uploads can never pull in or run anything else.
@@ -40,5 +42,13 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/style.css",
             get(|| async { page("text/css; charset=utf-8", STYLE_CSS) }),
+        )
+        .route(
+            "/plots.js",
+            get(|| async { page("text/javascript; charset=utf-8", PLOTS_JS) }),
+        )
+        .route(
+            "/plots.css",
+            get(|| async { page("text/css; charset=utf-8", PLOTS_CSS) }),
         )
 }

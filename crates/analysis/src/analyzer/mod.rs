@@ -14,8 +14,8 @@ use crate::miner::TemplateMiner;
 use crate::signals::{entity_kind_of_key, excerpt};
 use faultmaven_model::{
     AttachmentId, AttachmentRole, Evidence, Finding, Level, LogRecord, MetricSample, RecordSink,
-    RootCause, SpanRecord, Suspect, SuspectKind, TemplateHistogram, TemplateSummary, TimelineEvent,
-    Timestamp,
+    RootCause, SeriesPlot, SpanRecord, Suspect, SuspectKind, TemplateHistogram, TemplateSummary,
+    TimelineEvent, Timestamp, TraceWaterfall,
 };
 use findings::{rank_and_cap, Badness};
 use std::collections::BTreeMap;
@@ -54,6 +54,10 @@ pub struct AnalysisReport {
     pub root_causes: Vec<RootCause>,
     /// Events of every signal on one timeline, earliest first.
     pub timeline: Vec<TimelineEvent>,
+    /// The anomalous metric series, ready to plot (most important finding's series first).
+    pub series_plots: Vec<SeriesPlot>,
+    /// The waterfall of one slow trace (the one the top trace finding cites, or the slowest).
+    pub trace_waterfall: Option<TraceWaterfall>,
 }
 
 #[derive(Debug, Clone)]
@@ -458,6 +462,14 @@ impl Analyzer {
             with_date: self.spans_days(),
         });
         let templates = self.template_summaries(&merged);
+        let plots = crate::plots::build(&crate::plots::PlotInput {
+            series: &series,
+            findings: &findings,
+            traces: &self.traces,
+            derived: &derived,
+            band_sigmas: self.config.metrics.z_threshold,
+            relative_floor: self.config.metrics.min_relative_scale,
+        });
         AnalysisReport {
             findings,
             templates,
@@ -473,6 +485,8 @@ impl Analyzer {
             span_records: self.span_records,
             root_causes,
             timeline,
+            series_plots: plots.series,
+            trace_waterfall: plots.trace_waterfall,
         }
     }
 

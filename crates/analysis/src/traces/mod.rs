@@ -18,6 +18,8 @@ use faultmaven_model::{
 pub(crate) const MAX_SPANS: usize = 500_000;
 /// Trace findings reported at most.
 const MAX_TRACE_FINDINGS: usize = 6;
+/// Spans on a critical path at most.
+pub(crate) const MAX_CRITICAL_PATH: usize = 32;
 
 /// Attribute keys naming the peer a client span calls (a database, a cache, a service).
 const PEER_KEYS: &[&str] = &[
@@ -167,7 +169,8 @@ impl TraceStore {
                 continue;
             };
             derived[index].parent_index = Some(parent);
-            covered[parent] += span.duration;
+            // Saturating: hostile durations near i64::MAX must not overflow the sum.
+            covered[parent] = covered[parent].saturating_add(span.duration);
             child_error[parent] |= span.is_error;
             let parent_span = &self.spans[parent];
             let crosses = parent_span.service != span.service;
@@ -395,16 +398,19 @@ impl TraceStore {
         origins
     }
 
-    /// The critical path of the slowest incident trace, as text: from the root, the child
-    /// that ends last at each level.
-    fn critical_path_of_slowest(&self, derived: &[Derived]) -> Option<String> {
-        let root = self
-            .spans
+    /// The root span of the slowest incident trace (the longest root; the first on ties).
+    pub fn slowest_incident_root(&self, derived: &[Derived]) -> Option<usize> {
+        self.spans
             .iter()
             .enumerate()
             .filter(|(i, s)| !s.baseline && derived[*i].parent_index.is_none())
-            .max_by_key(|(i, s)| (s.duration, std::cmp::Reverse(*i)))?
-            .0;
+            .max_by_key(|(i, s)| (s.duration, std::cmp::Reverse(*i)))
+            .map(|(index, _)| index)
+    }
+
+    /// The critical path from `root`: at each level the child that ends last (at most
+    /// [`MAX_CRITICAL_PATH`] spans, so a parent cycle in bad data cannot loop).
+    pub fn critical_path(&self, root: usize, derived: &[Derived]) -> Vec<usize> {
         let mut children: FastMap<usize, Vec<usize>> = FastMap::default();
         let trace = self.spans[root].trace;
         for (index, span) in self.spans.iter().enumerate() {
@@ -414,26 +420,39 @@ impl TraceStore {
                 }
             }
         }
-        let mut path = Vec::new();
+        let mut path = vec![root];
         let mut current = root;
-        for _ in 0..32 {
-            let span = &self.spans[current];
-            path.push(format!(
-                "{} {} ({}, self {})",
-                self.name(span.service),
-                self.name(span.operation),
-                millis(span.duration),
-                millis(derived[current].self_time)
-            ));
+        while path.len() < MAX_CRITICAL_PATH {
             let Some(next) = children.get(&current).and_then(|kids| {
                 kids.iter()
                     .copied()
-                    .max_by_key(|&k| self.spans[k].start + self.spans[k].duration)
+                    .max_by_key(|&k| self.spans[k].start.saturating_add(self.spans[k].duration))
             }) else {
                 break;
             };
+            path.push(next);
             current = next;
         }
+        path
+    }
+
+    /// The critical path of the slowest incident trace, as text.
+    fn critical_path_of_slowest(&self, derived: &[Derived]) -> Option<String> {
+        let root = self.slowest_incident_root(derived)?;
+        let path: Vec<String> = self
+            .critical_path(root, derived)
+            .into_iter()
+            .map(|index| {
+                let span = &self.spans[index];
+                format!(
+                    "{} {} ({}, self {})",
+                    self.name(span.service),
+                    self.name(span.operation),
+                    millis(span.duration),
+                    millis(derived[index].self_time)
+                )
+            })
+            .collect();
         Some(path.join(" → "))
     }
 }
