@@ -1,4 +1,5 @@
-//! Token interning and a fast deterministic hasher for the miner's hot maps.
+//! Token interning, a fast deterministic hasher for maps of trusted keys, and a keyed one for
+//! maps whose keys an upload controls.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -65,6 +66,13 @@ impl Hasher for FastHasher {
 /// A `HashMap` with [`FastHasher`].
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
+/// A `HashMap` whose hasher is keyed by a per-process random seed (foldhash): for keys an
+/// upload controls (token texts, and token ids whose values follow the order tokens first
+/// appear in), so nobody can craft a log whose keys all collide and turn every lookup into
+/// a scan. As fast as [`FastMap`] on short keys; the miner never iterates these maps in an
+/// order that reaches its output, so results stay deterministic.
+pub(crate) type KeyedMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Id of an interned token.
 pub(crate) type TokenId = u32;
 
@@ -74,7 +82,7 @@ pub(crate) const WILDCARD_ID: TokenId = 0;
 /// Maps token texts to small integer ids, allocating only the first time a text is seen.
 #[derive(Debug)]
 pub(crate) struct Vocabulary {
-    ids: FastMap<Box<str>, TokenId>,
+    ids: KeyedMap<Box<str>, TokenId>,
     texts: Vec<Box<str>>,
     variable: Vec<bool>,
     capacity: usize,
@@ -84,7 +92,7 @@ impl Vocabulary {
     /// An empty vocabulary holding at most `capacity` distinct tokens (besides `<*>`).
     pub fn new(capacity: usize) -> Self {
         let mut vocabulary = Self {
-            ids: FastMap::default(),
+            ids: KeyedMap::default(),
             texts: Vec::new(),
             variable: Vec::new(),
             capacity: capacity.max(1),

@@ -59,6 +59,8 @@ enum Hint {
     Calendar,
     /// A byte-size unit (`KB`).
     SizeUnit,
+    /// The word `user`, which names the account that follows it.
+    User,
 }
 
 impl Token {
@@ -97,20 +99,34 @@ impl Tokenizer {
                 break;
             }
         }
-        let hints = self
-            .tokens
-            .iter()
-            .fold((false, false), |(calendar, unit), token| {
-                (
-                    calendar || token.hint == Hint::Calendar,
-                    unit || token.hint == Hint::SizeUnit,
-                )
-            });
-        if hints.0 {
+        let has = |hint: Hint| self.tokens.iter().any(|token| token.hint == hint);
+        let (calendar, unit, user) = (has(Hint::Calendar), has(Hint::SizeUnit), has(Hint::User));
+        if calendar {
             self.mask_dates(message);
         }
-        if hints.1 {
+        if unit {
             self.mask_size_units(message);
+        }
+        if user {
+            self.mask_user_names(message);
+        }
+    }
+
+    /// The word after `for user` is an account name (`session opened for user alice`,
+    /// `Accepted password for user bob`): a value, whatever the name. A bare `user` is often
+    /// an adjective (`user request`, `user unknown`), and `user=root` is a key and value
+    /// whose values the miner learns from variation.
+    fn mask_user_names(&mut self, message: &str) {
+        for index in 2..self.tokens.len() {
+            let follows_user = self.tokens[index - 1].hint == Hint::User
+                && matches!(&self.tokens[index - 2].text, TokenText::Message(range)
+                    if message[range.clone()].eq_ignore_ascii_case("for"));
+            let token = &self.tokens[index];
+            if let (true, false, TokenText::Message(range)) =
+                (follows_user, token.variable, token.text.clone())
+            {
+                self.tokens[index] = self.wildcard_with_affixes(message, range);
+            }
         }
     }
 
@@ -162,8 +178,12 @@ impl Tokenizer {
         }
     }
 
-    /// Masks weekday and month names that are part of a date written inside the message
-    /// (`at Fri Jun 17 07:07:00 2005`): a run of names and numbers with at least one number.
+    /// Turns a date written inside the message (`at Fri Jun 17 07:07:00 2005`: a run of
+    /// weekday/month names and numbers with at least one of each) into one variable token:
+    /// one date is one value, however many words its format spells it in, so formats with
+    /// and without a weekday or year still give the same template. The token keeps the
+    /// delimiters between its fields and drops the spaces (`<*>:<*>:<*>`), as the corrected
+    /// Loghub annotations write such dates.
     fn mask_dates(&mut self, message: &str) {
         let mut position = 0;
         while position < self.tokens.len() {
@@ -182,14 +202,52 @@ impl Tokenizer {
                 position += 1;
             }
             if has_name && has_number {
-                for index in start..position {
-                    if let TokenText::Message(range) = self.tokens[index].text.clone() {
-                        self.tokens[index] = self.wildcard_with_affixes(message, range);
-                    }
-                }
+                self.collapse_date(message, start..position);
+                position = start + 1;
             }
             position = position.max(start + 1);
         }
+    }
+
+    /// Replaces the tokens `span` (a date) by one token: their texts with names masked,
+    /// joined, and every run of variables separated only by spaces written as one `<*>`.
+    fn collapse_date(&mut self, message: &str, span: Range<usize>) {
+        let mut joined = String::new();
+        for index in span.clone() {
+            let token = &self.tokens[index];
+            let text = match (&token.text, token.hint) {
+                (TokenText::Message(range), Hint::Calendar) => {
+                    let (prefix, suffix) = affix_lengths(&message[range.clone()]);
+                    let text = &message[range.clone()];
+                    format!(
+                        "{}{WILDCARD}{}",
+                        &text[..prefix],
+                        &text[text.len() - suffix..]
+                    )
+                }
+                _ => self.text(message, token).to_owned(),
+            };
+            if !joined.is_empty() {
+                joined.push(' ');
+            }
+            joined.push_str(&text);
+        }
+        let spaced = format!("{WILDCARD} {WILDCARD}");
+        while joined.contains(&spaced) {
+            joined = joined.replace(&spaced, WILDCARD);
+        }
+        let token = if joined == WILDCARD {
+            Token::WILDCARD
+        } else {
+            let start = self.scratch.len();
+            self.scratch.push_str(&joined);
+            Token {
+                text: TokenText::Scratch(start..self.scratch.len()),
+                variable: true,
+                hint: Hint::Number,
+            }
+        };
+        self.tokens.splice(span, std::iter::once(token));
     }
 
     /// The text of a token produced by the last call to [`Tokenizer::tokenize`].
@@ -240,6 +298,8 @@ impl Tokenizer {
                     Hint::Calendar
                 } else if is_size_unit(core_text) {
                     Hint::SizeUnit
+                } else if core_text.eq_ignore_ascii_case("user") {
+                    Hint::User
                 } else {
                     Hint::None
                 },
@@ -822,25 +882,28 @@ mod tests {
     fn dates_inside_messages_are_variables() {
         check(
             "connection from 1.2.3.4 () at Fri Jun 17 07:07:00 2005",
+            &["connection", "from", "<*>", "()", "at", "<*>:<*>:<*>"],
+        );
+        check("expires (Mon, 3 March 2025)", &["expires", "(<*>, <*>)"]);
+        check("at Jun 17 07:07:00 and", &["at", "<*>:<*>:<*>", "and"]);
+        check("March on, Sun Tzu", &["March", "on,", "Sun", "Tzu"]);
+        check("it may take 5 s", &["it", "may", "take", "<*>", "s"]);
+    }
+
+    #[test]
+    fn account_names_after_for_user_are_variables() {
+        check(
+            "session opened for user alice by (uid=0)",
             &[
-                "connection",
-                "from",
-                "<*>",
-                "()",
-                "at",
-                "<*>",
-                "<*>",
-                "<*>",
-                "<*>:<*>:<*>",
-                "<*>",
+                "session", "opened", "for", "user", "<*>", "by", "(uid=", "<*>)",
             ],
         );
         check(
-            "expires (Mon, 3 March 2025)",
-            &["expires", "(<*>,", "<*>", "<*>", "<*>)"],
+            "Closed due to user request. check pass; user unknown",
+            &[
+                "Closed", "due", "to", "user", "request.", "check", "pass;", "user", "unknown",
+            ],
         );
-        check("March on, Sun Tzu", &["March", "on,", "Sun", "Tzu"]);
-        check("it may take 5 s", &["it", "may", "take", "<*>", "s"]);
     }
 
     #[test]
