@@ -86,6 +86,8 @@ pub(crate) struct Vocabulary {
     texts: Vec<Box<str>>,
     variable: Vec<bool>,
     capacity: usize,
+    /// Tokens turned away because the vocabulary was full.
+    refused: u64,
 }
 
 impl Vocabulary {
@@ -96,6 +98,7 @@ impl Vocabulary {
             texts: Vec::new(),
             variable: Vec::new(),
             capacity: capacity.max(1),
+            refused: 0,
         };
         vocabulary.texts.push(crate::tokens::WILDCARD.into());
         vocabulary.variable.push(true);
@@ -112,17 +115,20 @@ impl Vocabulary {
         if let Some(&id) = self.ids.get(text) {
             return id;
         }
-        if self.texts.len() > self.capacity {
-            return WILDCARD_ID;
-        }
         let id = TokenId::try_from(self.texts.len()).unwrap_or(WILDCARD_ID);
-        if id == WILDCARD_ID {
-            return id;
+        if self.texts.len() > self.capacity || id == WILDCARD_ID {
+            self.refused += 1;
+            return WILDCARD_ID;
         }
         self.ids.insert(text.into(), id);
         self.texts.push(text.into());
         self.variable.push(variable);
         id
+    }
+
+    /// How many tokens were turned into `<*>` because the vocabulary was full.
+    pub fn refused(&self) -> u64 {
+        self.refused
     }
 
     /// The text of a token id.
@@ -149,6 +155,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn keyed_maps_hash_with_their_own_random_key() {
+        use std::hash::BuildHasher;
+        let first: KeyedMap<u32, u32> = KeyedMap::default();
+        let second: KeyedMap<u32, u32> = KeyedMap::default();
+        // Equal by chance with probability 2^-64: the key is not a constant an attacker can
+        // compute collisions for.
+        assert_ne!(
+            first.hasher().hash_one(42u32),
+            second.hasher().hash_one(42u32)
+        );
+    }
+
+    #[test]
     fn interning_is_stable_and_bounded() {
         let mut vocabulary = Vocabulary::new(2);
         let a = vocabulary.intern("alpha", false);
@@ -157,6 +176,7 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(vocabulary.text(b), "beta");
         assert_eq!(vocabulary.intern("gamma", false), WILDCARD_ID);
+        assert_eq!(vocabulary.refused(), 1);
         assert_eq!(vocabulary.intern("<*>", true), WILDCARD_ID);
         assert_eq!(vocabulary.len(), 3);
     }

@@ -601,7 +601,8 @@ fn classify(core: &str, rules: MaskingRules, masked: &mut String) -> Class {
             masked.push_str(field);
         }
     }
-    if !changed && !core.contains(WILDCARD) {
+    // A byte test first: a substring search costs more than most tokens are long.
+    if !changed && !(core.as_bytes().contains(&b'<') && core.contains(WILDCARD)) {
         Class::Literal
     } else if masked == WILDCARD {
         Class::Variable
@@ -638,7 +639,9 @@ fn push_variable_field(field: &str, masked: &mut String) {
 
 /// End of `scheme://` when `core` is a URL (`https://`, `hdfs://`, `spark://`).
 fn url_scheme_end(core: &str) -> Option<usize> {
-    let separator = core.find("://")?;
+    // Cheap byte tests first: this runs on every token.
+    let colon = core.bytes().position(|b| b == b':')?;
+    let separator = colon + core[colon..].find("://")?;
     let scheme = &core[..separator];
     let valid = !scheme.is_empty()
         && scheme.as_bytes()[0].is_ascii_alphabetic()
@@ -698,6 +701,10 @@ fn is_hex_number(run: &str) -> bool {
 /// segment is capitalised (`java.io.IOException`, `org.apache.Foo`) is a class name, a
 /// constant of the code, not a value.
 fn is_dotted_name(core: &str) -> bool {
+    // Most words have no dot at all: decide that without splitting.
+    if core.bytes().filter(|&b| b == b'.').nth(1).is_none() {
+        return false;
+    }
     let mut segments = 0;
     let mut last = "";
     for segment in core.split('.') {

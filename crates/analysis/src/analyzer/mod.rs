@@ -54,6 +54,11 @@ pub struct AnalysisReport {
     pub root_causes: Vec<RootCause>,
     /// Events of every signal on one timeline, earliest first.
     pub timeline: Vec<TimelineEvent>,
+    /// Log messages mined after the miner's budgets were spent (templates, tree leaf or
+    /// vocabulary; see [`crate::TemplateMiner::overflowed_messages`]): non-zero means the
+    /// upload had more distinct events than the miner keeps and those lines got coarser
+    /// templates. Memory stays bounded either way.
+    pub overflowed_log_messages: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -473,6 +478,7 @@ impl Analyzer {
             span_records: self.span_records,
             root_causes,
             timeline,
+            overflowed_log_messages: self.miner.overflowed_messages(),
         }
     }
 

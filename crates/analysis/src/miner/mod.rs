@@ -64,7 +64,7 @@ impl Default for MinerConfig {
         Self {
             similarity_threshold: 0.6,
             tree_depth: 2,
-            max_children: 100,
+            max_children: 1024,
             max_templates: 20_000,
             max_tokens: 100,
             max_vocabulary: 200_000,
@@ -152,6 +152,7 @@ pub struct TemplateMiner {
     by_first_constant: KeyedMap<TokenId, Vec<u32>>,
     aligner: Aligner,
     tokens_buffer: Vec<TokenId>,
+    overflowed_messages: u64,
 }
 
 impl TemplateMiner {
@@ -184,12 +185,15 @@ impl TemplateMiner {
             by_first_constant: KeyedMap::default(),
             aligner: Aligner::default(),
             tokens_buffer: Vec::new(),
+            overflowed_messages: 0,
         }
     }
 
     /// Adds one message and returns the id of the template it joined (ids start at 1).
     pub fn add(&mut self, message: &str) -> u32 {
+        let refused_before = self.vocabulary.refused();
         self.intern_message(message);
+        let vocabulary_full = self.vocabulary.refused() > refused_before;
         self.fill_route();
         let length = self.line_ids.len();
         let found = self.find(length);
@@ -197,6 +201,9 @@ impl TemplateMiner {
             found.is_some_and(|(_, similarity)| similarity >= self.config.similarity_threshold);
         let full = !matched
             && (self.templates.len() >= self.config.max_templates || self.leaf_is_full(length));
+        if full || vocabulary_full {
+            self.overflowed_messages += 1;
+        }
         let (cluster_index, created) = match found {
             Some((index, _)) if matched || full => {
                 self.absorb(index);
@@ -261,6 +268,15 @@ impl TemplateMiner {
     /// True before the first message.
     pub fn is_empty(&self) -> bool {
         self.live_templates == 0
+    }
+
+    /// Messages mined with a budget spent: a word the full vocabulary could not keep (it
+    /// counted as a variable), or no matching template while the template budget or the tree
+    /// leaf was full (the message joined its closest template or an all-variable one).
+    /// Non-zero means the log had more distinct events or words than the miner keeps, and
+    /// the templates of those messages are coarser than they should be.
+    pub fn overflowed_messages(&self) -> u64 {
+        self.overflowed_messages
     }
 
     /// The text of the live template `id` belongs to, variables as `<*>`.

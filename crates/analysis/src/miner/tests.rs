@@ -121,6 +121,10 @@ fn template_budget_is_respected_and_every_line_lands() {
         miner.len() <= 3 + 1,
         "at most one overflow template per length"
     );
+    assert!(
+        miner.overflowed_messages() > 0,
+        "the miner says it overflowed"
+    );
 }
 
 #[test]
