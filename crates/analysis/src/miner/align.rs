@@ -5,8 +5,10 @@
 //! optional variable part (`sent` vs `(1.2 KB) sent`, `lifetime 00:01` vs `lifetime <1 sec`)
 //! would be split into one template per length. Two templates are the same event when their
 //! constant tokens align and every stretch between aligned tokens (a *gap*) is a short
-//! variable part: it holds a variable on at least one side and at most one plain word per
-//! side. The merged template keeps the aligned tokens and writes each gap as one `<*>`.
+//! variable part: it holds a value (a token that is all variable apart from punctuation:
+//! `<*>`, `(<*>)`, `<*>:<*>`) on at least one side, and at most one word, on one side only
+//! (two different words in one place are two events). The merged template keeps the aligned
+//! tokens and writes each gap as one `<*>`.
 
 use crate::intern::{TokenId, WILDCARD_ID};
 
@@ -33,15 +35,16 @@ pub(super) struct Aligner {
 
 impl Aligner {
     /// True when `a` and `b` are templates of the same event that differ only in short
-    /// variable parts (see the module documentation). `is_variable` tells masked tokens.
+    /// variable parts (see the module documentation). `is_value` tells the tokens that are
+    /// all variable apart from punctuation; every other token counts as a word.
     pub fn same_event(
         &mut self,
         a: &[TokenId],
         b: &[TokenId],
-        is_variable: impl Fn(TokenId) -> bool,
+        is_value: impl Fn(TokenId) -> bool,
     ) -> bool {
         self.align(a, b);
-        let constant = |token: TokenId| !is_variable(token);
+        let constant = |token: TokenId| !is_value(token);
         let aligned_constants = self.pairs.iter().filter(|&&(i, _)| constant(a[i])).count();
         let constants_a = a.iter().filter(|&&t| constant(t)).count();
         let constants_b = b.iter().filter(|&&t| constant(t)).count();
@@ -51,14 +54,14 @@ impl Aligner {
             return false;
         }
         self.gaps(a.len(), b.len()).all(|(gap_a, gap_b)| {
-            let side = |gap: &[TokenId]| {
-                gap.len() <= MAX_GAP_TOKENS
-                    && gap.iter().filter(|&&t| constant(t)).count() <= MAX_GAP_WORDS
-            };
-            let slice_a = &a[gap_a];
-            let slice_b = &b[gap_b];
-            let has_variable = slice_a.iter().chain(slice_b).any(|&t| is_variable(t));
-            has_variable && side(slice_a) && side(slice_b)
+            let words = |gap: &[TokenId]| gap.iter().filter(|&&t| constant(t)).count();
+            let (slice_a, slice_b) = (&a[gap_a], &b[gap_b]);
+            let (words_a, words_b) = (words(slice_a), words(slice_b));
+            let has_value = slice_a.iter().chain(slice_b).any(|&t| is_value(t));
+            has_value
+                && slice_a.len().max(slice_b.len()) <= MAX_GAP_TOKENS
+                && words_a.max(words_b) <= MAX_GAP_WORDS
+                && words_a.min(words_b) == 0
         })
     }
 
@@ -139,9 +142,18 @@ impl Aligner {
 mod tests {
     use super::*;
 
-    /// Token ids for the tests: 0 is `<*>`, 1..=9 are masked tokens, 10.. plain words.
+    /// Token ids for the tests: 0 is `<*>`, 1..=9 are values (`(<*>)`), 10.. words.
     fn is_variable(token: TokenId) -> bool {
         token < 10
+    }
+
+    #[test]
+    fn different_words_in_one_place_do_not_align() {
+        // `fp cr field ....<*>` against `fp cr update....<*>`: a word on each side.
+        let mut aligner = Aligner::default();
+        assert!(!aligner.same_event(&[10, 11, 12, 1], &[10, 11, 13], is_variable));
+        // A word against a value is a variable that once held a word.
+        assert!(aligner.same_event(&[10, 11, 12, 14], &[10, 11, 0, 3, 14], is_variable));
     }
 
     #[test]

@@ -698,10 +698,15 @@ impl TemplateMiner {
             };
             self.template_tokens(their_template, &mut other);
             let vocabulary = &self.vocabulary;
-            if self
-                .aligner
-                .same_event(&own, &other, |token| vocabulary.is_variable(token))
-            {
+            let is_value = |token: TokenId| {
+                token == WILDCARD_ID
+                    || (vocabulary.is_variable(token)
+                        && vocabulary
+                            .text(token)
+                            .split(crate::tokens::WILDCARD)
+                            .all(|part| !part.bytes().any(|b| b.is_ascii_alphanumeric())))
+            };
+            if self.aligner.same_event(&own, &other, is_value) {
                 let aligned = self.aligner.aligned_len();
                 if best.is_none_or(|(_, best_aligned)| aligned > best_aligned) {
                     best = Some((their_template, aligned));
