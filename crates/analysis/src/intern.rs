@@ -85,6 +85,9 @@ pub(crate) struct Vocabulary {
     ids: KeyedMap<Box<str>, TokenId>,
     texts: Vec<Box<str>>,
     variable: Vec<bool>,
+    /// True for texts seen as a whole chunk that masking keeps as one plain word
+    /// ([`crate::tokens::TokenText::Chunk`]): the next such chunk skips masking.
+    plain_word: Vec<bool>,
     capacity: usize,
     /// Tokens turned away because the vocabulary was full.
     refused: u64,
@@ -97,11 +100,13 @@ impl Vocabulary {
             ids: KeyedMap::default(),
             texts: Vec::new(),
             variable: Vec::new(),
+            plain_word: Vec::new(),
             capacity: capacity.max(1),
             refused: 0,
         };
         vocabulary.texts.push(crate::tokens::WILDCARD.into());
         vocabulary.variable.push(true);
+        vocabulary.plain_word.push(false);
         vocabulary
             .ids
             .insert(crate::tokens::WILDCARD.into(), WILDCARD_ID);
@@ -123,7 +128,24 @@ impl Vocabulary {
         self.ids.insert(text.into(), id);
         self.texts.push(text.into());
         self.variable.push(variable);
+        self.plain_word.push(false);
         id
+    }
+
+    /// Interns a whole chunk that masking kept as one plain word, and remembers that it is
+    /// one (see [`Vocabulary::plain_word_id`]).
+    pub fn intern_plain_word(&mut self, text: &str) -> TokenId {
+        let id = self.intern(text, false);
+        if id != WILDCARD_ID {
+            self.plain_word[id as usize] = true;
+        }
+        id
+    }
+
+    /// The id of `chunk` when it was interned as a plain word before.
+    pub fn plain_word_id(&self, chunk: &str) -> Option<TokenId> {
+        let id = *self.ids.get(chunk)?;
+        self.plain_word[id as usize].then_some(id)
     }
 
     /// How many tokens were turned into `<*>` because the vocabulary was full.

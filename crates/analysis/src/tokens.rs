@@ -32,10 +32,29 @@ pub struct MaskingRules {
 pub(crate) enum TokenText {
     /// A slice of the message, unchanged.
     Message(Range<usize>),
+    /// A whole whitespace-separated chunk of the message that is one plain word: masking
+    /// left it unchanged and gave it no hint, so the same chunk text always yields this
+    /// same single token (the caller may remember it and skip masking next time).
+    Chunk(Range<usize>),
+    /// A whole chunk the caller already knew as a plain word, with its id (see
+    /// [`Tokenizer::tokenize`]); masking was skipped.
+    Known(Range<usize>, u32),
     /// A slice of the tokenizer's scratch buffer (a masked form such as `[<*>]`).
     Scratch(Range<usize>),
     /// Exactly `<*>`.
     Wildcard,
+}
+
+impl TokenText {
+    /// The token's range in the message, when its text is the message's own.
+    fn message_range(&self) -> Option<Range<usize>> {
+        match self {
+            TokenText::Message(range) | TokenText::Chunk(range) | TokenText::Known(range, _) => {
+                Some(range.clone())
+            }
+            TokenText::Scratch(_) | TokenText::Wildcard => None,
+        }
+    }
 }
 
 /// One token of a message.
@@ -84,13 +103,30 @@ pub(crate) struct Tokenizer {
 impl Tokenizer {
     /// Tokenizes `message`, replacing the previous contents of the buffers. At most
     /// `max_tokens` tokens are produced: the rest of a longer message folds into a final `<*>`.
-    pub fn tokenize(&mut self, message: &str, rules: MaskingRules, max_tokens: usize) {
+    ///
+    /// `known_word` returns the id the caller gave a chunk text it saw before as a
+    /// [`TokenText::Chunk`]: such chunks become [`TokenText::Known`] without masking, which
+    /// is most of the words of a log.
+    pub fn tokenize(
+        &mut self,
+        message: &str,
+        rules: MaskingRules,
+        max_tokens: usize,
+        known_word: impl Fn(&str) -> Option<u32>,
+    ) {
         self.tokens.clear();
         self.scratch.clear();
         let max_tokens = max_tokens.max(1);
         let mut chunks = whitespace_chunks(message).peekable();
         while let Some(chunk) = chunks.next() {
-            self.push_chunk(message, chunk, rules);
+            match known_word(&message[chunk.clone()]) {
+                Some(id) => self.tokens.push(Token {
+                    text: TokenText::Known(chunk, id),
+                    variable: false,
+                    hint: Hint::None,
+                }),
+                None => self.push_chunk(message, chunk, rules),
+            }
             let more = chunks.peek().is_some();
             if self.tokens.len() > max_tokens || (more && self.tokens.len() >= max_tokens) {
                 // Too long to mine token by token: whatever is left is one variable tail.
@@ -119,11 +155,13 @@ impl Tokenizer {
     fn mask_user_names(&mut self, message: &str) {
         for index in 2..self.tokens.len() {
             let follows_user = self.tokens[index - 1].hint == Hint::User
-                && matches!(&self.tokens[index - 2].text, TokenText::Message(range)
-                    if message[range.clone()].eq_ignore_ascii_case("for"));
+                && self.tokens[index - 2]
+                    .text
+                    .message_range()
+                    .is_some_and(|range| message[range].eq_ignore_ascii_case("for"));
             let token = &self.tokens[index];
-            if let (true, false, TokenText::Message(range)) =
-                (follows_user, token.variable, token.text.clone())
+            if let (true, false, Some(range)) =
+                (follows_user, token.variable, token.text.message_range())
             {
                 self.tokens[index] = self.wildcard_with_affixes(message, range);
             }
@@ -253,7 +291,9 @@ impl Tokenizer {
     /// The text of a token produced by the last call to [`Tokenizer::tokenize`].
     pub fn text<'a>(&'a self, message: &'a str, token: &Token) -> &'a str {
         match &token.text {
-            TokenText::Message(range) => &message[range.clone()],
+            TokenText::Message(range) | TokenText::Chunk(range) | TokenText::Known(range, _) => {
+                &message[range.clone()]
+            }
             TokenText::Scratch(range) => &self.scratch[range.clone()],
             TokenText::Wildcard => WILDCARD,
         }
@@ -275,7 +315,15 @@ impl Tokenizer {
             });
             self.push_masked(message, key_end..chunk.end, key_end..core_end, rules);
         } else {
-            self.push_masked(message, chunk, core_start..core_end, rules);
+            let index = self.tokens.len();
+            self.push_masked(message, chunk.clone(), core_start..core_end, rules);
+            let token = &mut self.tokens[index];
+            if !token.variable
+                && token.hint == Hint::None
+                && token.text == TokenText::Message(chunk.clone())
+            {
+                token.text = TokenText::Chunk(chunk);
+            }
         }
     }
 
@@ -732,7 +780,7 @@ mod tests {
 
     fn check(message: &str, expected: &[&str]) {
         let mut tokenizer = Tokenizer::default();
-        tokenizer.tokenize(message, RULES, 100);
+        tokenizer.tokenize(message, RULES, 100, |_| None);
         let texts: Vec<&str> = tokenizer
             .tokens
             .iter()
@@ -743,6 +791,27 @@ mod tests {
             let text = tokenizer.text(message, token);
             assert_eq!(token.variable, text.contains(WILDCARD), "flag of {text:?}");
         }
+        // Chunks reported as plain words tokenize the same when the caller knows them and
+        // masking is skipped.
+        let plain: Vec<String> = tokenizer
+            .tokens
+            .iter()
+            .filter(|token| matches!(token.text, TokenText::Chunk(_)))
+            .map(|token| tokenizer.text(message, token).to_owned())
+            .collect();
+        let mut again = Tokenizer::default();
+        again.tokenize(message, RULES, 100, |chunk| {
+            plain
+                .iter()
+                .position(|word| word == chunk)
+                .map(|i| i as u32 + 1)
+        });
+        let texts_again: Vec<&str> = again
+            .tokens
+            .iter()
+            .map(|token| again.text(message, token))
+            .collect();
+        assert_eq!(texts_again, expected, "known words of {message:?}");
     }
 
     #[test]
@@ -880,6 +949,7 @@ mod tests {
                 dotted_names: false,
             },
             100,
+            |_| None,
         );
         let last = tokenizer.tokens.last().map(|t| tokenizer.text(message, t));
         assert_eq!(last, Some("proxy.cse.cuhk.edu.hk"));
@@ -955,7 +1025,7 @@ mod tests {
     #[test]
     fn long_messages_fold_into_a_variable_tail() {
         let mut tokenizer = Tokenizer::default();
-        tokenizer.tokenize("a b c d e f g", RULES, 4);
+        tokenizer.tokenize("a b c d e f g", RULES, 4, |_| None);
         assert_eq!(tokenizer.tokens.len(), 4);
         assert_eq!(tokenizer.tokens[3].text, TokenText::Wildcard);
     }

@@ -308,12 +308,19 @@ impl TemplateMiner {
     }
 
     fn intern_message(&mut self, message: &str) {
+        let vocabulary = &self.vocabulary;
         self.tokenizer
-            .tokenize(message, self.rules, self.config.max_tokens);
+            .tokenize(message, self.rules, self.config.max_tokens, |chunk| {
+                vocabulary.plain_word_id(chunk)
+            });
         self.line_ids.clear();
         for token in &self.tokenizer.tokens {
             let id = match token.text {
                 TokenText::Wildcard => WILDCARD_ID,
+                TokenText::Known(_, id) => id,
+                TokenText::Chunk(_) => self
+                    .vocabulary
+                    .intern_plain_word(self.tokenizer.text(message, token)),
                 _ => self
                     .vocabulary
                     .intern(self.tokenizer.text(message, token), token.variable),
