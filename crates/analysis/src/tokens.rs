@@ -650,7 +650,8 @@ fn classify(core: &str, rules: MaskingRules, masked: &mut String) -> Class {
         }
     }
     // A byte test first: a substring search costs more than most tokens are long.
-    if !changed && !(core.as_bytes().contains(&b'<') && core.contains(WILDCARD)) {
+    let holds_wildcard = core.as_bytes().contains(&b'<') && core.contains(WILDCARD);
+    if !changed && !holds_wildcard {
         Class::Literal
     } else if masked == WILDCARD {
         Class::Variable
