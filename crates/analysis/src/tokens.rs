@@ -713,7 +713,7 @@ fn is_variable_field(field: &str, rules: MaskingRules) -> bool {
     if unsigned.as_bytes().first().is_some_and(u8::is_ascii_digit) {
         return true;
     }
-    if is_hex_number(field) {
+    if is_hex_number(field) || is_dashed_hex(field) {
         return true;
     }
     // Parts joined by `_`, `-`, `.`, `+`: any purely numeric part makes an identifier.
@@ -744,6 +744,17 @@ fn is_hex_number(run: &str) -> bool {
         && run.bytes().all(|b| b.is_ascii_hexdigit())
         && run.bytes().any(|b| b.is_ascii_digit())
         && run.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
+/// A UUID or another long id of dash-separated hex runs (`96abccce-8d1f-4e07-b6d1-...`),
+/// whether or not one of its runs happens to be all digits.
+fn is_dashed_hex(field: &str) -> bool {
+    field.len() >= 16
+        && field.contains('-')
+        && field.bytes().any(|b| b.is_ascii_digit())
+        && field
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// `host.example.com`: two or more dots between non-empty word segments. A name whose last
@@ -848,6 +859,11 @@ mod tests {
         check(
             "req-38101a0b-2096-447d-96ea-a692162415ae 113d3a99c3da401fbd62cc2caa5b96d2 0x7fed806eb5d",
             &["<*>", "<*>", "<*>"],
+        );
+        // A UUID none of whose runs is all digits.
+        check(
+            "[instance: 96abccce-8d1f-4e07-b6d1-4b2ab87e23b4] done",
+            &["[instance:", "<*>]", "done"],
         );
         check(
             "took 0.2477829 s, 1190 bytes",

@@ -23,7 +23,7 @@ const FLOORS: [(&str, f64, f64, f64); 16] = [
     ("Linux", 0.935, 0.30, 0.97),
     ("Mac", 0.975, 0.60, 0.96),
     ("OpenSSH", 0.995, 0.99, 0.94),
-    ("OpenStack", 0.995, 0.20, 0.995),
+    ("OpenStack", 0.995, 0.43, 0.995),
     ("Proxifier", 0.995, 0.0, 0.995),
     ("Spark", 0.995, 0.99, 0.91),
     ("Thunderbird", 0.96, 0.195, 0.78),
@@ -32,7 +32,7 @@ const FLOORS: [(&str, f64, f64, f64); 16] = [
 ];
 
 /// Floors of the 16-system means (GA, PA, FGA).
-const MEAN_FLOORS: (f64, f64, f64) = (0.984, 0.685, 0.933);
+const MEAN_FLOORS: (f64, f64, f64) = (0.984, 0.70, 0.933);
 
 #[test]
 fn accuracy_on_loghub_2k_benchmark_protocol() {
