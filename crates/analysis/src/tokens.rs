@@ -495,11 +495,11 @@ fn whitespace_chunks(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     })
 }
 
-fn is_leading_punctuation(byte: u8) -> bool {
+pub(crate) fn is_leading_punctuation(byte: u8) -> bool {
     matches!(byte, b'(' | b'[' | b'{' | b'<' | b'"' | b'\'' | b'`')
 }
 
-fn is_trailing_punctuation(byte: u8) -> bool {
+pub(crate) fn is_trailing_punctuation(byte: u8) -> bool {
     matches!(
         byte,
         b')' | b']' | b'}' | b'>' | b'"' | b'\'' | b'`' | b',' | b';' | b':' | b'.' | b'!' | b'?'

@@ -109,7 +109,11 @@ struct WatchedPosition {
 /// A Drain log group: the coarse template all its messages match.
 #[derive(Debug)]
 struct Cluster {
+    /// The template: tokens, `<*>` where messages differ (what similarity compares).
     tokens: Vec<TokenId>,
+    /// What a template prints at each `<*>` of `tokens`: `<*>` with the punctuation all its
+    /// messages had around the variable (`[<*>]`); equal to `tokens` elsewhere.
+    shapes: Vec<TokenId>,
     watched: Vec<WatchedPosition>,
     /// Words at the watched positions (in order) -> template index.
     templates: KeyedMap<Vec<TokenId>, u32>,
@@ -441,16 +445,60 @@ impl TemplateMiner {
         for position in 0..self.line_ids.len() {
             let line_token = self.line_ids[position];
             let template_token = self.clusters[index].tokens[position];
-            if template_token == line_token || template_token == WILDCARD_ID {
+            if template_token == line_token {
+                continue;
+            }
+            if template_token == WILDCARD_ID {
+                let shape = self.clusters[index].shapes[position];
+                if shape != WILDCARD_ID && shape != line_token {
+                    self.clusters[index].shapes[position] = self.common_shape(shape, line_token);
+                }
                 continue;
             }
             self.clusters[index].tokens[position] = WILDCARD_ID;
+            self.clusters[index].shapes[position] = self.common_shape(template_token, line_token);
             let words = !self.vocabulary.is_variable(template_token)
                 && !self.vocabulary.is_variable(line_token);
             if words && self.config.max_word_values > 0 && !self.clusters[index].overflow {
                 self.watch(index, position, template_token);
             }
         }
+    }
+
+    /// The variable that covers tokens `a` and `b`: `<*>` with the leading and trailing
+    /// punctuation they share (`[node-3]` and `[<*>]` give `[<*>]`, `<*>,` and `LOCAL(0),`
+    /// give `<*>,`), so a template keeps the brackets and commas around its variables.
+    fn common_shape(&mut self, a: TokenId, b: TokenId) -> TokenId {
+        let (text_a, text_b) = (self.vocabulary.text(a), self.vocabulary.text(b));
+        let (bytes_a, bytes_b) = (text_a.as_bytes(), text_b.as_bytes());
+        let prefix = bytes_a
+            .iter()
+            .zip(bytes_b)
+            .take_while(|&(&x, &y)| x == y && crate::tokens::is_leading_punctuation(x))
+            .count();
+        let room = bytes_a.len().min(bytes_b.len()) - prefix;
+        let suffix = bytes_a[prefix..]
+            .iter()
+            .rev()
+            .zip(bytes_b[prefix..].iter().rev())
+            .take(room)
+            .take_while(|&(&x, &y)| x == y && crate::tokens::is_trailing_punctuation(x))
+            .count();
+        if prefix == 0 && suffix == 0 {
+            return WILDCARD_ID;
+        }
+        let wildcard = crate::tokens::WILDCARD;
+        let unchanged = text_a.len() == prefix + wildcard.len() + suffix
+            && &text_a[prefix..prefix + wildcard.len()] == wildcard;
+        if unchanged {
+            return a;
+        }
+        let shape = format!(
+            "{}{wildcard}{}",
+            &text_a[..prefix],
+            &text_a[text_a.len() - suffix..]
+        );
+        self.vocabulary.intern(&shape, true)
     }
 
     /// Starts watching `position`, where every message so far had `word`.
@@ -578,6 +626,7 @@ impl TemplateMiner {
         let index = self.clusters.len();
         self.clusters.push(Cluster {
             tokens: vec![WILDCARD_ID; length],
+            shapes: vec![WILDCARD_ID; length],
             watched: Vec::new(),
             templates: KeyedMap::default(),
             overflow: true,
@@ -590,6 +639,7 @@ impl TemplateMiner {
         let index = self.clusters.len();
         self.clusters.push(Cluster {
             tokens: self.line_ids.clone(),
+            shapes: self.line_ids.clone(),
             watched: Vec::new(),
             templates: KeyedMap::default(),
             overflow: false,
@@ -656,7 +706,7 @@ impl TemplateMiner {
     fn template_tokens(&self, template: u32, tokens: &mut Vec<TokenId>) {
         let template = &self.templates[template as usize];
         let cluster = &self.clusters[template.cluster as usize];
-        tokens.clone_from(&cluster.tokens);
+        tokens.clone_from(&cluster.shapes);
         for (watched, &word) in cluster.watched.iter().zip(&template.words) {
             tokens[watched.position] = word;
         }

@@ -184,3 +184,30 @@ fn word_combinations_respect_the_template_budget() {
 fn empty_message_has_an_empty_template() {
     check(&["", "   "], &["", ""]);
 }
+
+#[test]
+fn variables_keep_the_punctuation_their_messages_share() {
+    check(
+        &[
+            "synchronized to 10.0.0.1, stratum 3",
+            "synchronized to LOCAL(0), stratum 10",
+        ],
+        &[
+            "synchronized to <*>, stratum <*>",
+            "synchronized to <*>, stratum <*>",
+        ],
+    );
+}
+
+#[test]
+fn an_optional_variable_part_does_not_split_an_event() {
+    let (miner, ids) = mine(&[
+        "proxy.example.com:443 close, 0 bytes sent, 0 bytes received, lifetime 00:01",
+        "proxy.example.com:443 close, 1404 bytes (1.37 KB) sent, 0 bytes received, lifetime 00:02",
+        "proxy.example.com:443 close, 12 bytes sent, 40 bytes received, lifetime <1 sec",
+    ]);
+    assert_eq!(miner.resolve(ids[0]), miner.resolve(ids[1]));
+    assert_eq!(miner.resolve(ids[0]), miner.resolve(ids[2]));
+    assert_eq!(miner.len(), 1);
+    assert_eq!(miner.template_count(ids[2]), 3);
+}
