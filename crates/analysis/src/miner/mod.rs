@@ -746,6 +746,9 @@ impl TemplateMiner {
     fn merge_across_lengths(&mut self, cluster_index: usize, template: u32) {
         let tokens = &self.clusters[cluster_index].tokens;
         let length = tokens.len();
+        if length > MAX_ALIGN_TOKENS {
+            return;
+        }
         let Some(&first) = tokens.iter().find(|&&t| !self.vocabulary.is_variable(t)) else {
             return;
         };
@@ -796,6 +799,10 @@ impl TemplateMiner {
 /// Clusters remembered per first constant token as alignment candidates (see
 /// [`TemplateMiner::merge_across_lengths`]).
 const MAX_ALIGN_CANDIDATES: usize = 64;
+
+/// Longest template aligned across lengths: the alignment costs the product of the two
+/// lengths, and crafted long lines must not make every new template expensive.
+const MAX_ALIGN_TOKENS: usize = 48;
 
 /// Most tokens two aligned templates differ in length by.
 const MAX_ALIGN_LENGTH_GAP: usize = 4;
