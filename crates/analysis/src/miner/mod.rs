@@ -24,6 +24,8 @@
 //!   (`VM Started` and `VM Stopped` are different events) until the position shows more
 //!   than [`MinerConfig::max_word_values`] distinct words; then it is a variable and its
 //!   templates merge (a union-find keeps earlier ids valid: [`TemplateMiner::resolve`]);
+//! - a variable keeps the punctuation all its messages had around it (`[<*>]`, `<*>,`),
+//!   as the corrected Loghub annotations and a reader expect;
 //! - tokens are interned: a known token costs a hash lookup, no allocation, and a chunk
 //!   known as a plain word skips masking;
 //! - memory and work are bounded: templates, vocabulary, tokens per message and templates
