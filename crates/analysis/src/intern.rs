@@ -1,4 +1,5 @@
-//! Token interning and a fast deterministic hasher for the miner's hot maps.
+//! Token interning, a fast deterministic hasher for maps of trusted keys, and a keyed one for
+//! maps whose keys an upload controls.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -65,6 +66,13 @@ impl Hasher for FastHasher {
 /// A `HashMap` with [`FastHasher`].
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
+/// A `HashMap` whose hasher is keyed by a per-process random seed (foldhash): for keys an
+/// upload controls (token texts, and token ids whose values follow the order tokens first
+/// appear in), so nobody can craft a log whose keys all collide and turn every lookup into
+/// a scan. As fast as [`FastMap`] on short keys; the miner never iterates these maps in an
+/// order that reaches its output, so results stay deterministic.
+pub(crate) type KeyedMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Id of an interned token.
 pub(crate) type TokenId = u32;
 
@@ -74,23 +82,31 @@ pub(crate) const WILDCARD_ID: TokenId = 0;
 /// Maps token texts to small integer ids, allocating only the first time a text is seen.
 #[derive(Debug)]
 pub(crate) struct Vocabulary {
-    ids: FastMap<Box<str>, TokenId>,
+    ids: KeyedMap<Box<str>, TokenId>,
     texts: Vec<Box<str>>,
     variable: Vec<bool>,
+    /// True for texts seen as a whole chunk that masking keeps as one plain word
+    /// ([`crate::tokens::TokenText::Chunk`]): the next such chunk skips masking.
+    plain_word: Vec<bool>,
     capacity: usize,
+    /// Tokens turned away because the vocabulary was full.
+    refused: u64,
 }
 
 impl Vocabulary {
     /// An empty vocabulary holding at most `capacity` distinct tokens (besides `<*>`).
     pub fn new(capacity: usize) -> Self {
         let mut vocabulary = Self {
-            ids: FastMap::default(),
+            ids: KeyedMap::default(),
             texts: Vec::new(),
             variable: Vec::new(),
+            plain_word: Vec::new(),
             capacity: capacity.max(1),
+            refused: 0,
         };
         vocabulary.texts.push(crate::tokens::WILDCARD.into());
         vocabulary.variable.push(true);
+        vocabulary.plain_word.push(false);
         vocabulary
             .ids
             .insert(crate::tokens::WILDCARD.into(), WILDCARD_ID);
@@ -104,17 +120,37 @@ impl Vocabulary {
         if let Some(&id) = self.ids.get(text) {
             return id;
         }
-        if self.texts.len() > self.capacity {
-            return WILDCARD_ID;
-        }
         let id = TokenId::try_from(self.texts.len()).unwrap_or(WILDCARD_ID);
-        if id == WILDCARD_ID {
-            return id;
+        if self.texts.len() > self.capacity || id == WILDCARD_ID {
+            self.refused += 1;
+            return WILDCARD_ID;
         }
         self.ids.insert(text.into(), id);
         self.texts.push(text.into());
         self.variable.push(variable);
+        self.plain_word.push(false);
         id
+    }
+
+    /// Interns a whole chunk that masking kept as one plain word, and remembers that it is
+    /// one (see [`Vocabulary::plain_word_id`]).
+    pub fn intern_plain_word(&mut self, text: &str) -> TokenId {
+        let id = self.intern(text, false);
+        if id != WILDCARD_ID {
+            self.plain_word[id as usize] = true;
+        }
+        id
+    }
+
+    /// The id of `chunk` when it was interned as a plain word before.
+    pub fn plain_word_id(&self, chunk: &str) -> Option<TokenId> {
+        let id = *self.ids.get(chunk)?;
+        self.plain_word[id as usize].then_some(id)
+    }
+
+    /// How many tokens were turned into `<*>` because the vocabulary was full.
+    pub fn refused(&self) -> u64 {
+        self.refused
     }
 
     /// The text of a token id.
@@ -141,6 +177,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn keyed_maps_hash_with_their_own_random_key() {
+        use std::hash::BuildHasher;
+        let first: KeyedMap<u32, u32> = KeyedMap::default();
+        let second: KeyedMap<u32, u32> = KeyedMap::default();
+        // Equal by chance with probability 2^-64: the key is not a constant an attacker can
+        // compute collisions for.
+        assert_ne!(
+            first.hasher().hash_one(42u32),
+            second.hasher().hash_one(42u32)
+        );
+    }
+
+    #[test]
     fn interning_is_stable_and_bounded() {
         let mut vocabulary = Vocabulary::new(2);
         let a = vocabulary.intern("alpha", false);
@@ -149,6 +198,7 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(vocabulary.text(b), "beta");
         assert_eq!(vocabulary.intern("gamma", false), WILDCARD_ID);
+        assert_eq!(vocabulary.refused(), 1);
         assert_eq!(vocabulary.intern("<*>", true), WILDCARD_ID);
         assert_eq!(vocabulary.len(), 3);
     }

@@ -32,10 +32,29 @@ pub struct MaskingRules {
 pub(crate) enum TokenText {
     /// A slice of the message, unchanged.
     Message(Range<usize>),
+    /// A whole whitespace-separated chunk of the message that is one plain word: masking
+    /// left it unchanged and gave it no hint, so the same chunk text always yields this
+    /// same single token (the caller may remember it and skip masking next time).
+    Chunk(Range<usize>),
+    /// A whole chunk the caller already knew as a plain word, with its id (see
+    /// [`Tokenizer::tokenize`]); masking was skipped.
+    Known(Range<usize>, u32),
     /// A slice of the tokenizer's scratch buffer (a masked form such as `[<*>]`).
     Scratch(Range<usize>),
     /// Exactly `<*>`.
     Wildcard,
+}
+
+impl TokenText {
+    /// The token's range in the message, when its text is the message's own.
+    fn message_range(&self) -> Option<Range<usize>> {
+        match self {
+            TokenText::Message(range) | TokenText::Chunk(range) | TokenText::Known(range, _) => {
+                Some(range.clone())
+            }
+            TokenText::Scratch(_) | TokenText::Wildcard => None,
+        }
+    }
 }
 
 /// One token of a message.
@@ -59,6 +78,8 @@ enum Hint {
     Calendar,
     /// A byte-size unit (`KB`).
     SizeUnit,
+    /// The word `user`, which names the account that follows it.
+    User,
 }
 
 impl Token {
@@ -82,13 +103,30 @@ pub(crate) struct Tokenizer {
 impl Tokenizer {
     /// Tokenizes `message`, replacing the previous contents of the buffers. At most
     /// `max_tokens` tokens are produced: the rest of a longer message folds into a final `<*>`.
-    pub fn tokenize(&mut self, message: &str, rules: MaskingRules, max_tokens: usize) {
+    ///
+    /// `known_word` returns the id the caller gave a chunk text it saw before as a
+    /// [`TokenText::Chunk`]: such chunks become [`TokenText::Known`] without masking, which
+    /// is most of the words of a log.
+    pub fn tokenize(
+        &mut self,
+        message: &str,
+        rules: MaskingRules,
+        max_tokens: usize,
+        known_word: impl Fn(&str) -> Option<u32>,
+    ) {
         self.tokens.clear();
         self.scratch.clear();
         let max_tokens = max_tokens.max(1);
         let mut chunks = whitespace_chunks(message).peekable();
         while let Some(chunk) = chunks.next() {
-            self.push_chunk(message, chunk, rules);
+            match known_word(&message[chunk.clone()]) {
+                Some(id) => self.tokens.push(Token {
+                    text: TokenText::Known(chunk, id),
+                    variable: false,
+                    hint: Hint::None,
+                }),
+                None => self.push_chunk(message, chunk, rules),
+            }
             let more = chunks.peek().is_some();
             if self.tokens.len() > max_tokens || (more && self.tokens.len() >= max_tokens) {
                 // Too long to mine token by token: whatever is left is one variable tail.
@@ -97,20 +135,36 @@ impl Tokenizer {
                 break;
             }
         }
-        let hints = self
-            .tokens
-            .iter()
-            .fold((false, false), |(calendar, unit), token| {
-                (
-                    calendar || token.hint == Hint::Calendar,
-                    unit || token.hint == Hint::SizeUnit,
-                )
-            });
-        if hints.0 {
+        let has = |hint: Hint| self.tokens.iter().any(|token| token.hint == hint);
+        let (calendar, unit, user) = (has(Hint::Calendar), has(Hint::SizeUnit), has(Hint::User));
+        if calendar {
             self.mask_dates(message);
         }
-        if hints.1 {
+        if unit {
             self.mask_size_units(message);
+        }
+        if user {
+            self.mask_user_names(message);
+        }
+    }
+
+    /// The word after `for user` is an account name (`session opened for user alice`,
+    /// `Accepted password for user bob`): a value, whatever the name. A bare `user` is often
+    /// an adjective (`user request`, `user unknown`), and `user=root` is a key and value
+    /// whose values the miner learns from variation.
+    fn mask_user_names(&mut self, message: &str) {
+        for index in 2..self.tokens.len() {
+            let follows_user = self.tokens[index - 1].hint == Hint::User
+                && self.tokens[index - 2]
+                    .text
+                    .message_range()
+                    .is_some_and(|range| message[range].eq_ignore_ascii_case("for"));
+            let token = &self.tokens[index];
+            if let (true, false, Some(range)) =
+                (follows_user, token.variable, token.text.message_range())
+            {
+                self.tokens[index] = self.wildcard_with_affixes(message, range);
+            }
         }
     }
 
@@ -162,8 +216,12 @@ impl Tokenizer {
         }
     }
 
-    /// Masks weekday and month names that are part of a date written inside the message
-    /// (`at Fri Jun 17 07:07:00 2005`): a run of names and numbers with at least one number.
+    /// Turns a date written inside the message (`at Fri Jun 17 07:07:00 2005`: a run of
+    /// weekday/month names and numbers with at least one of each) into one variable token:
+    /// one date is one value, however many words its format spells it in, so formats with
+    /// and without a weekday or year still give the same template. The token keeps the
+    /// delimiters between its fields and drops the spaces (`<*>:<*>:<*>`), as the corrected
+    /// Loghub annotations write such dates.
     fn mask_dates(&mut self, message: &str) {
         let mut position = 0;
         while position < self.tokens.len() {
@@ -182,20 +240,60 @@ impl Tokenizer {
                 position += 1;
             }
             if has_name && has_number {
-                for index in start..position {
-                    if let TokenText::Message(range) = self.tokens[index].text.clone() {
-                        self.tokens[index] = self.wildcard_with_affixes(message, range);
-                    }
-                }
+                self.collapse_date(message, start..position);
+                position = start + 1;
             }
             position = position.max(start + 1);
         }
     }
 
+    /// Replaces the tokens `span` (a date) by one token: their texts with names masked,
+    /// joined, and every run of variables separated only by spaces written as one `<*>`.
+    fn collapse_date(&mut self, message: &str, span: Range<usize>) {
+        let mut joined = String::new();
+        for index in span.clone() {
+            let token = &self.tokens[index];
+            let text = match (&token.text, token.hint) {
+                (TokenText::Message(range), Hint::Calendar) => {
+                    let (prefix, suffix) = affix_lengths(&message[range.clone()]);
+                    let text = &message[range.clone()];
+                    format!(
+                        "{}{WILDCARD}{}",
+                        &text[..prefix],
+                        &text[text.len() - suffix..]
+                    )
+                }
+                _ => self.text(message, token).to_owned(),
+            };
+            if !joined.is_empty() {
+                joined.push(' ');
+            }
+            joined.push_str(&text);
+        }
+        let spaced = format!("{WILDCARD} {WILDCARD}");
+        while joined.contains(&spaced) {
+            joined = joined.replace(&spaced, WILDCARD);
+        }
+        let token = if joined == WILDCARD {
+            Token::WILDCARD
+        } else {
+            let start = self.scratch.len();
+            self.scratch.push_str(&joined);
+            Token {
+                text: TokenText::Scratch(start..self.scratch.len()),
+                variable: true,
+                hint: Hint::Number,
+            }
+        };
+        self.tokens.splice(span, std::iter::once(token));
+    }
+
     /// The text of a token produced by the last call to [`Tokenizer::tokenize`].
     pub fn text<'a>(&'a self, message: &'a str, token: &Token) -> &'a str {
         match &token.text {
-            TokenText::Message(range) => &message[range.clone()],
+            TokenText::Message(range) | TokenText::Chunk(range) | TokenText::Known(range, _) => {
+                &message[range.clone()]
+            }
             TokenText::Scratch(range) => &self.scratch[range.clone()],
             TokenText::Wildcard => WILDCARD,
         }
@@ -217,7 +315,15 @@ impl Tokenizer {
             });
             self.push_masked(message, key_end..chunk.end, key_end..core_end, rules);
         } else {
-            self.push_masked(message, chunk, core_start..core_end, rules);
+            let index = self.tokens.len();
+            self.push_masked(message, chunk.clone(), core_start..core_end, rules);
+            let token = &mut self.tokens[index];
+            if !token.variable
+                && token.hint == Hint::None
+                && token.text == TokenText::Message(chunk.clone())
+            {
+                token.text = TokenText::Chunk(chunk);
+            }
         }
     }
 
@@ -240,6 +346,8 @@ impl Tokenizer {
                     Hint::Calendar
                 } else if is_size_unit(core_text) {
                     Hint::SizeUnit
+                } else if core_text.eq_ignore_ascii_case("user") {
+                    Hint::User
                 } else {
                     Hint::None
                 },
@@ -387,11 +495,11 @@ fn whitespace_chunks(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     })
 }
 
-fn is_leading_punctuation(byte: u8) -> bool {
+pub(crate) fn is_leading_punctuation(byte: u8) -> bool {
     matches!(byte, b'(' | b'[' | b'{' | b'<' | b'"' | b'\'' | b'`')
 }
 
-fn is_trailing_punctuation(byte: u8) -> bool {
+pub(crate) fn is_trailing_punctuation(byte: u8) -> bool {
     matches!(
         byte,
         b')' | b']' | b'}' | b'>' | b'"' | b'\'' | b'`' | b',' | b';' | b':' | b'.' | b'!' | b'?'
@@ -541,7 +649,9 @@ fn classify(core: &str, rules: MaskingRules, masked: &mut String) -> Class {
             masked.push_str(field);
         }
     }
-    if !changed && !core.contains(WILDCARD) {
+    // A byte test first: a substring search costs more than most tokens are long.
+    let holds_wildcard = core.as_bytes().contains(&b'<') && core.contains(WILDCARD);
+    if !changed && !holds_wildcard {
         Class::Literal
     } else if masked == WILDCARD {
         Class::Variable
@@ -578,7 +688,9 @@ fn push_variable_field(field: &str, masked: &mut String) {
 
 /// End of `scheme://` when `core` is a URL (`https://`, `hdfs://`, `spark://`).
 fn url_scheme_end(core: &str) -> Option<usize> {
-    let separator = core.find("://")?;
+    // Cheap byte tests first: this runs on every token.
+    let colon = core.bytes().position(|b| b == b':')?;
+    let separator = colon + core[colon..].find("://")?;
     let scheme = &core[..separator];
     let valid = !scheme.is_empty()
         && scheme.as_bytes()[0].is_ascii_alphabetic()
@@ -601,7 +713,7 @@ fn is_variable_field(field: &str, rules: MaskingRules) -> bool {
     if unsigned.as_bytes().first().is_some_and(u8::is_ascii_digit) {
         return true;
     }
-    if is_hex_number(field) {
+    if is_hex_number(field) || is_dashed_hex(field) {
         return true;
     }
     // Parts joined by `_`, `-`, `.`, `+`: any purely numeric part makes an identifier.
@@ -634,10 +746,25 @@ fn is_hex_number(run: &str) -> bool {
         && run.bytes().any(|b| b.is_ascii_alphabetic())
 }
 
+/// A UUID or another long id of dash-separated hex runs (`96abccce-8d1f-4e07-b6d1-...`),
+/// whether or not one of its runs happens to be all digits.
+fn is_dashed_hex(field: &str) -> bool {
+    field.len() >= 16
+        && field.contains('-')
+        && field.bytes().any(|b| b.is_ascii_digit())
+        && field
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// `host.example.com`: two or more dots between non-empty word segments. A name whose last
 /// segment is capitalised (`java.io.IOException`, `org.apache.Foo`) is a class name, a
 /// constant of the code, not a value.
 fn is_dotted_name(core: &str) -> bool {
+    // Most words have no dot at all: decide that without splitting.
+    if core.bytes().filter(|&b| b == b'.').nth(1).is_none() {
+        return false;
+    }
     let mut segments = 0;
     let mut last = "";
     for segment in core.split('.') {
@@ -665,7 +792,7 @@ mod tests {
 
     fn check(message: &str, expected: &[&str]) {
         let mut tokenizer = Tokenizer::default();
-        tokenizer.tokenize(message, RULES, 100);
+        tokenizer.tokenize(message, RULES, 100, |_| None);
         let texts: Vec<&str> = tokenizer
             .tokens
             .iter()
@@ -676,6 +803,27 @@ mod tests {
             let text = tokenizer.text(message, token);
             assert_eq!(token.variable, text.contains(WILDCARD), "flag of {text:?}");
         }
+        // Chunks reported as plain words tokenize the same when the caller knows them and
+        // masking is skipped.
+        let plain: Vec<String> = tokenizer
+            .tokens
+            .iter()
+            .filter(|token| matches!(token.text, TokenText::Chunk(_)))
+            .map(|token| tokenizer.text(message, token).to_owned())
+            .collect();
+        let mut again = Tokenizer::default();
+        again.tokenize(message, RULES, 100, |chunk| {
+            plain
+                .iter()
+                .position(|word| word == chunk)
+                .map(|i| i as u32 + 1)
+        });
+        let texts_again: Vec<&str> = again
+            .tokens
+            .iter()
+            .map(|token| again.text(message, token))
+            .collect();
+        assert_eq!(texts_again, expected, "known words of {message:?}");
     }
 
     #[test]
@@ -711,6 +859,11 @@ mod tests {
         check(
             "req-38101a0b-2096-447d-96ea-a692162415ae 113d3a99c3da401fbd62cc2caa5b96d2 0x7fed806eb5d",
             &["<*>", "<*>", "<*>"],
+        );
+        // A UUID none of whose runs is all digits.
+        check(
+            "[instance: 96abccce-8d1f-4e07-b6d1-4b2ab87e23b4] done",
+            &["[instance:", "<*>]", "done"],
         );
         check(
             "took 0.2477829 s, 1190 bytes",
@@ -813,6 +966,7 @@ mod tests {
                 dotted_names: false,
             },
             100,
+            |_| None,
         );
         let last = tokenizer.tokens.last().map(|t| tokenizer.text(message, t));
         assert_eq!(last, Some("proxy.cse.cuhk.edu.hk"));
@@ -822,25 +976,28 @@ mod tests {
     fn dates_inside_messages_are_variables() {
         check(
             "connection from 1.2.3.4 () at Fri Jun 17 07:07:00 2005",
+            &["connection", "from", "<*>", "()", "at", "<*>:<*>:<*>"],
+        );
+        check("expires (Mon, 3 March 2025)", &["expires", "(<*>, <*>)"]);
+        check("at Jun 17 07:07:00 and", &["at", "<*>:<*>:<*>", "and"]);
+        check("March on, Sun Tzu", &["March", "on,", "Sun", "Tzu"]);
+        check("it may take 5 s", &["it", "may", "take", "<*>", "s"]);
+    }
+
+    #[test]
+    fn account_names_after_for_user_are_variables() {
+        check(
+            "session opened for user alice by (uid=0)",
             &[
-                "connection",
-                "from",
-                "<*>",
-                "()",
-                "at",
-                "<*>",
-                "<*>",
-                "<*>",
-                "<*>:<*>:<*>",
-                "<*>",
+                "session", "opened", "for", "user", "<*>", "by", "(uid=", "<*>)",
             ],
         );
         check(
-            "expires (Mon, 3 March 2025)",
-            &["expires", "(<*>,", "<*>", "<*>", "<*>)"],
+            "Closed due to user request. check pass; user unknown",
+            &[
+                "Closed", "due", "to", "user", "request.", "check", "pass;", "user", "unknown",
+            ],
         );
-        check("March on, Sun Tzu", &["March", "on,", "Sun", "Tzu"]);
-        check("it may take 5 s", &["it", "may", "take", "<*>", "s"]);
     }
 
     #[test]
@@ -885,7 +1042,7 @@ mod tests {
     #[test]
     fn long_messages_fold_into_a_variable_tail() {
         let mut tokenizer = Tokenizer::default();
-        tokenizer.tokenize("a b c d e f g", RULES, 4);
+        tokenizer.tokenize("a b c d e f g", RULES, 4, |_| None);
         assert_eq!(tokenizer.tokens.len(), 4);
         assert_eq!(tokenizer.tokens[3].text, TokenText::Wildcard);
     }

@@ -90,3 +90,48 @@ proptest! {
         prop_assert_eq!(miner.add(&text), miner.resolve(id));
     }
 }
+
+/// A log where no two lines share a word (the worst case: every line would start a template
+/// of its own) cannot grow the miner without bound: templates stop at the budget, every
+/// line still lands in exactly one template, and the miner says how many overflowed.
+#[test]
+fn a_million_unique_lines_keep_the_template_count_bounded() {
+    let config = MinerConfig::default();
+    let mut miner = TemplateMiner::new(&config);
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut word = String::new();
+    let mut line = String::new();
+    let lines = 1_000_000u64;
+    let mut lengths = std::collections::HashSet::new();
+    for index in 0..lines {
+        line.clear();
+        let words = 3 + (index % 5) as usize;
+        lengths.insert(words);
+        for position in 0..words {
+            // Letters only, so masking keeps every word a constant.
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            word.clear();
+            word.extend((0..7).map(|shift| char::from(b'a' + ((state >> (shift * 8)) % 26) as u8)));
+            if position > 0 {
+                line.push(' ');
+            }
+            line.push_str(&word);
+        }
+        miner.add(&line);
+    }
+    assert!(
+        miner.len() <= config.max_templates + lengths.len(),
+        "{} templates for a budget of {}",
+        miner.len(),
+        config.max_templates
+    );
+    let total: u64 = miner.templates().iter().map(|t| t.count).sum();
+    assert_eq!(total, lines);
+    assert!(
+        miner.overflowed_messages() >= lines * 9 / 10,
+        "{} overflowed",
+        miner.overflowed_messages()
+    );
+}

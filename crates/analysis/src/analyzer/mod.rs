@@ -58,6 +58,11 @@ pub struct AnalysisReport {
     pub series_plots: Vec<SeriesPlot>,
     /// The waterfall of one slow trace (the one the top trace finding cites, or the slowest).
     pub trace_waterfall: Option<TraceWaterfall>,
+    /// Log messages mined after the miner's budgets were spent (templates, tree leaf or
+    /// vocabulary; see [`crate::TemplateMiner::overflowed_messages`]): non-zero means the
+    /// upload had more distinct events than the miner keeps and those lines got coarser
+    /// templates. Memory stays bounded either way.
+    pub overflowed_log_messages: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -487,6 +492,7 @@ impl Analyzer {
             timeline,
             series_plots: plots.series,
             trace_waterfall: plots.trace_waterfall,
+            overflowed_log_messages: self.miner.overflowed_messages(),
         }
     }
 

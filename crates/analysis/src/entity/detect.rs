@@ -12,7 +12,10 @@
 //!   every request id of one service shares a kind.
 //!
 //! Numbers, times, dates, sizes with units (`12ms`, `5.2GB`), paths and hex addresses
-//! (`0x7f..`) are never identifiers: they vary per line without naming anything.
+//! (`0x7f..`) are never identifiers: they vary per line without naming anything. Nor are
+//! thread and worker names (`http-nio-8080-exec-3`, `pool-1-thread-2`, `worker-7`): a pool
+//! hands its threads to whatever request comes, so grouping lines by them mixes unrelated
+//! work.
 
 use faultmaven_model::LogRecord;
 
@@ -208,6 +211,47 @@ fn is_uuid(token: &str) -> bool {
     lengths == [8, 4, 4, 4, 12] && token.split('-').all(is_hex_run)
 }
 
+/// Words that name a thread, a thread pool or an event loop in the thread names runtimes
+/// print (Java executors and Tomcat/Jetty connectors, Netty, gRPC, Go/Rust worker pools).
+const THREAD_WORDS: [&str; 13] = [
+    "thread",
+    "worker",
+    "exec",
+    "executor",
+    "pool",
+    "scheduler",
+    "dispatcher",
+    "eventloop",
+    "loop",
+    "nio",
+    "epoll",
+    "qtp",
+    "timer",
+];
+
+/// `http-nio-8080-exec-3`, `pool-1-thread-2`, `worker-7`, `ForkJoinPool.commonPool-worker-1`,
+/// `nioEventLoopGroup-3-1`: one of the name's words (split at separators and at case changes)
+/// names a thread or a pool.
+fn is_thread_name(value: &str) -> bool {
+    let mut word = String::new();
+    let mut previous_lower = false;
+    for character in value.chars().chain(std::iter::once(' ')) {
+        let boundary =
+            !character.is_ascii_alphabetic() || (character.is_ascii_uppercase() && previous_lower);
+        if boundary && !word.is_empty() {
+            if THREAD_WORDS.contains(&word.as_str()) {
+                return true;
+            }
+            word.clear();
+        }
+        if character.is_ascii_alphabetic() {
+            word.push(character.to_ascii_lowercase());
+        }
+        previous_lower = character.is_ascii_lowercase();
+    }
+    false
+}
+
 /// The shape kind of a token that looks like an identifier, or `None`.
 fn shape_kind(token: &str) -> Option<String> {
     let value = strip_port(token);
@@ -236,7 +280,7 @@ fn shape_kind(token: &str) -> Option<String> {
         return None;
     }
     let lower = value.to_ascii_lowercase();
-    if lower.starts_with("0x") {
+    if lower.starts_with("0x") || is_thread_name(value) {
         return None;
     }
     // A number with a unit (`12ms`, `5.2GB`, `30s`, `99.9%` never reach here).
@@ -353,6 +397,16 @@ mod tests {
                 ("uuid", "3f2b8c1e-9d4a-4b6e-8f00-1a2b3c4d5e6f"),
                 ("checkout-<*>-<*>", "checkout-7d9f8b6c4-x2k9p"),
             ],
+        );
+    }
+
+    #[test]
+    fn thread_and_worker_names_are_not_identifiers() {
+        check(
+            "[http-nio-8080-exec-3] [pool-1-thread-2] worker-7 ForkJoinPool.commonPool-worker-1 \
+             [main] nioEventLoopGroup-3-1 qtp1863932867-47 handled req-8f3a2c",
+            &[],
+            &[("req-<*>", "req-8f3a2c")],
         );
     }
 

@@ -1,7 +1,8 @@
 //! A streaming log template miner of the Drain family (He et al., ICWS 2017).
 //!
 //! Each message is tokenized and masked ([`crate::tokens`]), then routed through a
-//! fixed-depth prefix tree keyed by token count and the first tokens to a leaf holding a few
+//! fixed-depth prefix tree keyed by token count and the first constant tokens to a leaf
+//! holding a few
 //! templates; the most similar template of the leaf absorbs the message when its similarity
 //! reaches the threshold (differing positions become `<*>`), otherwise the message starts a
 //! new template. Differences from plain Drain, each cheap:
@@ -10,24 +11,37 @@
 //!   serves every log without per-system regexes;
 //! - similarity counts only the template's constant positions, so messages made mostly of
 //!   variables still match their template;
-//! - the last token of a message never keys the tree (in short messages it is usually the
-//!   variable: `removing <*>`), and a message with no match in its leaf may join a very
-//!   similar template of another branch (a variable word sat in a key position);
+//! - the tree keys on constant tokens only, skipping variables (a timestamp or thread name
+//!   at the front does not pile every event into one branch); the last token of a message
+//!   never keys (in short messages it is usually the variable: `removing <*>`), and a
+//!   message with no match in its leaf may join a very similar template of another branch
+//!   (a variable word sat in a key position);
+//! - a new template whose constant tokens align with a template of another length, the
+//!   two differing only in short variable parts (`sent` vs `(1.2 KB) sent`), merges into it
+//!   ([`align`]): optional parts no longer split one event by token count;
 //! - words are not turned into `<*>` at the first difference: a position where plain words
 //!   differ is *watched*, and messages with different words there get separate templates
 //!   (`VM Started` and `VM Stopped` are different events) until the position shows more
 //!   than [`MinerConfig::max_word_values`] distinct words; then it is a variable and its
 //!   templates merge (a union-find keeps earlier ids valid: [`TemplateMiner::resolve`]);
-//! - tokens are interned: a known token costs a hash lookup, no allocation;
+//! - a variable keeps the punctuation all its messages had around it (`[<*>]`, `<*>,`),
+//!   as the corrected Loghub annotations and a reader expect;
+//! - tokens are interned: a known token costs a hash lookup, no allocation, and a chunk
+//!   known as a plain word skips masking;
 //! - memory and work are bounded: templates, vocabulary, tokens per message and templates
-//!   per tree leaf are capped, and every message still lands in exactly one template.
+//!   per tree leaf are capped, and every message still lands in exactly one template
+//!   ([`TemplateMiner::overflowed_messages`] counts those mined past a budget); maps keyed
+//!   by upload content hash with a per-process random key.
 //!
 //! On loghub-2k (16 systems, original ground truth) the default configuration reaches a mean
-//! grouping accuracy of 0.94 (plain Drain with per-system tuning: 0.865); see
+//! grouping accuracy of 0.985 (plain Drain with per-system tuning: 0.865, Brain: 0.983); see
 //! `examples/loghub_eval.rs` and `tests/loghub_ga.rs`.
 
-use crate::intern::{FastMap, TokenId, Vocabulary, WILDCARD_ID};
+mod align;
+
+use crate::intern::{KeyedMap, TokenId, Vocabulary, WILDCARD_ID};
 use crate::tokens::{MaskingRules, TokenText, Tokenizer};
+use align::Aligner;
 use serde::Deserialize;
 
 /// Settings of the template miner. The defaults serve every log format; there is no
@@ -39,7 +53,10 @@ pub struct MinerConfig {
     pub similarity_threshold: f64,
     /// Number of leading tokens used as keys of the prefix tree (Drain's depth minus 2).
     pub tree_depth: usize,
-    /// Children per tree node before new tokens share the wildcard branch.
+    /// Children per tree node before new tokens share the wildcard branch. Large by
+    /// default (Drain uses 100): nodes are created only with templates, so the template
+    /// budget already bounds the tree, while a small cap piles the events of a log with many
+    /// distinct first words into one wildcard leaf that every message then scans.
     pub max_children: usize,
     /// Templates created at most; once reached, unmatched messages join their closest
     /// template (or one all-variable template per message length).
@@ -61,7 +78,7 @@ impl Default for MinerConfig {
         Self {
             similarity_threshold: 0.6,
             tree_depth: 2,
-            max_children: 100,
+            max_children: 1024,
             max_templates: 20_000,
             max_tokens: 100,
             max_vocabulary: 200_000,
@@ -94,10 +111,14 @@ struct WatchedPosition {
 /// A Drain log group: the coarse template all its messages match.
 #[derive(Debug)]
 struct Cluster {
+    /// The template: tokens, `<*>` where messages differ (what similarity compares).
     tokens: Vec<TokenId>,
+    /// What a template prints at each `<*>` of `tokens`: `<*>` with the punctuation all its
+    /// messages had around the variable (`[<*>]`); equal to `tokens` elsewhere.
+    shapes: Vec<TokenId>,
     watched: Vec<WatchedPosition>,
     /// Words at the watched positions (in order) -> template index.
-    templates: FastMap<Vec<TokenId>, u32>,
+    templates: KeyedMap<Vec<TokenId>, u32>,
     overflow: bool,
 }
 
@@ -109,11 +130,14 @@ struct Template {
     count: u64,
     /// Union-find parent: itself while the template is live.
     merged_into: u32,
+    /// Templates of other clusters (other lengths) merged into this one by alignment; the
+    /// rendered text covers them too.
+    aligned: Vec<u32>,
 }
 
 #[derive(Debug, Default)]
 struct Node {
-    children: FastMap<TokenId, u32>,
+    children: KeyedMap<TokenId, u32>,
     wildcard_child: Option<u32>,
     clusters: Vec<u32>,
 }
@@ -131,14 +155,22 @@ pub struct TemplateMiner {
     vocabulary: Vocabulary,
     tokenizer: Tokenizer,
     line_ids: Vec<TokenId>,
+    /// Tree keys of the current message (`None`: the wildcard branch).
+    route: Vec<Option<TokenId>>,
     words_buffer: Vec<TokenId>,
-    roots: FastMap<usize, u32>,
+    roots: KeyedMap<usize, u32>,
     nodes: Vec<Node>,
-    by_length: FastMap<usize, Vec<u32>>,
+    by_length: KeyedMap<usize, Vec<u32>>,
     clusters: Vec<Cluster>,
     templates: Vec<Template>,
     live_templates: usize,
-    overflow: FastMap<usize, u32>,
+    overflow: KeyedMap<usize, u32>,
+    /// First constant token of a cluster -> clusters starting with it (at most
+    /// [`MAX_ALIGN_CANDIDATES`] each): where a new cluster looks for its event at other lengths.
+    by_first_constant: KeyedMap<TokenId, Vec<u32>>,
+    aligner: Aligner,
+    tokens_buffer: Vec<TokenId>,
+    overflowed_messages: u64,
 }
 
 impl TemplateMiner {
@@ -159,35 +191,50 @@ impl TemplateMiner {
             config,
             tokenizer: Tokenizer::default(),
             line_ids: Vec::new(),
+            route: Vec::new(),
             words_buffer: Vec::new(),
-            roots: FastMap::default(),
+            roots: KeyedMap::default(),
             nodes: Vec::new(),
-            by_length: FastMap::default(),
+            by_length: KeyedMap::default(),
             clusters: Vec::new(),
             templates: Vec::new(),
             live_templates: 0,
-            overflow: FastMap::default(),
+            overflow: KeyedMap::default(),
+            by_first_constant: KeyedMap::default(),
+            aligner: Aligner::default(),
+            tokens_buffer: Vec::new(),
+            overflowed_messages: 0,
         }
     }
 
     /// Adds one message and returns the id of the template it joined (ids start at 1).
     pub fn add(&mut self, message: &str) -> u32 {
+        let refused_before = self.vocabulary.refused();
         self.intern_message(message);
+        let vocabulary_full = self.vocabulary.refused() > refused_before;
+        self.fill_route();
         let length = self.line_ids.len();
         let found = self.find(length);
         let matched =
             found.is_some_and(|(_, similarity)| similarity >= self.config.similarity_threshold);
         let full = !matched
             && (self.templates.len() >= self.config.max_templates || self.leaf_is_full(length));
-        let cluster_index = match found {
+        if full || vocabulary_full {
+            self.overflowed_messages += 1;
+        }
+        let (cluster_index, created) = match found {
             Some((index, _)) if matched || full => {
                 self.absorb(index);
-                index
+                (index, false)
             }
-            _ if full => self.overflow_cluster(length),
-            _ => self.create(length),
+            _ if full => (self.overflow_cluster(length), false),
+            _ => (self.create(length), true),
         };
-        self.assign(cluster_index) + 1
+        let template = self.assign(cluster_index);
+        if created {
+            self.merge_across_lengths(cluster_index, template);
+        }
+        self.root(template) + 1
     }
 
     /// The id of the live template that template `id` is now part of (`id` itself unless it
@@ -199,10 +246,36 @@ impl TemplateMiner {
         if index >= self.templates.len() {
             return id;
         }
-        while self.templates[index].merged_into as usize != index {
-            index = self.templates[index].merged_into as usize;
-        }
+        index = self.root(index as u32) as usize;
         index as u32 + 1
+    }
+
+    /// The live template (union-find root) template index `template` belongs to.
+    fn root(&self, mut template: u32) -> u32 {
+        while self.templates[template as usize].merged_into != template {
+            template = self.templates[template as usize].merged_into;
+        }
+        template
+    }
+
+    /// Merges the templates of `a` and `b` into one (the smaller index survives, so ids
+    /// handed out earlier stay the smallest of their group).
+    fn union(&mut self, a: u32, b: u32) {
+        let (a, b) = (self.root(a), self.root(b));
+        if a == b {
+            return;
+        }
+        let (survivor, merged) = (a.min(b), a.max(b));
+        let count = self.templates[merged as usize].count;
+        let mut aligned = std::mem::take(&mut self.templates[merged as usize].aligned);
+        if self.templates[merged as usize].cluster != self.templates[survivor as usize].cluster {
+            aligned.push(merged);
+        }
+        let survivor_template = &mut self.templates[survivor as usize];
+        survivor_template.count += count;
+        survivor_template.aligned.extend(aligned);
+        self.templates[merged as usize].merged_into = survivor;
+        self.live_templates -= 1;
     }
 
     /// Number of live templates.
@@ -215,10 +288,19 @@ impl TemplateMiner {
         self.live_templates == 0
     }
 
+    /// Messages mined with a budget spent: a word the full vocabulary could not keep (it
+    /// counted as a variable), or no matching template while the template budget or the tree
+    /// leaf was full (the message joined its closest template or an all-variable one).
+    /// Non-zero means the log had more distinct events or words than the miner keeps, and
+    /// the templates of those messages are coarser than they should be.
+    pub fn overflowed_messages(&self) -> u64 {
+        self.overflowed_messages
+    }
+
     /// The text of the live template `id` belongs to, variables as `<*>`.
     pub fn template_text(&self, id: u32) -> Option<String> {
         let index = (self.resolve(id) as usize).checked_sub(1)?;
-        self.templates.get(index).map(|t| self.render(t))
+        (index < self.templates.len()).then(|| self.render(index as u32))
     }
 
     /// Messages that joined the live template `id` belongs to.
@@ -237,19 +319,26 @@ impl TemplateMiner {
             .filter(|(index, template)| template.merged_into as usize == *index)
             .map(|(index, template)| MinedTemplate {
                 id: index as u32 + 1,
-                text: self.render(template),
+                text: self.render(index as u32),
                 count: template.count,
             })
             .collect()
     }
 
     fn intern_message(&mut self, message: &str) {
+        let vocabulary = &self.vocabulary;
         self.tokenizer
-            .tokenize(message, self.rules, self.config.max_tokens);
+            .tokenize(message, self.rules, self.config.max_tokens, |chunk| {
+                vocabulary.plain_word_id(chunk)
+            });
         self.line_ids.clear();
         for token in &self.tokenizer.tokens {
             let id = match token.text {
                 TokenText::Wildcard => WILDCARD_ID,
+                TokenText::Known(_, id) => id,
+                TokenText::Chunk(_) => self
+                    .vocabulary
+                    .intern_plain_word(self.tokenizer.text(message, token)),
                 _ => self
                     .vocabulary
                     .intern(self.tokenizer.text(message, token), token.variable),
@@ -266,10 +355,9 @@ impl TemplateMiner {
             return false;
         };
         let mut node = root;
-        for &id in self.line_ids.iter().take(self.key_depth(length)) {
+        for &key in &self.route {
             let current = &self.nodes[node as usize];
-            match self
-                .key(id)
+            match key
                 .and_then(|key| current.children.get(&key).copied())
                 .or(current.wildcard_child)
             {
@@ -280,15 +368,23 @@ impl TemplateMiner {
         self.nodes[node as usize].clusters.len() >= MAX_LEAF_CLUSTERS
     }
 
-    /// How many leading tokens key the tree for a message of `length` tokens. The last token
-    /// never does: in short messages it is most often the variable (`removing <*>`).
-    fn key_depth(&self, length: usize) -> usize {
-        self.config.tree_depth.min(length.saturating_sub(1))
-    }
-
-    /// The tree key for a token: variables share the wildcard branch.
-    fn key(&self, id: TokenId) -> Option<TokenId> {
-        (!self.vocabulary.is_variable(id)).then_some(id)
+    /// Fills `route` with the tree keys of the current message: its first
+    /// [`MinerConfig::tree_depth`] constant tokens. Variables are skipped rather than sent
+    /// down a shared wildcard branch, so a log whose lines all start with a timestamp and a
+    /// thread name still spreads its events over the tree instead of piling them into one
+    /// leaf. The last token never keys: in short messages it is most often the variable
+    /// (`removing <*>`).
+    fn fill_route(&mut self) {
+        self.route.clear();
+        let keyed = self.line_ids.len().saturating_sub(1);
+        let vocabulary = &self.vocabulary;
+        self.route.extend(
+            self.line_ids[..keyed]
+                .iter()
+                .filter(|&&id| !vocabulary.is_variable(id))
+                .take(self.config.tree_depth)
+                .map(|&id| Some(id)),
+        );
     }
 
     /// The best cluster for the current message: first in its tree leaf, then, when none
@@ -328,10 +424,9 @@ impl TemplateMiner {
 
     fn search(&self, length: usize) -> Option<(usize, f64)> {
         let mut node = *self.roots.get(&length)?;
-        for &id in self.line_ids.iter().take(self.key_depth(length)) {
+        for &key in &self.route {
             let current = &self.nodes[node as usize];
-            let next = self
-                .key(id)
+            let next = key
                 .and_then(|key| current.children.get(&key).copied())
                 .or(current.wildcard_child)?;
             node = next;
@@ -352,16 +447,60 @@ impl TemplateMiner {
         for position in 0..self.line_ids.len() {
             let line_token = self.line_ids[position];
             let template_token = self.clusters[index].tokens[position];
-            if template_token == line_token || template_token == WILDCARD_ID {
+            if template_token == line_token {
+                continue;
+            }
+            if template_token == WILDCARD_ID {
+                let shape = self.clusters[index].shapes[position];
+                if shape != WILDCARD_ID && shape != line_token {
+                    self.clusters[index].shapes[position] = self.common_shape(shape, line_token);
+                }
                 continue;
             }
             self.clusters[index].tokens[position] = WILDCARD_ID;
+            self.clusters[index].shapes[position] = self.common_shape(template_token, line_token);
             let words = !self.vocabulary.is_variable(template_token)
                 && !self.vocabulary.is_variable(line_token);
             if words && self.config.max_word_values > 0 && !self.clusters[index].overflow {
                 self.watch(index, position, template_token);
             }
         }
+    }
+
+    /// The variable that covers tokens `a` and `b`: `<*>` with the leading and trailing
+    /// punctuation they share (`[node-3]` and `[<*>]` give `[<*>]`, `<*>,` and `LOCAL(0),`
+    /// give `<*>,`), so a template keeps the brackets and commas around its variables.
+    fn common_shape(&mut self, a: TokenId, b: TokenId) -> TokenId {
+        let (text_a, text_b) = (self.vocabulary.text(a), self.vocabulary.text(b));
+        let (bytes_a, bytes_b) = (text_a.as_bytes(), text_b.as_bytes());
+        let prefix = bytes_a
+            .iter()
+            .zip(bytes_b)
+            .take_while(|&(&x, &y)| x == y && crate::tokens::is_leading_punctuation(x))
+            .count();
+        let room = bytes_a.len().min(bytes_b.len()) - prefix;
+        let suffix = bytes_a[prefix..]
+            .iter()
+            .rev()
+            .zip(bytes_b[prefix..].iter().rev())
+            .take(room)
+            .take_while(|&(&x, &y)| x == y && crate::tokens::is_trailing_punctuation(x))
+            .count();
+        if prefix == 0 && suffix == 0 {
+            return WILDCARD_ID;
+        }
+        let wildcard = crate::tokens::WILDCARD;
+        let unchanged = text_a.len() == prefix + wildcard.len() + suffix
+            && &text_a[prefix..prefix + wildcard.len()] == wildcard;
+        if unchanged {
+            return a;
+        }
+        let shape = format!(
+            "{}{wildcard}{}",
+            &text_a[..prefix],
+            &text_a[text_a.len() - suffix..]
+        );
+        self.vocabulary.intern(&shape, true)
     }
 
     /// Starts watching `position`, where every message so far had `word`.
@@ -395,20 +534,19 @@ impl TemplateMiner {
         let mut old: Vec<(Vec<TokenId>, u32)> =
             std::mem::take(&mut cluster.templates).into_iter().collect();
         old.sort_unstable_by_key(|(_, template)| *template);
+        let mut merges = Vec::new();
         for (mut words, template) in old {
             words.remove(slot);
             match cluster.templates.get(&words) {
-                Some(&survivor) => {
-                    let count = self.templates[template as usize].count;
-                    self.templates[template as usize].merged_into = survivor;
-                    self.templates[survivor as usize].count += count;
-                    self.live_templates -= 1;
-                }
+                Some(&survivor) => merges.push((survivor, template)),
                 None => {
                     self.templates[template as usize].words.clone_from(&words);
                     cluster.templates.insert(words, template);
                 }
             }
+        }
+        for (survivor, template) in merges {
+            self.union(survivor, template);
         }
     }
 
@@ -455,6 +593,7 @@ impl TemplateMiner {
                     words: self.words_buffer.clone(),
                     count: 0,
                     merged_into: template,
+                    aligned: Vec::new(),
                 });
                 self.live_templates += 1;
                 self.clusters[cluster_index]
@@ -463,7 +602,8 @@ impl TemplateMiner {
                 template
             }
         };
-        self.templates[template as usize].count += 1;
+        let root = self.root(template);
+        self.templates[root as usize].count += 1;
         template
     }
 
@@ -488,8 +628,9 @@ impl TemplateMiner {
         let index = self.clusters.len();
         self.clusters.push(Cluster {
             tokens: vec![WILDCARD_ID; length],
+            shapes: vec![WILDCARD_ID; length],
             watched: Vec::new(),
-            templates: FastMap::default(),
+            templates: KeyedMap::default(),
             overflow: true,
         });
         self.overflow.insert(length, index as u32);
@@ -500,8 +641,9 @@ impl TemplateMiner {
         let index = self.clusters.len();
         self.clusters.push(Cluster {
             tokens: self.line_ids.clone(),
+            shapes: self.line_ids.clone(),
             watched: Vec::new(),
-            templates: FastMap::default(),
+            templates: KeyedMap::default(),
             overflow: false,
         });
         self.by_length.entry(length).or_default().push(index as u32);
@@ -520,8 +662,8 @@ impl TemplateMiner {
                 node
             }
         };
-        for position in 0..self.key_depth(length) {
-            let key = self.key(self.line_ids[position]);
+        for step in 0..self.route.len() {
+            let key = self.route[step];
             let current = &self.nodes[node as usize];
             let existing = match key {
                 Some(key) => current.children.get(&key).copied(),
@@ -561,19 +703,34 @@ impl TemplateMiner {
         index
     }
 
-    fn render(&self, template: &Template) -> String {
+    /// The tokens of template `template`: its cluster's tokens with the template's words at
+    /// the watched positions.
+    fn template_tokens(&self, template: u32, tokens: &mut Vec<TokenId>) {
+        let template = &self.templates[template as usize];
         let cluster = &self.clusters[template.cluster as usize];
+        tokens.clone_from(&cluster.shapes);
+        for (watched, &word) in cluster.watched.iter().zip(&template.words) {
+            tokens[watched.position] = word;
+        }
+    }
+
+    /// The text of live template `template`: its tokens, merged with those of the templates of
+    /// other lengths aligned into it.
+    fn render(&self, template: u32) -> String {
+        let mut tokens = Vec::new();
+        self.template_tokens(template, &mut tokens);
+        let aligned = &self.templates[template as usize].aligned;
+        if !aligned.is_empty() {
+            let (mut aligner, mut other, mut merged) = (Aligner::default(), Vec::new(), Vec::new());
+            for &member in aligned {
+                self.template_tokens(member, &mut other);
+                aligner.merge(&tokens, &other, &mut merged);
+                std::mem::swap(&mut tokens, &mut merged);
+            }
+        }
         let mut text = String::new();
         let mut glue = true;
-        let mut watched = cluster.watched.iter().zip(&template.words).peekable();
-        for (position, &token) in cluster.tokens.iter().enumerate() {
-            let token = match watched.peek() {
-                Some((slot, &word)) if slot.position == position => {
-                    watched.next();
-                    word
-                }
-                _ => token,
-            };
+        for &token in &tokens {
             if !glue {
                 text.push(' ');
             }
@@ -584,7 +741,73 @@ impl TemplateMiner {
         }
         text
     }
+
+    /// A new cluster may be an event already known at another length, with an optional
+    /// variable part (see [`align`]): its first template then merges into that event's.
+    /// Candidates share the first constant token and are few, so the cost stays bounded.
+    fn merge_across_lengths(&mut self, cluster_index: usize, template: u32) {
+        let tokens = &self.clusters[cluster_index].tokens;
+        let length = tokens.len();
+        if length > MAX_ALIGN_TOKENS {
+            return;
+        }
+        let Some(&first) = tokens.iter().find(|&&t| !self.vocabulary.is_variable(t)) else {
+            return;
+        };
+        let mut candidates = self.by_first_constant.remove(&first).unwrap_or_default();
+        let mut best: Option<(u32, usize)> = None;
+        let mut own = std::mem::take(&mut self.tokens_buffer);
+        own.clone_from(&self.clusters[cluster_index].tokens);
+        let mut other = Vec::new();
+        for &candidate in candidates.iter() {
+            let cluster = &self.clusters[candidate as usize];
+            if cluster.tokens.len() == length
+                || cluster.tokens.len().abs_diff(length) > MAX_ALIGN_LENGTH_GAP
+                || cluster.templates.len() != 1
+            {
+                continue;
+            }
+            let Some(&their_template) = cluster.templates.values().next() else {
+                continue;
+            };
+            self.template_tokens(their_template, &mut other);
+            let vocabulary = &self.vocabulary;
+            let is_value = |token: TokenId| {
+                token == WILDCARD_ID
+                    || (vocabulary.is_variable(token)
+                        && vocabulary
+                            .text(token)
+                            .split(crate::tokens::WILDCARD)
+                            .all(|part| !part.bytes().any(|b| b.is_ascii_alphanumeric())))
+            };
+            if self.aligner.same_event(&own, &other, is_value) {
+                let aligned = self.aligner.aligned_len();
+                if best.is_none_or(|(_, best_aligned)| aligned > best_aligned) {
+                    best = Some((their_template, aligned));
+                }
+            }
+        }
+        self.tokens_buffer = own;
+        if candidates.len() < MAX_ALIGN_CANDIDATES {
+            candidates.push(cluster_index as u32);
+        }
+        self.by_first_constant.insert(first, candidates);
+        if let Some((their_template, _)) = best {
+            self.union(their_template, template);
+        }
+    }
 }
+
+/// Clusters remembered per first constant token as alignment candidates (see
+/// [`TemplateMiner::merge_across_lengths`]).
+const MAX_ALIGN_CANDIDATES: usize = 64;
+
+/// Longest template aligned across lengths: the alignment costs the product of the two
+/// lengths, and crafted long lines must not make every new template expensive.
+const MAX_ALIGN_TOKENS: usize = 48;
+
+/// Most tokens two aligned templates differ in length by.
+const MAX_ALIGN_LENGTH_GAP: usize = 4;
 
 /// Most clusters one tree leaf holds (see [`TemplateMiner::add`]).
 const MAX_LEAF_CLUSTERS: usize = 512;
@@ -632,185 +855,4 @@ fn similarity(template: &[TokenId], line: &[TokenId]) -> (f64, usize) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn mine(lines: &[&str]) -> (TemplateMiner, Vec<u32>) {
-        let mut miner = TemplateMiner::new(&MinerConfig::default());
-        let ids = lines.iter().map(|line| miner.add(line)).collect();
-        (miner, ids)
-    }
-
-    /// Mines `lines` and checks the template each line ended in.
-    fn check(lines: &[&str], expected: &[&str]) {
-        let (miner, ids) = mine(lines);
-        let templates: Vec<String> = ids
-            .iter()
-            .map(|&id| miner.template_text(id).unwrap_or_default())
-            .collect();
-        assert_eq!(templates, expected);
-    }
-
-    #[test]
-    fn similar_lines_share_a_template() {
-        check(
-            &[
-                "Connection from alice closed after 5 s",
-                "Connection from bob closed after 17 s",
-                "Disk /dev/sda1 is full",
-                "Connection from carol closed after 2 s",
-                "Connection from dave closed after 9 s",
-                "Connection from erin closed after 1 s",
-            ],
-            &[
-                "Connection from <*> closed after <*> s",
-                "Connection from <*> closed after <*> s",
-                "Disk <*> is full",
-                "Connection from <*> closed after <*> s",
-                "Connection from <*> closed after <*> s",
-                "Connection from <*> closed after <*> s",
-            ],
-        );
-    }
-
-    #[test]
-    fn a_word_with_few_values_separates_events_until_it_proves_variable() {
-        let (miner, ids) = mine(&[
-            "VM Started (Lifecycle Event)",
-            "VM Paused (Lifecycle Event)",
-            "VM Started (Lifecycle Event)",
-            "VM Stopped (Lifecycle Event)",
-        ]);
-        assert_eq!(ids[0], ids[2]);
-        assert_ne!(ids[0], ids[1]);
-        assert_ne!(ids[1], ids[3]);
-        assert_eq!(miner.len(), 3);
-        assert_eq!(
-            miner.template_text(ids[1]).as_deref(),
-            Some("VM Paused (Lifecycle Event)")
-        );
-
-        // A fifth distinct word: the position is a variable and the templates merge.
-        let mut miner = miner;
-        let id = miner.add("VM Resumed (Lifecycle Event)");
-        let id = miner.add("VM Migrated (Lifecycle Event)").max(id);
-        assert_eq!(miner.len(), 1);
-        for earlier in ids {
-            assert_eq!(miner.resolve(earlier), miner.resolve(id));
-        }
-        assert_eq!(
-            miner.template_text(id).as_deref(),
-            Some("VM <*> (Lifecycle Event)")
-        );
-        assert_eq!(miner.template_count(id), 6);
-    }
-
-    #[test]
-    fn different_events_stay_apart() {
-        let (miner, ids) = mine(&[
-            "user alice logged in from 10.0.0.1",
-            "user alice logged out after 42 minutes",
-            "user alice logged in from 10.0.0.2",
-            "disk sda1 is full",
-        ]);
-        assert_eq!(ids[0], ids[2]);
-        assert_ne!(ids[0], ids[1]);
-        assert_eq!(miner.len(), 3);
-        assert_eq!(
-            miner.template_text(ids[0]).as_deref(),
-            Some("user alice logged in from <*>")
-        );
-        assert_eq!(miner.template_count(ids[0]), 2);
-    }
-
-    #[test]
-    fn key_values_render_joined() {
-        check(
-            &["retry count=3 host=db-1", "retry count=4 host=db-2"],
-            &["retry count=<*> host=<*>", "retry count=<*> host=<*>"],
-        );
-    }
-
-    #[test]
-    fn template_budget_is_respected_and_every_line_lands() {
-        let config = MinerConfig {
-            max_templates: 3,
-            ..MinerConfig::default()
-        };
-        let mut miner = TemplateMiner::new(&config);
-        let words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta"];
-        for (index, word) in words.iter().enumerate() {
-            let line = format!(
-                "{word} {} {}",
-                words[(index + 3) % 7],
-                "x".repeat(index + 1)
-            );
-            let id = miner.add(&line);
-            assert!(id >= 1 && id as usize <= miner.len());
-        }
-        let total: u64 = miner.templates().iter().map(|t| t.count).sum();
-        assert_eq!(total, words.len() as u64);
-        assert!(
-            miner.len() <= 3 + 1,
-            "at most one overflow template per length"
-        );
-    }
-
-    #[test]
-    fn a_leaf_never_holds_more_than_its_cap() {
-        let mut miner = TemplateMiner::new(&MinerConfig::default());
-        let mut state = 17u64;
-        let mut word = || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (0..6)
-                .map(|shift| char::from(b'a' + ((state >> (shift * 8 + 8)) % 26) as u8))
-                .collect::<String>()
-        };
-        let lines = 3 * MAX_LEAF_CLUSTERS;
-        for _ in 0..lines {
-            let message = format!("event kind {} {} {}", word(), word(), word());
-            miner.add(&message);
-        }
-        assert!(
-            miner.len() <= MAX_LEAF_CLUSTERS,
-            "{} templates",
-            miner.len()
-        );
-        let total: u64 = miner.templates().iter().map(|t| t.count).sum();
-        assert_eq!(total, lines as u64);
-    }
-
-    #[test]
-    fn word_combinations_respect_the_template_budget() {
-        let config = MinerConfig {
-            max_templates: 10,
-            ..MinerConfig::default()
-        };
-        let mut miner = TemplateMiner::new(&config);
-        let words = ["red", "green", "blue", "cyan"];
-        let mut lines = 0;
-        // Three watched positions with four words each: 64 combinations, budget 10.
-        for a in words {
-            for b in words {
-                for c in words {
-                    miner.add(&format!("paint {a} wall {b} door {c} frame now"));
-                    lines += 1;
-                }
-            }
-        }
-        assert!(
-            miner.templates.len() <= 10 + 1,
-            "{} created",
-            miner.templates.len()
-        );
-        let total: u64 = miner.templates().iter().map(|t| t.count).sum();
-        assert_eq!(total, lines);
-    }
-
-    #[test]
-    fn empty_message_has_an_empty_template() {
-        check(&["", "   "], &["", ""]);
-    }
-}
+mod tests;
