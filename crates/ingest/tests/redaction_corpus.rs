@@ -282,7 +282,10 @@ fn corpus_recall_and_precision() {
     );
     assert_floors(&with_hosts);
     assert!(
-        with_hosts.per_kind.get("hostname").is_some_and(|counts| counts.labelled >= 40),
+        with_hosts
+            .per_kind
+            .get("hostname")
+            .is_some_and(|counts| counts.labelled >= 40),
         "the corpus labels enough host names"
     );
 }

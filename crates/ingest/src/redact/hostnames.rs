@@ -4,7 +4,8 @@
 
 /// The candidate pattern: two or more dot-separated labels of letters, digits and dashes. The
 /// checks in [`is_hostname`] decide; the pattern only finds the extent.
-pub(super) const HOSTNAME_PATTERN: &str = r"\b[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9][A-Za-z0-9-]*)+";
+pub(super) const HOSTNAME_PATTERN: &str =
+    r"\b[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9][A-Za-z0-9-]*)+";
 
 /// Last labels that end host names in logs: common generic and country domains, and the
 /// suffixes private networks, clusters and service meshes use. Left out on purpose: endings

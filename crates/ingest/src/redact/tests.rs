@@ -123,7 +123,8 @@ fn ip_addresses_only_when_enabled() {
 
 #[test]
 fn hostnames_only_when_enabled_and_numbered_consistently() {
-    let text = "db-01.prod.internal refused; retry db-01.prod.internal via api.example.com (app.log)";
+    let text =
+        "db-01.prod.internal refused; retry db-01.prod.internal via api.example.com (app.log)";
     assert_eq!(unnumbered().redact(text), text);
     let redactor = Redactor::new(&RedactionConfig {
         hostnames: true,
