@@ -104,9 +104,12 @@ impl Counts {
     }
 }
 
+/// Reads one detector switch from a configuration.
+type IsOn = fn(&RedactionConfig) -> bool;
+
 /// Kinds whose detectors are off by default. Their labels count only when the switch is on;
 /// with it off, those spans must come out unchanged.
-const SWITCHED_KINDS: [(&str, fn(&RedactionConfig) -> bool); 2] = [
+const SWITCHED_KINDS: [(&str, IsOn); 2] = [
     ("ip_address", |config| config.ip_addresses),
     ("hostname", |config| config.hostnames),
 ];
