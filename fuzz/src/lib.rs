@@ -217,7 +217,11 @@ pub fn drive_declared(formats: &[Format], data: &[u8]) {
     if let Some(summary) = drive_parser(&plan, Some(format), upload) {
         // An empty upload has nothing to parse and reports itself as empty.
         if summary.bytes > 0 {
-            assert_eq!(summary.format, format.as_str(), "the declared format is used");
+            assert_eq!(
+                summary.format,
+                format.as_str(),
+                "the declared format is used"
+            );
         }
     }
 }
