@@ -135,6 +135,11 @@ pub fn config() -> IngestConfig {
 /// summary, or `None` when the upload was rejected with a typed error (damaged or oversized
 /// compressed content), which is allowed.
 pub fn drive(plan: &Plan, upload: &[u8]) -> Option<AttachmentSummary> {
+    drive_parser(plan, None, upload)
+}
+
+/// Like [`drive`], with the format declared instead of sniffed.
+fn drive_parser(plan: &Plan, declared: Option<Format>, upload: &[u8]) -> Option<AttachmentSummary> {
     let redactor = Arc::new(Redactor::new(&plan.config.redaction));
     let mut parser = AttachmentParser::new(
         AttachmentId::new(1),
@@ -143,6 +148,9 @@ pub fn drive(plan: &Plan, upload: &[u8]) -> Option<AttachmentSummary> {
         &plan.config,
         redactor,
     );
+    if let Some(format) = declared {
+        parser = parser.with_format(format);
+    }
     let mut sink = CheckingSink::default();
     let mut rest = upload;
     let mut sizes = plan.chunk_sizes.iter().cycle();
@@ -194,5 +202,26 @@ pub fn drive_format(prefix: &str, expected: Format, data: &[u8]) {
             expected.as_str(),
             "the prefix decides the format"
         );
+    }
+}
+
+/// Parses fuzzed bytes with one of `formats` declared, so that parser runs directly on them
+/// whatever the sniffer would say: the first byte picks the format, the rest is planned as in
+/// [`plan_from`]. Asserts the declared format is the one reported.
+pub fn drive_declared(formats: &[Format], data: &[u8]) {
+    let Some((&choice, rest)) = data.split_first() else {
+        return;
+    };
+    let format = formats[usize::from(choice) % formats.len()];
+    let (plan, upload) = plan_from(rest);
+    if let Some(summary) = drive_parser(&plan, Some(format), upload) {
+        // An empty upload has nothing to parse and reports itself as empty.
+        if summary.bytes > 0 {
+            assert_eq!(
+                summary.format,
+                format.as_str(),
+                "the declared format is used"
+            );
+        }
     }
 }

@@ -60,6 +60,8 @@ struct Content {
     max_line_bytes: usize,
     tally: Tally,
     redactor: Arc<Redactor>,
+    /// The format the caller declared, used instead of sniffing.
+    declared: Option<&'static format::FormatEntry>,
 }
 
 impl Content {
@@ -141,7 +143,7 @@ impl Content {
             )
         } else {
             let view = Window::new(&self.name, &window, complete, self.settings.base_year);
-            let entry = format::choose(&view);
+            let entry = self.declared.unwrap_or_else(|| format::choose(&view));
             (
                 Sniffed {
                     kind: entry.kind,
@@ -269,9 +271,18 @@ impl AttachmentParser {
                 max_line_bytes: config.max_line_bytes.max(1),
                 tally: Tally::new(config.max_issues_per_attachment),
                 redactor,
+                declared: None,
             },
             failed: None,
         }
+    }
+
+    /// Parses the upload as `format` instead of sniffing it (the caller knows what it is).
+    /// The window is still buffered first: parsers learn layouts and field roles from it.
+    /// Formats without a parser of their own (gzip, empty) leave sniffing on.
+    pub fn with_format(mut self, format: format::Format) -> Self {
+        self.content.declared = format::entry(format);
+        self
     }
 
     /// Feeds the next chunk of the upload (any size; it may split lines and UTF-8 sequences

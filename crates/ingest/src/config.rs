@@ -86,6 +86,9 @@ pub struct RedactionConfig {
     /// IPv4 and IPv6 addresses. Off by default: addresses are usually what an engineer needs
     /// to see while troubleshooting.
     pub ip_addresses: bool,
+    /// Host names and fully qualified domain names (`db-01.prod.internal`, `api.example.com`;
+    /// not file names, Java packages or versions). Off by default, like IP addresses.
+    pub hostnames: bool,
     /// Number placeholders so the same secret gets the same one within the redactor's life
     /// (`<REDACTED:email:1>` twice means the same address).
     pub numbered_placeholders: bool,
@@ -99,6 +102,7 @@ impl Default for RedactionConfig {
             emails: true,
             credit_cards: true,
             ip_addresses: false,
+            hostnames: false,
             numbered_placeholders: true,
         }
     }
@@ -111,12 +115,13 @@ mod tests {
     #[test]
     fn partial_config_files_keep_defaults() {
         let config: IngestConfig = toml::from_str(
-            "max_line_bytes = 1024\nbase_year = 2020\n[redaction]\nip_addresses = true\n",
+            "max_line_bytes = 1024\nbase_year = 2020\n[redaction]\nip_addresses = true\nhostnames = true\n",
         )
         .unwrap();
         assert_eq!(config.max_line_bytes, 1024);
         assert_eq!(config.base_year, Some(2020));
-        assert!(config.redaction.ip_addresses && config.redaction.emails);
+        assert!(config.redaction.ip_addresses && config.redaction.hostnames);
+        assert!(config.redaction.emails);
         assert_eq!(
             config.sniff_window_bytes,
             IngestConfig::default().sniff_window_bytes

@@ -324,18 +324,18 @@ impl ContainerLogParser {
                 }
                 let mut fields = Vec::new();
                 if trimmed.starts_with('{') && flatten_object(trimmed, &mut fields).is_ok() {
-                    builder.emit(number, trimmed, fields, &mut out);
+                    builder.emit(number, trimmed, &mut fields, &mut out);
                 } else {
                     // A banner or panic among JSON lines: kept as text.
-                    builder.emit(number, trimmed, Vec::new(), &mut out);
+                    builder.emit(number, trimmed, &mut Vec::new(), &mut out);
                 }
             }
             Inner::Logfmt(builder) => {
                 if trimmed.is_empty() {
                     return;
                 }
-                let fields = parse_pairs(trimmed).unwrap_or_default();
-                builder.emit(number, trimmed, fields, &mut out);
+                let mut fields = parse_pairs(trimmed).unwrap_or_default();
+                builder.emit(number, trimmed, &mut fields, &mut out);
             }
             Inner::Text(parser) => parser.line(number, message, &mut out),
         }

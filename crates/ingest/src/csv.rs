@@ -486,8 +486,8 @@ impl FormatParser for CsvLogParser {
         else {
             return;
         };
-        let fields = row_fields(&self.shape.headers, &values);
-        self.builder.emit(number, line, fields, out);
+        let mut fields = row_fields(&self.shape.headers, &values);
+        self.builder.emit(number, line, &mut fields, out);
     }
 
     fn finish(&mut self, _out: &mut Output<'_>) {}

@@ -143,10 +143,7 @@ impl Format {
     pub fn kind(self) -> DataKind {
         match self {
             Self::Gzip | Self::Empty => DataKind::Unknown,
-            format => REGISTRY
-                .iter()
-                .find(|entry| entry.format == format)
-                .map_or(DataKind::Unknown, |entry| entry.kind),
+            format => entry(format).map_or(DataKind::Unknown, |entry| entry.kind),
         }
     }
 
@@ -769,6 +766,11 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         build: |_, settings| Box::new(PlainTextParser::new(settings)),
     },
 ];
+
+/// The registry entry of `format`; `None` for the formats that have no parser (gzip, empty).
+pub(crate) fn entry(format: Format) -> Option<&'static FormatEntry> {
+    REGISTRY.iter().find(|entry| entry.format == format)
+}
 
 /// Bonus for a format the file name hints at, so the name breaks near-ties.
 const NAME_HINT_BONUS: u8 = 10;

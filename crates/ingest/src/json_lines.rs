@@ -3,7 +3,7 @@
 
 use crate::format::{FormatParser, ParserSettings, Window};
 use crate::output::Output;
-use crate::structured::{learn_roles, Field, FieldRoles, RecordBuilder, ValueKind};
+use crate::structured::{learn_roles, recycle, Field, FieldRoles, RecordBuilder, ValueKind};
 use crate::timestamp::YearResolver;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
@@ -42,7 +42,13 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, 'de> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key_seed(StrSeed)? {
             let full_key = match self.prefix {
-                Some(prefix) => Cow::Owned(format!("{prefix}.{key}")),
+                Some(prefix) => {
+                    let mut joined = String::with_capacity(prefix.len() + 1 + key.len());
+                    joined.push_str(prefix);
+                    joined.push('.');
+                    joined.push_str(&key);
+                    Cow::Owned(joined)
+                }
                 None => key,
             };
             map.next_value_seed(ValueSeed {
@@ -139,12 +145,14 @@ impl<'de> Visitor<'de> for ValueSeed<'_, 'de> {
     }
 
     fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<(), E> {
-        self.push(Cow::Owned(value.to_string()), ValueKind::Number);
+        let text = itoa::Buffer::new().format(value).to_owned();
+        self.push(Cow::Owned(text), ValueKind::Number);
         Ok(())
     }
 
     fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<(), E> {
-        self.push(Cow::Owned(value.to_string()), ValueKind::Number);
+        let text = itoa::Buffer::new().format(value).to_owned();
+        self.push(Cow::Owned(text), ValueKind::Number);
         Ok(())
     }
 
@@ -241,6 +249,8 @@ pub(crate) fn stats(window: &Window<'_>) -> JsonLinesStats {
 /// Parses JSON lines into log records.
 pub(crate) struct JsonLinesParser {
     builder: RecordBuilder,
+    /// The field buffer, kept empty between lines.
+    fields: Vec<Field<'static>>,
 }
 
 impl JsonLinesParser {
@@ -262,6 +272,7 @@ impl JsonLinesParser {
                 roles,
                 years: YearResolver::new(settings.base_year),
             },
+            fields: Vec::new(),
         }
     }
 }
@@ -272,14 +283,15 @@ impl FormatParser for JsonLinesParser {
         if trimmed.is_empty() {
             return;
         }
-        let mut fields = Vec::new();
+        let mut fields = recycle(std::mem::take(&mut self.fields));
         match flatten_object(trimmed, &mut fields) {
-            Ok(()) => self.builder.emit(number, trimmed, fields, out),
+            Ok(()) => self.builder.emit(number, trimmed, &mut fields, out),
             Err(error) => out.issue(
                 Some(number),
                 format_args!("invalid JSON, line skipped: {error}"),
             ),
         }
+        self.fields = recycle(fields);
     }
 
     fn finish(&mut self, _out: &mut Output<'_>) {}

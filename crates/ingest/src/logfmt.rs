@@ -4,15 +4,21 @@
 
 use crate::format::{FormatParser, ParserSettings, Window};
 use crate::output::Output;
-use crate::structured::{learn_roles, Field, RecordBuilder, ValueKind};
+use crate::structured::{learn_roles, recycle, Field, RecordBuilder, ValueKind};
 use crate::timestamp::YearResolver;
 use std::borrow::Cow;
 
 /// Splits a logfmt line into fields. Returns `None` when the line is not logfmt (no `=` pair
 /// at its start, or an unterminated quote).
 pub(crate) fn parse_pairs(line: &str) -> Option<Vec<Field<'_>>> {
-    let bytes = line.as_bytes();
     let mut fields = Vec::new();
+    parse_pairs_into(line, &mut fields).then_some(fields)
+}
+
+/// [`parse_pairs`] into a caller's (empty) buffer; returns false, with the buffer in an
+/// unspecified state, when the line is not logfmt.
+fn parse_pairs_into<'a>(line: &'a str, fields: &mut Vec<Field<'a>>) -> bool {
+    let bytes = line.as_bytes();
     let mut position = 0;
     loop {
         while position < bytes.len() && bytes[position].is_ascii_whitespace() {
@@ -31,12 +37,12 @@ pub(crate) fn parse_pairs(line: &str) -> Option<Vec<Field<'_>>> {
         }
         let key = &line[key_start..position];
         if key.is_empty() {
-            return None;
+            return false;
         }
         if position >= bytes.len() || bytes[position] != b'=' {
             // A bare word: logfmt allows flags, but a line that starts with one is prose.
             if fields.is_empty() {
-                return None;
+                return false;
             }
             fields.push(Field {
                 key: Cow::Borrowed(key),
@@ -47,7 +53,9 @@ pub(crate) fn parse_pairs(line: &str) -> Option<Vec<Field<'_>>> {
         }
         position += 1; // '='
         let (value, kind) = if bytes.get(position) == Some(&b'"') {
-            let (value, end) = quoted(line, position)?;
+            let Some((value, end)) = quoted(line, position) else {
+                return false;
+            };
             position = end;
             (value, ValueKind::String)
         } else {
@@ -58,7 +66,7 @@ pub(crate) fn parse_pairs(line: &str) -> Option<Vec<Field<'_>>> {
             let value = &line[start..position];
             let kind = if value.is_empty() {
                 ValueKind::Null
-            } else if value.parse::<f64>().is_ok() {
+            } else if could_be_number(value) && value.parse::<f64>().is_ok() {
                 ValueKind::Number
             } else if value == "true" || value == "false" {
                 ValueKind::Bool
@@ -73,7 +81,15 @@ pub(crate) fn parse_pairs(line: &str) -> Option<Vec<Field<'_>>> {
             kind,
         });
     }
-    Some(fields)
+    true
+}
+
+/// Whether `value` can start a number as `f64::from_str` reads them (digits, a sign, a point,
+/// `inf`, `infinity`, `nan`): most values (`info`, `web-1`) are turned away without a parse.
+fn could_be_number(value: &str) -> bool {
+    value.as_bytes().first().is_some_and(|&first| {
+        first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.' | b'i' | b'I' | b'n' | b'N')
+    })
 }
 
 /// A quoted value starting at `start` (the quote); returns the unescaped text and the index
@@ -82,13 +98,18 @@ fn quoted(line: &str, start: usize) -> Option<(Cow<'_, str>, usize)> {
     let bytes = line.as_bytes();
     let mut position = start + 1;
     let mut escaped = false;
-    while position < bytes.len() {
+    // Jump from one quote or backslash to the next: messages are the longest values.
+    while let Some(offset) = bytes
+        .get(position..)
+        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+    {
+        position += offset;
         match bytes[position] {
             b'\\' => {
                 escaped = true;
                 position += 2;
             }
-            b'"' => {
+            _ => {
                 let inner = &line[start + 1..position];
                 let value = if escaped {
                     Cow::Owned(unescape(inner))
@@ -97,7 +118,6 @@ fn quoted(line: &str, start: usize) -> Option<(Cow<'_, str>, usize)> {
                 };
                 return Some((value, position + 1));
             }
-            _ => position += 1,
         }
     }
     None
@@ -136,6 +156,8 @@ pub(crate) fn looks_like_logfmt(line: &str) -> bool {
 /// Parses logfmt lines into log records.
 pub(crate) struct LogfmtParser {
     builder: RecordBuilder,
+    /// The field buffer, kept empty between lines.
+    fields: Vec<Field<'static>>,
 }
 
 impl LogfmtParser {
@@ -151,6 +173,7 @@ impl LogfmtParser {
                 roles: learn_roles(&samples, settings.base_year),
                 years: YearResolver::new(settings.base_year),
             },
+            fields: Vec::new(),
         }
     }
 }
@@ -161,13 +184,13 @@ impl FormatParser for LogfmtParser {
         if trimmed.is_empty() {
             return;
         }
-        match parse_pairs(trimmed) {
-            Some(fields) => self.builder.emit(number, trimmed, fields, out),
-            None => {
-                // Not a pair list (a panic message, a banner): keep the text as a record.
-                self.builder.emit(number, trimmed, Vec::new(), out);
-            }
+        let mut fields = recycle(std::mem::take(&mut self.fields));
+        if !parse_pairs_into(trimmed, &mut fields) {
+            // Not a pair list (a panic message, a banner): keep the text as a record.
+            fields.clear();
         }
+        self.builder.emit(number, trimmed, &mut fields, out);
+        self.fields = recycle(fields);
     }
 
     fn finish(&mut self, _out: &mut Output<'_>) {}
@@ -211,6 +234,23 @@ mod tests {
         );
         check("plain words here", None);
         check(r#"a="unterminated"#, None);
+        check(r#"a="ends in an escape\"#, None);
+        check(
+            r#"a="x\\" b="\"q\"" c=inf d=info"#,
+            Some(vec![
+                ("a", "x\\"),
+                ("b", "\"q\""),
+                ("c", "inf"),
+                ("d", "info"),
+            ]),
+        );
+        let kinds: Vec<ValueKind> = parse_pairs("c=inf d=info e=-2.5 f=web-1 g=NaN h=.5")
+            .unwrap()
+            .iter()
+            .map(|field| field.kind)
+            .collect();
+        use ValueKind::{Number, String};
+        assert_eq!(kinds, [Number, String, Number, String, Number, Number]);
         assert!(looks_like_logfmt("level=warn msg=x"));
         assert!(!looks_like_logfmt("key=value"));
     }

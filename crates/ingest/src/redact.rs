@@ -68,6 +68,8 @@ pub enum RedactionKind {
     CreditCard,
     /// An IPv4 or IPv6 address.
     IpAddress,
+    /// A host name or fully qualified domain name (`db-01.prod.internal`).
+    Hostname,
 }
 
 impl RedactionKind {
@@ -99,6 +101,7 @@ impl RedactionKind {
             Self::Email => "email",
             Self::CreditCard => "credit_card",
             Self::IpAddress => "ip_address",
+            Self::Hostname => "hostname",
         }
     }
 }
@@ -254,6 +257,7 @@ impl Redactor {
             Family::Emails => self.config.emails,
             Family::CreditCards => self.config.credit_cards,
             Family::IpAddresses => self.config.ip_addresses,
+            Family::Hostnames => self.config.hostnames,
         }
     }
 
@@ -279,6 +283,9 @@ impl Redactor {
         }
         if self.config.ip_addresses && memchr::memchr2(b'.', b':', bytes).is_some() {
             mask |= compiled.address_mask;
+        }
+        if self.config.hostnames && memchr::memchr(b'.', bytes).is_some() {
+            mask |= compiled.dotted_mask;
         }
         mask
     }
@@ -592,6 +599,11 @@ fn judge(
             }
             Some((whole.start(), whole.end(), RedactionKind::IpAddress))
         }
+        Check::Hostname => hostnames::is_hostname(text, whole.start(), whole.end()).then_some((
+            whole.start(),
+            whole.end(),
+            RedactionKind::Hostname,
+        )),
         Check::Ipv6 => {
             let candidate = whole.as_str();
             let bytes = text.as_bytes();
@@ -918,5 +930,6 @@ fn looks_like_credential(value: &str) -> bool {
 }
 
 mod detectors;
+mod hostnames;
 #[cfg(test)]
 mod tests;

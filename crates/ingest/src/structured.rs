@@ -289,6 +289,17 @@ pub(crate) fn learn_roles(samples: &[Vec<Field<'_>>], base_year: i32) -> FieldRo
     }
 }
 
+/// An empty vector that reuses `buffer`'s allocation for fields borrowed from another line,
+/// so a parser keeps one field buffer instead of allocating (and growing) one per line.
+// `filter` would keep the item type, and with it the old lifetime; `filter_map` names a new one.
+#[allow(clippy::unnecessary_filter_map)]
+pub(crate) fn recycle<'b>(mut buffer: Vec<Field<'_>>) -> Vec<Field<'b>> {
+    buffer.clear();
+    // The element types differ only in lifetime, so the standard library collects in place:
+    // no element is produced and the allocation is kept.
+    buffer.into_iter().filter_map(|_| None).collect()
+}
+
 /// Builds records from flattened fields with learned roles.
 pub(crate) struct RecordBuilder {
     pub attachment: AttachmentId,
@@ -297,13 +308,14 @@ pub(crate) struct RecordBuilder {
 }
 
 impl RecordBuilder {
-    /// Emits one record. `raw` is the whole line, used as the message when the line has no
+    /// Emits one record, taking the fields out of `fields` (left empty, its allocation kept
+    /// for the next line). `raw` is the whole line, used as the message when the line has no
     /// message field, so no text is lost.
     pub fn emit<'a>(
         &mut self,
         number: u64,
         raw: &'a str,
-        fields: Vec<Field<'a>>,
+        fields: &mut Vec<Field<'a>>,
         out: &mut Output<'_>,
     ) {
         let mut timestamp = None;
@@ -312,7 +324,7 @@ impl RecordBuilder {
         let mut source = None;
         let mut attributes = Vec::with_capacity(fields.len());
         let is = |role: &Option<String>, key: &str| role.as_deref() == Some(key);
-        for field in fields {
+        for field in fields.drain(..) {
             if timestamp.is_none() && is(&self.roles.time, &field.key) {
                 timestamp = time_from_value(&field.value, field.kind, &mut self.years);
                 if timestamp.is_some() {
@@ -399,6 +411,23 @@ mod tests {
         assert_eq!(roles.level.as_deref(), Some("lvl"));
         assert_eq!(roles.message.as_deref(), Some("text"));
         assert_eq!(roles.source.as_deref(), Some("component"));
+    }
+
+    #[test]
+    fn recycled_field_buffers_keep_their_allocation() {
+        let mut buffer = fields(&[("a", "1", ValueKind::Number)]);
+        buffer.reserve(15);
+        let capacity = buffer.capacity();
+        let line = String::from("b=2");
+        let mut reused: Vec<Field<'_>> = recycle(buffer);
+        assert!(reused.is_empty());
+        assert_eq!(reused.capacity(), capacity);
+        reused.push(Field {
+            key: Cow::Borrowed(&line[..1]),
+            value: Cow::Borrowed(&line[2..]),
+            kind: ValueKind::Number,
+        });
+        assert_eq!(recycle(reused).capacity(), capacity);
     }
 
     #[test]

@@ -252,6 +252,23 @@ mod tests {
     }
 
     #[test]
+    fn address_and_host_redaction_are_switches() {
+        let defaults = Config::load(None, Vec::new()).unwrap();
+        let redaction = &defaults.engine.ingest.redaction;
+        assert!(!redaction.ip_addresses && !redaction.hostnames);
+        let config = Config::load(
+            None,
+            vec![(
+                "FAULTMAVEN__ENGINE__INGEST__REDACTION__HOSTNAMES".into(),
+                "true".into(),
+            )],
+        )
+        .unwrap();
+        let redaction = &config.engine.ingest.redaction;
+        assert!(redaction.hostnames && !redaction.ip_addresses && redaction.secrets);
+    }
+
+    #[test]
     fn remote_llm_settings_and_a_key_that_never_prints() {
         let config = Config::load(
             None,

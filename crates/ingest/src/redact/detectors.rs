@@ -11,6 +11,7 @@ pub(super) enum Family {
     Emails,
     CreditCards,
     IpAddresses,
+    Hostnames,
 }
 
 /// How a detector decides whether a regex match is a real finding and what span to replace.
@@ -44,6 +45,8 @@ pub(super) enum Check {
     Ipv4,
     /// IPv6 candidates must parse.
     Ipv6,
+    /// Dotted names: only those `hostnames::is_hostname` accepts.
+    Hostname,
 }
 
 pub(super) struct Detector {
@@ -73,6 +76,8 @@ pub(super) struct Compiled {
     pub(super) digit_run_mask: DetectorMask,
     /// Detectors run on any text that has a `.` or `:` (IP addresses, when enabled).
     pub(super) address_mask: DetectorMask,
+    /// Detectors run on any text that has a `.` (host names, when enabled).
+    pub(super) dotted_mask: DetectorMask,
 }
 
 /// Below this length the plain DFA beats the prefiltered search.
@@ -126,8 +131,8 @@ pub(super) const SECRET_WORD_TRIGGERS: &[&str] = &[
 ];
 
 pub(super) fn build_compiled() -> Compiled {
-    // (kind, family, pattern, check, literal triggers; "@" and "#digits" and "#address" are
-    // pseudo-triggers for the byte prefilters).
+    // (kind, family, pattern, check, literal triggers; "@", "#digits", "#address" and
+    // "#dotted" are pseudo-triggers for the byte prefilters).
     let table: Vec<(RedactionKind, Family, String, Check, &[&str])> = vec![
         (
             RedactionKind::PrivateKey,
@@ -319,6 +324,14 @@ pub(super) fn build_compiled() -> Compiled {
             Check::Ipv6,
             &["#address"],
         ),
+        (
+            // Last: at the same start any other detector's reading wins.
+            RedactionKind::Hostname,
+            Family::Hostnames,
+            super::hostnames::HOSTNAME_PATTERN.into(),
+            Check::Hostname,
+            &["#dotted"],
+        ),
     ];
 
     debug_assert!(table.len() <= DetectorMask::BITS as usize);
@@ -328,6 +341,7 @@ pub(super) fn build_compiled() -> Compiled {
     let mut at_sign_mask = 0;
     let mut digit_run_mask = 0;
     let mut address_mask = 0;
+    let mut dotted_mask = 0;
     for (index, (kind, family, pattern, check, triggers)) in table.into_iter().enumerate() {
         let bit: DetectorMask = 1 << index;
         for &trigger in triggers {
@@ -335,6 +349,7 @@ pub(super) fn build_compiled() -> Compiled {
                 "@" => at_sign_mask |= bit,
                 "#digits" => digit_run_mask |= bit,
                 "#address" => address_mask |= bit,
+                "#dotted" => dotted_mask |= bit,
                 literal => {
                     for variant in trigger_variants(literal) {
                         match literals.iter().position(|known| *known == variant) {
@@ -379,6 +394,7 @@ pub(super) fn build_compiled() -> Compiled {
         at_sign_mask,
         digit_run_mask,
         address_mask,
+        dotted_mask,
     }
 }
 

@@ -122,6 +122,26 @@ fn ip_addresses_only_when_enabled() {
 }
 
 #[test]
+fn hostnames_only_when_enabled_and_numbered_consistently() {
+    let text =
+        "db-01.prod.internal refused; retry db-01.prod.internal via api.example.com (app.log)";
+    assert_eq!(unnumbered().redact(text), text);
+    let redactor = Redactor::new(&RedactionConfig {
+        hostnames: true,
+        ..RedactionConfig::default()
+    });
+    assert_eq!(
+        redactor.redact(text),
+        "<REDACTED:hostname:1> refused; retry <REDACTED:hostname:1> via <REDACTED:hostname:2> (app.log)"
+    );
+    // An e-mail address stays one e-mail, not a user and a host.
+    assert_eq!(
+        redactor.redact("mail ops@corp.example.com"),
+        "mail <REDACTED:email:1>"
+    );
+}
+
+#[test]
 fn fields_by_key() {
     let redactor = unnumbered();
     assert_eq!(
