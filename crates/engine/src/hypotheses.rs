@@ -7,6 +7,7 @@ use faultmaven_model::{
     AttachmentSummary, Evidence, Finding, FindingKind, Hypothesis, HypothesisCategory,
     HypothesisId, HypothesisStatus, NextStep, Suspect, SuspectKind,
 };
+use crate::suspects::{is_entity, suspects_of};
 use std::collections::BTreeSet;
 
 /// A runbook retrieved for this request, with its fused retrieval score and rank.
@@ -222,10 +223,21 @@ pub fn category_phrase(category: HypothesisCategory) -> &'static str {
 }
 
 /// Does the finding show one of the runbook's symptoms? Returns the matched symptom.
+/// A symptom matches where it starts and ends on a word boundary, so `lag` does not match
+/// `feature-flag` nor `499` a port number.
 fn matched_symptom<'r>(runbook: &'r Runbook, finding_text: &str) -> Option<&'r str> {
     runbook.symptoms.iter().map(String::as_str).find(|symptom| {
-        let symptom = symptom.trim();
-        symptom.len() >= 3 && finding_text.contains(&symptom.to_lowercase())
+        let symptom = symptom.trim().to_lowercase();
+        symptom.len() >= 3 && contains_phrase(finding_text, &symptom)
+    })
+}
+
+/// `phrase` occurs in `text` with no letter or digit right before or after it.
+fn contains_phrase(text: &str, phrase: &str) -> bool {
+    text.match_indices(phrase).any(|(start, _)| {
+        let before = text[..start].chars().next_back();
+        let after = text[start + phrase.len()..].chars().next();
+        before.is_none_or(|c| !c.is_alphanumeric()) && after.is_none_or(|c| !c.is_alphanumeric())
     })
 }
 
@@ -237,6 +249,9 @@ pub struct HypothesisInputs<'a> {
     pub attachments: &'a [AttachmentSummary],
     /// Runbooks retrieved for the question and findings, best first.
     pub runbooks: Vec<RetrievedRunbook<'a>>,
+    /// The whole runbook library: with data, a runbook whose symptoms the findings show is a
+    /// candidate even when retrieval ranked it low.
+    pub library: &'a [Runbook],
     /// Whether the request had data (a question alone gives weaker hypotheses).
     pub has_data: bool,
     /// Maximum hypotheses to return.
@@ -250,37 +265,60 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
     let mut covered: BTreeSet<usize> = BTreeSet::new();
     let mut hypotheses = Vec::new();
 
-    // 1. Runbook hypotheses: a retrieved runbook whose symptoms appear in the findings.
-    for retrieved in &inputs.runbooks {
-        let runbook = retrieved.runbook;
+    // 1. Runbook hypotheses: a retrieved runbook whose symptoms appear in the findings, and
+    // with data any runbook of the library whose symptoms appear (retrieval rank unknown).
+    let mut candidates: Vec<(&Runbook, Option<usize>)> = inputs
+        .runbooks
+        .iter()
+        .map(|retrieved| (retrieved.runbook, Some(retrieved.rank)))
+        .collect();
+    if inputs.has_data {
+        for runbook in inputs.library {
+            if !candidates.iter().any(|(r, _)| r.id == runbook.id) {
+                candidates.push((runbook, None));
+            }
+        }
+    }
+    for (runbook, rank) in candidates {
         let mut support = Vec::new();
-        let mut symptom_hits = 0usize;
+        let mut symptom_findings = Vec::new();
+        let mut symptoms_seen: BTreeSet<&str> = BTreeSet::new();
         for (index, text) in texts.iter().enumerate() {
-            if matched_symptom(runbook, text).is_some() {
+            if let Some(symptom) = matched_symptom(runbook, text) {
                 support.push(index);
-                symptom_hits += 1;
+                symptom_findings.push(index);
+                symptoms_seen.insert(symptom);
             } else if categories[index] == runbook.category
                 && runbook.category != HypothesisCategory::Unknown
             {
                 support.push(index);
             }
         }
-        if inputs.has_data && symptom_hits == 0 {
+        if inputs.has_data && symptom_findings.is_empty() {
             // With data in hand, a runbook is only a hypothesis when the data shows its symptoms.
             continue;
         }
         covered.extend(support.iter().copied());
+        // Findings that show a symptom first: they name the entity the runbook is about.
+        support.sort_by_key(|index| !symptom_findings.contains(index));
         let supporting: Vec<&Finding> = support.iter().map(|&i| &inputs.findings[i]).collect();
-        let retrieval = 1.0 / (1.0 + retrieved.rank as f64 * 0.5);
+        let retrieval = rank.map_or(0.0, |rank| 1.0 / (1.0 + rank as f64 * 0.5));
         let confidence = if inputs.has_data {
-            let strength = supporting.iter().map(|f| f.score).fold(0.0, f64::max);
-            let breadth = (symptom_hits as f64 / 3.0).min(1.0);
+            // Strength comes from the findings that show the runbook's own symptoms, breadth
+            // from how many different symptoms they show: a family match alone is weak.
+            let strength = symptom_findings
+                .iter()
+                .map(|&i| inputs.findings[i].score)
+                .fold(0.0, f64::max);
+            let breadth = (symptoms_seen.len() as f64 / 3.0).min(1.0);
             0.15 + 0.4 * strength + 0.2 * breadth + 0.2 * retrieval
         } else {
             // A question alone: retrieval is all we have, so stay modest.
             0.15 + 0.35 * retrieval
         };
-        let suspects = suspects_of(&supporting);
+        let symptom_supporting: Vec<&Finding> =
+            symptom_findings.iter().map(|&i| &inputs.findings[i]).collect();
+        let suspects = suspects_of(&symptom_supporting, inputs.attachments);
         let mut next_steps = evidence_steps(&supporting, inputs.attachments);
         next_steps.extend(
             runbook
@@ -329,7 +367,7 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
         if covered.contains(&index) || finding.score < 0.2 {
             continue;
         }
-        let subject = finding.subjects.first().cloned();
+        let subject = finding.subjects.iter().find(|s| is_entity(s)).cloned();
         let category = categories[index];
         match groups
             .iter_mut()
@@ -359,7 +397,7 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
             ),
             None => format!("{}: {}", category_phrase(category), lead.title),
         };
-        let suspects = suspects_of(&supporting);
+        let suspects = suspects_of(&supporting, inputs.attachments);
         hypotheses.push(Hypothesis {
             id: HypothesisId::new(0),
             title,
@@ -386,21 +424,6 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
     hypotheses.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
     hypotheses.truncate(inputs.limit);
     hypotheses
-}
-
-/// Up to five distinct entities named by the supporting findings, most frequent first.
-fn suspects_of(findings: &[&Finding]) -> Vec<Suspect> {
-    let mut counted: Vec<(Suspect, usize)> = Vec::new();
-    for finding in findings {
-        for subject in &finding.subjects {
-            match counted.iter_mut().find(|(s, _)| s == subject) {
-                Some(entry) => entry.1 += 1,
-                None => counted.push((subject.clone(), 1)),
-            }
-        }
-    }
-    counted.sort_by_key(|entry| std::cmp::Reverse(entry.1));
-    counted.into_iter().take(5).map(|(s, _)| s).collect()
 }
 
 /// Steps that point at the evidence itself: the lines to read in the uploaded file.

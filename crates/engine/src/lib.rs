@@ -14,6 +14,7 @@ mod learning;
 mod progress;
 pub mod query;
 mod root_causes;
+mod suspects;
 
 pub use answer::AnswerProvenance;
 pub use hypotheses::{categorize, category_phrase};
@@ -536,6 +537,7 @@ impl Investigation {
             findings: &report.findings,
             attachments: &all_attachments,
             runbooks: retrieved,
+            library: knowledge.runbooks(),
             has_data: attachment_count > 0,
             limit: inner.config.max_hypotheses,
         });

@@ -90,8 +90,27 @@ impl Example {
             attachment: record.attachment,
             first_line: record.first_line,
             last_line: record.last_line,
-            excerpt: excerpt(&record.message),
+            excerpt: excerpt_with_error(record),
         }
+    }
+}
+
+/// Attribute keys whose value states why a structured line failed: the message of such a line
+/// is often generic ("query failed") and the cause sits in the field.
+const ERROR_KEYS: &[&str] = &["error", "err", "error.message", "exception", "cause"];
+
+/// The excerpt of a record: its message, followed by its error field when it has one, so the
+/// cause ("connection refused", "x509: certificate has expired") reaches the findings.
+fn excerpt_with_error(record: &LogRecord<'_>) -> String {
+    let error = record
+        .attributes
+        .iter()
+        .find(|(key, value)| ERROR_KEYS.contains(&key.as_ref()) && !value.trim().is_empty());
+    match error {
+        Some((key, value)) if !record.message.contains(value.as_ref()) => {
+            excerpt(&format!("{} {key}={value}", record.message))
+        }
+        _ => excerpt(&record.message),
     }
 }
 

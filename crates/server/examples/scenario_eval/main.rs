@@ -47,6 +47,9 @@ struct Args {
     /// Repository root, for the runbook library and the product's wording.
     #[arg(long, default_value = ".")]
     repo: PathBuf,
+    /// Write each response as `<scenario>.json` into this folder, for reading.
+    #[arg(long)]
+    dump: Option<PathBuf>,
 }
 
 /// The server child process; killed when dropped.
@@ -182,6 +185,13 @@ async fn main() -> anyhow::Result<()> {
         bail!("no scenario selected under {}", args.scenarios.display());
     }
     let product_words = score::product_words(&read_product_text(&args.repo)?);
+    let mut kinds: Vec<&str> = scenarios
+        .iter()
+        .flat_map(|s| s.spec.files.iter().map(|f| f.kind.as_str()))
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    eprintln!("data kinds: {}", kinds.join(", "));
 
     let dir = tempfile::tempdir()?;
     let mut server = start_server(&args, dir.path())?;
@@ -205,7 +215,13 @@ async fn main() -> anyhow::Result<()> {
         let vocabulary = score::Vocabulary::new(scenario, &product_words);
         let truth = &scenario.spec.truth;
         let (score, top) = match result {
-            Ok(response) => (
+            Ok(response) => {
+                if let Some(folder) = &args.dump {
+                    std::fs::create_dir_all(folder)?;
+                    let path = folder.join(format!("{}.json", scenario.id));
+                    std::fs::write(&path, serde_json::to_vec_pretty(&response)?)?;
+                }
+                (
                 Ok(score::score_response(&response, scenario, &vocabulary)),
                 response
                     .hypotheses
@@ -216,7 +232,8 @@ async fn main() -> anyhow::Result<()> {
                         format!("{}: {} [suspects: {}]", h.category, h.title, suspects.join(", "))
                     })
                     .collect(),
-            ),
+                )
+            }
             Err(error) => (Err(format!("{error:#}")), vec![]),
         };
         eprintln!(
@@ -232,6 +249,7 @@ async fn main() -> anyhow::Result<()> {
             id: scenario.id.clone(),
             split: scenario.spec.split,
             truth: format!("{}/{}", truth.category, truth.component),
+            description: scenario.spec.description.clone(),
             seconds,
             score,
             top,

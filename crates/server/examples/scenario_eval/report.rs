@@ -14,6 +14,8 @@ pub struct Outcome {
     pub split: Split,
     /// Its truth, `category/component`, for the failure list.
     pub truth: String,
+    /// What happened, for the failure list.
+    pub description: String,
     /// Whole-request seconds.
     pub seconds: f64,
     /// The score, or the error that prevented scoring.
@@ -148,6 +150,7 @@ pub fn render(outcomes: &[Outcome], model: &str) -> String {
         let _ = writeln!(out, "\nNot ranked first (truth; then the top three as category: title):");
         for outcome in misses {
             let _ = writeln!(out, "  {:7} {} (truth {})", outcome.split.name(), outcome.id, outcome.truth);
+            let _ = writeln!(out, "      what happened: {}", outcome.description);
             for (index, top) in outcome.top.iter().enumerate() {
                 let _ = writeln!(out, "      {}. {}", index + 1, top);
             }
