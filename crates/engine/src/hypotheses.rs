@@ -207,6 +207,16 @@ fn categorize_metric(text: &str) -> HypothesisCategory {
     }
 }
 
+/// Causes that sit at the other end of a connection: the dependency, not its caller.
+fn blames_the_peer(category: HypothesisCategory) -> bool {
+    matches!(
+        category,
+        HypothesisCategory::DependencyFailure
+            | HypothesisCategory::Network
+            | HypothesisCategory::Security
+    )
+}
+
 /// A short phrase naming a root-cause family, for titles.
 pub fn category_phrase(category: HypothesisCategory) -> &'static str {
     match category {
@@ -318,7 +328,11 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
         };
         let symptom_supporting: Vec<&Finding> =
             symptom_findings.iter().map(|&i| &inputs.findings[i]).collect();
-        let suspects = suspects_of(&symptom_supporting, inputs.attachments);
+        let suspects = suspects_of(
+            &symptom_supporting,
+            inputs.attachments,
+            blames_the_peer(runbook.category),
+        );
         let mut next_steps = evidence_steps(&supporting, inputs.attachments);
         next_steps.extend(
             runbook
@@ -397,7 +411,7 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
             ),
             None => format!("{}: {}", category_phrase(category), lead.title),
         };
-        let suspects = suspects_of(&supporting, inputs.attachments);
+        let suspects = suspects_of(&supporting, inputs.attachments, blames_the_peer(category));
         hypotheses.push(Hypothesis {
             id: HypothesisId::new(0),
             title,
@@ -448,7 +462,8 @@ fn evidence_steps(findings: &[&Finding], attachments: &[AttachmentSummary]) -> V
         let Some(file) = attachments.iter().find(|a| a.id == *attachment) else {
             continue;
         };
-        let context_end = (*last_line).max(*first_line) + 20;
+        // Twenty lines of context, never past the end of the file.
+        let context_end = ((*last_line).max(*first_line) + 20).min(file.lines.max(*last_line));
         let command = format!(
             "sed -n '{},{}p' {}",
             first_line,

@@ -122,6 +122,36 @@ pub(crate) fn service_of_file(file_name: &str) -> Option<String> {
     (name.len() >= 2 && name.bytes().any(|b| b.is_ascii_alphabetic())).then(|| name.to_owned())
 }
 
+/// Peers a line talks to: host names followed by a port (`redis-master:6379`,
+/// `ledger.internal:8443`) or after a URL scheme (`https://api.sendgrid.com/v3`). IP addresses
+/// are left out: they name no entity an engineer would recognise.
+fn peer_addresses(text: &str) -> Vec<String> {
+    let mut peers = Vec::new();
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut index = 0;
+    while index < chars.len() {
+        let (start, c) = chars[index];
+        let boundary = index == 0 || !is_name_char(chars[index - 1].1) && chars[index - 1].1 != '/' || text[..start].ends_with("://");
+        if !(c.is_ascii_alphabetic() && boundary) {
+            index += 1;
+            continue;
+        }
+        let length = text[start..].chars().take_while(|&c| is_name_char(c)).count();
+        let host = text[start..start + length].trim_end_matches(['.', '-', '_']);
+        let after = &text[start + host.len()..];
+        let has_port = after
+            .strip_prefix(':')
+            .is_some_and(|rest| rest.bytes().next().is_some_and(|b| b.is_ascii_digit()));
+        let after_scheme = text[..start].ends_with("://");
+        let is_ip = host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        if (has_port || after_scheme) && !is_ip && host.len() >= 3 && host != "localhost" && !peers.iter().any(|p| p == host) {
+            peers.push(host.to_owned());
+        }
+        index += length.max(1);
+    }
+    peers
+}
+
 fn add(counted: &mut Vec<(Suspect, usize)>, suspect: Suspect, weight: usize) {
     match counted.iter_mut().find(|(s, _)| *s == suspect) {
         Some(entry) => entry.1 += weight,
@@ -132,8 +162,36 @@ fn add(counted: &mut Vec<(Suspect, usize)>, suspect: Suspect, weight: usize) {
 /// Up to five entities the supporting findings blame, most often named first: the findings'
 /// own subjects and the objects their evidence names (with each pod's workload); when neither
 /// names anything, the service the evidence's files are named after.
-pub(crate) fn suspects_of(findings: &[&Finding], attachments: &[AttachmentSummary]) -> Vec<Suspect> {
+///
+/// With `peers_first` (dependency, network and security causes: the fault is at the other end
+/// of the connection) the peers the evidence connects to come before anything else.
+pub(crate) fn suspects_of(
+    findings: &[&Finding],
+    attachments: &[AttachmentSummary],
+    peers_first: bool,
+) -> Vec<Suspect> {
     let mut counted: Vec<(Suspect, usize)> = Vec::new();
+    if peers_first {
+        for finding in findings {
+            for evidence in &finding.evidence {
+                if let Evidence::LogLines {
+                    excerpt: Some(excerpt),
+                    ..
+                } = evidence
+                {
+                    for peer in peer_addresses(excerpt) {
+                        let suspect = Suspect {
+                            kind: SuspectKind::Dependency,
+                            name: peer,
+                        };
+                        // Ahead of the callers, which every finding names once.
+                        add(&mut counted, suspect, findings.len() + 1);
+                    }
+                }
+            }
+        }
+    }
+    let peers_found = counted.len();
     for finding in findings {
         let mut named: Vec<Suspect> = finding.subjects.iter().filter(|s| is_entity(s)).cloned().collect();
         for evidence in &finding.evidence {
@@ -159,7 +217,7 @@ pub(crate) fn suspects_of(findings: &[&Finding], attachments: &[AttachmentSummar
             add(&mut counted, suspect, 1);
         }
     }
-    if counted.is_empty() {
+    if counted.len() == peers_found {
         for finding in findings {
             for evidence in &finding.evidence {
                 let Some(file) = attachments.iter().find(|a| a.id == evidence.attachment()) else {
@@ -207,6 +265,19 @@ mod tests {
         assert_eq!(service_of_file("events.txt"), None);
         assert_eq!(service_of_file("traces-otlp.json"), None);
         assert_eq!(service_of_file("node-exporter.prom"), None);
+    }
+
+    #[test]
+    fn peers_are_hosts_with_a_port_or_a_scheme() {
+        assert_eq!(
+            peer_addresses("dial tcp 10.42.6.14:6379: connect: connection refused redis=redis-master:6379"),
+            ["redis-master"]
+        );
+        assert_eq!(
+            peer_addresses("Post \"https://ledger.internal:8443/v2/entries\": x509"),
+            ["ledger.internal"]
+        );
+        assert!(peer_addresses("at 14:03:22 took 1500ms").is_empty());
     }
 
     #[test]

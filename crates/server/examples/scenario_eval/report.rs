@@ -142,6 +142,22 @@ pub fn render(outcomes: &[Outcome], model: &str) -> String {
             hallucinated
         );
     }
+    let unverified: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| o.score.as_ref().ok().map(|s| (o, s)))
+        .flat_map(|(o, s)| {
+            s.citations
+                .iter()
+                .filter(|c| !c.verified)
+                .map(move |c| format!("  {:38} {}: {}", o.id, c.kind.name(), c.text))
+        })
+        .collect();
+    if !unverified.is_empty() {
+        let _ = writeln!(out, "\nCitations that did not verify:");
+        for line in unverified.iter().take(40) {
+            let _ = writeln!(out, "{line}");
+        }
+    }
     let misses: Vec<&Outcome> = outcomes
         .iter()
         .filter(|o| !matches!(&o.score, Ok(s) if s.rank == Some(1)))

@@ -251,7 +251,7 @@ fn line_refs(text: &str, files: &[(String, u64)]) -> Vec<(String, u64, u64)> {
                     .split_whitespace()
                     .next()
                     .unwrap_or_default()
-                    .trim_matches('\'');
+                    .trim_matches(['\'', '`', '"']);
                 refs.push((file.to_owned(), first, last));
             }
         }
