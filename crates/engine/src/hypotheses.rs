@@ -242,13 +242,37 @@ fn matched_symptom<'r>(runbook: &'r Runbook, finding_text: &str) -> Option<&'r s
     })
 }
 
-/// `phrase` occurs in `text` with no letter or digit right before or after it.
-fn contains_phrase(text: &str, phrase: &str) -> bool {
+/// `phrase` occurs in `text` with no letter or digit right before or after it (where the
+/// phrase itself starts or ends with one: `Error: secret "` may run into the name).
+pub(crate) fn contains_phrase(text: &str, phrase: &str) -> bool {
+    let starts_word = phrase.chars().next().is_some_and(char::is_alphanumeric);
+    let ends_word = phrase.chars().next_back().is_some_and(char::is_alphanumeric);
     text.match_indices(phrase).any(|(start, _)| {
         let before = text[..start].chars().next_back();
         let after = text[start + phrase.len()..].chars().next();
-        before.is_none_or(|c| !c.is_alphanumeric()) && after.is_none_or(|c| !c.is_alphanumeric())
+        (!starts_word || before.is_none_or(|c| !c.is_alphanumeric()))
+            && (!ends_word || after.is_none_or(|c| !c.is_alphanumeric()))
     })
+}
+
+/// How much a hypothesis gains when it blames an entity the question names: the engineer
+/// asked about it, so a cause that involves it is more relevant than one about a bystander.
+const QUESTION_ENTITY_BONUS: f64 = 0.1;
+
+/// Raises the confidence of hypotheses whose suspects the question names.
+fn favour_asked_entities(hypotheses: &mut [Hypothesis], question: Option<&str>) {
+    let Some(question) = question.map(str::to_lowercase) else {
+        return;
+    };
+    for hypothesis in hypotheses {
+        let asked = hypothesis.suspects.iter().any(|suspect| {
+            let name = suspect.name.to_lowercase();
+            name.len() >= 3 && contains_phrase(&question, &name)
+        });
+        if asked {
+            hypothesis.confidence = (hypothesis.confidence + QUESTION_ENTITY_BONUS).min(0.95);
+        }
+    }
 }
 
 /// Inputs to hypothesis building.
@@ -264,6 +288,8 @@ pub struct HypothesisInputs<'a> {
     pub library: &'a [Runbook],
     /// Whether the request had data (a question alone gives weaker hypotheses).
     pub has_data: bool,
+    /// The (redacted) question, if any.
+    pub question: Option<&'a str>,
     /// Maximum hypotheses to return.
     pub limit: usize,
 }
@@ -321,7 +347,8 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
                 .map(|&i| inputs.findings[i].score)
                 .fold(0.0, f64::max);
             let breadth = (symptoms_seen.len() as f64 / 3.0).min(1.0);
-            0.15 + 0.4 * strength + 0.2 * breadth + 0.2 * retrieval
+            // With data in hand the data decides; retrieval similarity only breaks ties.
+            0.15 + 0.4 * strength + 0.2 * breadth + 0.1 * retrieval
         } else {
             // A question alone: retrieval is all we have, so stay modest.
             0.15 + 0.35 * retrieval
@@ -435,6 +462,7 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
         });
     }
 
+    favour_asked_entities(&mut hypotheses, inputs.question);
     hypotheses.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
     hypotheses.truncate(inputs.limit);
     hypotheses

@@ -539,6 +539,7 @@ impl Investigation {
             runbooks: retrieved,
             library: knowledge.runbooks(),
             has_data: attachment_count > 0,
+            question: query.as_deref(),
             limit: inner.config.max_hypotheses,
         });
         fresh.extend(root_causes::root_cause_hypotheses(&report.root_causes));
