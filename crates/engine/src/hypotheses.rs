@@ -114,6 +114,9 @@ const CATEGORY_RULES: &[(HypothesisCategory, &[&str])] = &[
             "unknown option",
             "misconfigur",
             "environment variable",
+            "unknown directive",
+            "invalid directive",
+            "syntax error",
         ],
     ),
     (
@@ -170,6 +173,18 @@ fn finding_text(finding: &Finding) -> String {
     text.to_lowercase()
 }
 
+/// `phrase` occurs in `text` at the start of a word: rule phrases are stems (`throttl`,
+/// `misconfigur`) but must not match inside an identifier (`timeout` in
+/// `proxy_pass_header_timeout`).
+fn starts_a_word(text: &str, phrase: &str) -> bool {
+    text.match_indices(phrase).any(|(start, _)| {
+        text[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+    })
+}
+
 /// Places a finding in a root-cause family.
 pub fn categorize(finding: &Finding) -> HypothesisCategory {
     let text = finding_text(finding);
@@ -180,7 +195,7 @@ pub fn categorize(finding: &Finding) -> HypothesisCategory {
         return categorize_metric(&text);
     }
     for (category, phrases) in CATEGORY_RULES {
-        if phrases.iter().any(|phrase| text.contains(phrase)) {
+        if phrases.iter().any(|phrase| starts_a_word(&text, phrase)) {
             return *category;
         }
     }
