@@ -141,32 +141,6 @@ async fn ask(
     Ok(response.json().await?)
 }
 
-/// The product's fixed text: the runbook library and the wording of the engine and analysis.
-fn read_product_text(repo: &Path) -> anyhow::Result<Vec<String>> {
-    let mut texts = Vec::new();
-    for folder in [
-        "crates/knowledge/runbooks",
-        "crates/engine/src",
-        "crates/engine/prompts",
-        "crates/analysis/src",
-        "crates/analysis/src/rca",
-        "crates/analysis/src/traces",
-        "crates/analysis/src/analyzer",
-        "crates/analysis/src/entity",
-        "crates/model/src",
-    ] {
-        let dir = repo.join(folder);
-        for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
-            let path = entry?.path();
-            let name = path.file_name().unwrap_or_default().to_string_lossy();
-            if path.is_file() && name != "tests.rs" {
-                texts.push(std::fs::read_to_string(&path)?);
-            }
-        }
-    }
-    Ok(texts)
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -184,7 +158,7 @@ async fn main() -> anyhow::Result<()> {
     if scenarios.is_empty() {
         bail!("no scenario selected under {}", args.scenarios.display());
     }
-    let product_words = score::product_words(&read_product_text(&args.repo)?);
+    let product_words = score::product_words(&score::read_product_text(&args.repo)?);
     let mut kinds: Vec<&str> = scenarios
         .iter()
         .flat_map(|s| s.spec.files.iter().map(|f| f.kind.as_str()))

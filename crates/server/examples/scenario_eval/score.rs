@@ -20,7 +20,9 @@
 
 use crate::scenario::{Scenario, Truth};
 use faultmaven_server::dto::{Hypothesis, TroubleshootResponse};
+use anyhow::Context;
 use std::collections::BTreeSet;
+use std::path::Path;
 
 /// Words a response may use without them being invented: the uploads (with their names), the
 /// question, and the fixed text of the product (runbooks, engine wording).
@@ -247,11 +249,14 @@ fn line_refs(text: &str, files: &[(String, u64)]) -> Vec<(String, u64, u64)> {
         let after = &rest[position + "sed -n '".len()..];
         if let Some((range, tail)) = after.split_once("p'") {
             if let Some((first, last)) = parse_range(range, ',') {
-                let file = tail
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .trim_matches(['\'', '`', '"']);
+                // The file is the uploaded name the command continues with, else its next word.
+                let tail = tail.trim_start().trim_start_matches(['\'', '"']);
+                let file = files
+                    .iter()
+                    .map(|(name, _)| name.as_str())
+                    .filter(|name| tail.starts_with(name))
+                    .max_by_key(|name| name.len())
+                    .unwrap_or_else(|| tail.split_whitespace().next().unwrap_or_default());
                 refs.push((file.to_owned(), first, last));
             }
         }
@@ -385,4 +390,30 @@ pub fn score_response(
     hallucinated.dedup();
     score.hallucinated = hallucinated;
     score
+}
+
+/// The product's fixed text: the runbook library and the wording of the engine and analysis.
+pub fn read_product_text(repo: &Path) -> anyhow::Result<Vec<String>> {
+    let mut texts = Vec::new();
+    for folder in [
+        "crates/knowledge/runbooks",
+        "crates/engine/src",
+        "crates/engine/prompts",
+        "crates/analysis/src",
+        "crates/analysis/src/rca",
+        "crates/analysis/src/traces",
+        "crates/analysis/src/analyzer",
+        "crates/analysis/src/entity",
+        "crates/model/src",
+    ] {
+        let dir = repo.join(folder);
+        for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
+            let path = entry?.path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if path.is_file() && name != "tests.rs" {
+                texts.push(std::fs::read_to_string(&path)?);
+            }
+        }
+    }
+    Ok(texts)
 }
