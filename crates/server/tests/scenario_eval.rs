@@ -203,3 +203,43 @@ async fn scenarios_through_the_api_cite_only_what_exists() {
         assert!(score.rank.is_some_and(|r| r <= 3), "{id}: rank {:?}", score.rank);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_scenario_with_the_embedded_model() {
+    use faultmaven_server::config::Config;
+    use faultmaven_server::{assemble, router, AppState};
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::load(
+        None,
+        vec![(
+            "FAULTMAVEN__STORE__SQLITE_PATH".to_owned(),
+            dir.path().join("eval.sqlite").display().to_string(),
+        )],
+    )
+    .unwrap();
+    assert_eq!(config.llm.provider, "embedded");
+    let engine = assemble::build_engine(&config)
+        .await
+        .unwrap_or_else(|error| panic!("{error:#} (run scripts/fetch-models first)"));
+    let app = router(AppState {
+        engine,
+        limits: common::default_limits(),
+    });
+    let scenario = load("kafka-consumer-lag-billing");
+    let response = run(&app, &scenario).await;
+    assert!(
+        response.answer_provenance.provider.contains("smollm2"),
+        "{:?}",
+        response.answer_provenance
+    );
+    let score = score_response(&response, &scenario, &vocabulary(&scenario));
+    // The server removes what the model cites and cannot verify; what is left must verify.
+    let unverified: Vec<_> = score
+        .citations
+        .iter()
+        .filter(|c| !c.verified && matches!(c.kind, CitationKind::Finding | CitationKind::Hypothesis | CitationKind::Lines))
+        .collect();
+    assert!(unverified.is_empty(), "{unverified:?}\n{}", response.answer);
+    assert!(score.rank.is_some_and(|r| r <= 3), "rank {:?}", score.rank);
+    eprintln!("hallucinated entities with the embedded model: {:?}", score.hallucinated);
+}

@@ -47,6 +47,10 @@ struct Args {
     /// Repository root, for the runbook library and the product's wording.
     #[arg(long, default_value = ".")]
     repo: PathBuf,
+    /// Stop sending new scenarios after this many seconds and report those that ran (a slow
+    /// model on a busy machine); the report says how many were skipped.
+    #[arg(long)]
+    max_seconds: Option<f64>,
     /// Write each response as `<scenario>.json` into this folder, for reading.
     #[arg(long)]
     dump: Option<PathBuf>,
@@ -182,7 +186,16 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("server ready at {} (model {model}); {} scenarios", server.base_url, scenarios.len());
 
     let mut outcomes = Vec::new();
+    let started_all = Instant::now();
+    let mut skipped = 0usize;
     for scenario in &scenarios {
+        if args
+            .max_seconds
+            .is_some_and(|limit| started_all.elapsed().as_secs_f64() > limit)
+        {
+            skipped += 1;
+            continue;
+        }
         let started = Instant::now();
         let result = ask(&client, &server.base_url, scenario).await;
         let seconds = started.elapsed().as_secs_f64();
@@ -231,5 +244,12 @@ async fn main() -> anyhow::Result<()> {
     }
     drop(server);
     print!("{}", report::render(&outcomes, &model));
+    if skipped > 0 {
+        println!(
+            "\nPARTIAL RUN: {skipped} of {} scenarios were not sent (--max-seconds {}).",
+            scenarios.len(),
+            args.max_seconds.unwrap_or_default()
+        );
+    }
     Ok(())
 }
