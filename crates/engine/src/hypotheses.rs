@@ -2,12 +2,12 @@
 //! ranked. Every hypothesis built here cites findings that exist, or (for a question with no
 //! data) the runbook it came from.
 
+use crate::suspects::{is_entity, suspects_of};
 use faultmaven_knowledge::Runbook;
 use faultmaven_model::{
     AttachmentSummary, Evidence, Finding, FindingKind, Hypothesis, HypothesisCategory,
     HypothesisId, HypothesisStatus, NextStep, Suspect, SuspectKind,
 };
-use crate::suspects::{is_entity, suspects_of};
 use std::collections::BTreeSet;
 
 /// A runbook retrieved for this request, with its fused retrieval score and rank.
@@ -261,7 +261,10 @@ fn matched_symptom<'r>(runbook: &'r Runbook, finding_text: &str) -> Option<&'r s
 /// phrase itself starts or ends with one: `Error: secret "` may run into the name).
 pub(crate) fn contains_phrase(text: &str, phrase: &str) -> bool {
     let starts_word = phrase.chars().next().is_some_and(char::is_alphanumeric);
-    let ends_word = phrase.chars().next_back().is_some_and(char::is_alphanumeric);
+    let ends_word = phrase
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric);
     text.match_indices(phrase).any(|(start, _)| {
         let before = text[..start].chars().next_back();
         let after = text[start + phrase.len()..].chars().next();
@@ -368,8 +371,10 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
             // A question alone: retrieval is all we have, so stay modest.
             0.15 + 0.35 * retrieval
         };
-        let symptom_supporting: Vec<&Finding> =
-            symptom_findings.iter().map(|&i| &inputs.findings[i]).collect();
+        let symptom_supporting: Vec<&Finding> = symptom_findings
+            .iter()
+            .map(|&i| &inputs.findings[i])
+            .collect();
         let suspects = suspects_of(
             &symptom_supporting,
             inputs.attachments,

@@ -17,12 +17,60 @@ const NOT_ENTITIES: &[&str] = &[
 
 /// Parts of a file name that say what kind of data it holds, not whose data it is.
 const DATA_WORDS: &[&str] = &[
-    "access", "alerts", "app", "application", "cadvisor", "combined", "cronjob", "current",
-    "deployment", "dump", "error", "errors", "event", "events", "export", "exporter", "gc", "good",
-    "incident", "jaeger", "journal", "known", "last", "latest", "log", "logs", "messages", "metric",
-    "metrics", "netpol", "node", "nodes", "otlp", "output", "pod", "pods", "postgresql", "previous",
-    "prom", "prometheus", "slow", "span", "spans", "stderr", "stdout", "syslog", "threaddump",
-    "trace", "traces", "yesterday", "zipkin", "baseline", "config", "values",
+    "access",
+    "alerts",
+    "app",
+    "application",
+    "cadvisor",
+    "combined",
+    "cronjob",
+    "current",
+    "deployment",
+    "dump",
+    "error",
+    "errors",
+    "event",
+    "events",
+    "export",
+    "exporter",
+    "gc",
+    "good",
+    "incident",
+    "jaeger",
+    "journal",
+    "known",
+    "last",
+    "latest",
+    "log",
+    "logs",
+    "messages",
+    "metric",
+    "metrics",
+    "netpol",
+    "node",
+    "nodes",
+    "otlp",
+    "output",
+    "pod",
+    "pods",
+    "postgresql",
+    "previous",
+    "prom",
+    "prometheus",
+    "slow",
+    "span",
+    "spans",
+    "stderr",
+    "stdout",
+    "syslog",
+    "threaddump",
+    "trace",
+    "traces",
+    "yesterday",
+    "zipkin",
+    "baseline",
+    "config",
+    "values",
 ];
 
 /// Kubernetes object kinds that name a workload or a place in `kind/name` references.
@@ -106,8 +154,25 @@ pub(crate) fn service_of_file(file_name: &str) -> Option<String> {
         DATA_WORDS.contains(&part.to_ascii_lowercase().as_str())
             || matches!(
                 part.to_ascii_lowercase().as_str(),
-                "txt" | "json" | "jsonl" | "ndjson" | "logfmt" | "csv" | "tsv" | "yaml" | "yml"
-                    | "env" | "conf" | "toml" | "ini" | "gz" | "out" | "java" | "py" | "go" | "js"
+                "txt"
+                    | "json"
+                    | "jsonl"
+                    | "ndjson"
+                    | "logfmt"
+                    | "csv"
+                    | "tsv"
+                    | "yaml"
+                    | "yml"
+                    | "env"
+                    | "conf"
+                    | "toml"
+                    | "ini"
+                    | "gz"
+                    | "out"
+                    | "java"
+                    | "py"
+                    | "go"
+                    | "js"
             )
     };
     let first = parts.iter().position(|part| !is_data_word(part))?;
@@ -131,12 +196,17 @@ fn peer_addresses(text: &str) -> Vec<String> {
     let mut index = 0;
     while index < chars.len() {
         let (start, c) = chars[index];
-        let boundary = index == 0 || !is_name_char(chars[index - 1].1) && chars[index - 1].1 != '/' || text[..start].ends_with("://");
+        let boundary = index == 0
+            || !is_name_char(chars[index - 1].1) && chars[index - 1].1 != '/'
+            || text[..start].ends_with("://");
         if !(c.is_ascii_alphabetic() && boundary) {
             index += 1;
             continue;
         }
-        let length = text[start..].chars().take_while(|&c| is_name_char(c)).count();
+        let length = text[start..]
+            .chars()
+            .take_while(|&c| is_name_char(c))
+            .count();
         let host = text[start..start + length].trim_end_matches(['.', '-', '_']);
         let after = &text[start + host.len()..];
         let has_port = after
@@ -144,7 +214,12 @@ fn peer_addresses(text: &str) -> Vec<String> {
             .is_some_and(|rest| rest.bytes().next().is_some_and(|b| b.is_ascii_digit()));
         let after_scheme = text[..start].ends_with("://");
         let is_ip = host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-        if (has_port || after_scheme) && !is_ip && host.len() >= 3 && host != "localhost" && !peers.iter().any(|p| p == host) {
+        if (has_port || after_scheme)
+            && !is_ip
+            && host.len() >= 3
+            && host != "localhost"
+            && !peers.iter().any(|p| p == host)
+        {
             peers.push(host.to_owned());
         }
         index += length.max(1);
@@ -193,7 +268,12 @@ pub(crate) fn suspects_of(
     }
     let peers_found = counted.len();
     for finding in findings {
-        let mut named: Vec<Suspect> = finding.subjects.iter().filter(|s| is_entity(s)).cloned().collect();
+        let mut named: Vec<Suspect> = finding
+            .subjects
+            .iter()
+            .filter(|s| is_entity(s))
+            .cloned()
+            .collect();
         for evidence in &finding.evidence {
             if let Evidence::LogLines {
                 excerpt: Some(excerpt),
@@ -250,8 +330,14 @@ mod tests {
 
     #[test]
     fn pods_belong_to_their_workload() {
-        assert_eq!(workload_of_pod("checkout-7d9f8b6c5-x2kqp"), Some("checkout"));
-        assert_eq!(workload_of_pod("session-store-6dnj9wq28-qzv68"), Some("session-store"));
+        assert_eq!(
+            workload_of_pod("checkout-7d9f8b6c5-x2kqp"),
+            Some("checkout")
+        );
+        assert_eq!(
+            workload_of_pod("session-store-6dnj9wq28-qzv68"),
+            Some("session-store")
+        );
         assert_eq!(workload_of_pod("redis-master-0"), Some("redis-master"));
         assert_eq!(workload_of_pod("worker"), None);
     }
@@ -261,7 +347,10 @@ mod tests {
         assert_eq!(service_of_file("orders.log").as_deref(), Some("orders"));
         assert_eq!(service_of_file("ledger-gc.log").as_deref(), Some("ledger"));
         assert_eq!(service_of_file("edge-1-syslog").as_deref(), Some("edge-1"));
-        assert_eq!(service_of_file("inventory-db-postgresql.log").as_deref(), Some("inventory-db"));
+        assert_eq!(
+            service_of_file("inventory-db-postgresql.log").as_deref(),
+            Some("inventory-db")
+        );
         assert_eq!(service_of_file("events.txt"), None);
         assert_eq!(service_of_file("traces-otlp.json"), None);
         assert_eq!(service_of_file("node-exporter.prom"), None);
@@ -270,7 +359,9 @@ mod tests {
     #[test]
     fn peers_are_hosts_with_a_port_or_a_scheme() {
         assert_eq!(
-            peer_addresses("dial tcp 10.42.6.14:6379: connect: connection refused redis=redis-master:6379"),
+            peer_addresses(
+                "dial tcp 10.42.6.14:6379: connect: connection refused redis=redis-master:6379"
+            ),
             ["redis-master"]
         );
         assert_eq!(
@@ -284,7 +375,13 @@ mod tests {
     fn object_references_in_event_lines() {
         let found = object_references("BackOff  pod/recommendation-6dnj9wq28-qzv68  Back-off restarting; node/ip-10-0-4-21.ec2.internal.");
         let names: Vec<&str> = found.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, ["recommendation-6dnj9wq28-qzv68", "ip-10-0-4-21.ec2.internal"]);
+        assert_eq!(
+            names,
+            [
+                "recommendation-6dnj9wq28-qzv68",
+                "ip-10-0-4-21.ec2.internal"
+            ]
+        );
         assert!(object_references("GET /api/pod/xyz").is_empty());
     }
 }

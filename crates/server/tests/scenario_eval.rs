@@ -50,7 +50,12 @@ fn response(hypothesis: serde_json::Value, answer: &str) -> TroubleshootResponse
     .unwrap()
 }
 
-fn hypothesis(category: &str, suspect: &str, command: &str, findings: &[&str]) -> serde_json::Value {
+fn hypothesis(
+    category: &str,
+    suspect: &str,
+    command: &str,
+    findings: &[&str],
+) -> serde_json::Value {
     json!({
         "id": "H1", "title": "Process ran out of memory", "category": category, "confidence": 0.8,
         "rationale": "F1 shows it", "finding_ids": findings,
@@ -97,12 +102,19 @@ fn a_perfect_response_scores_full_marks() {
         CitationKind::Entity,
         CitationKind::Command,
     ] {
-        assert!(score.citations.iter().any(|c| c.kind == kind), "no {kind:?} citation");
+        assert!(
+            score.citations.iter().any(|c| c.kind == kind),
+            "no {kind:?} citation"
+        );
     }
     assert!(score.hallucinated.is_empty(), "{:?}", score.hallucinated);
     let row = report::summary_row("dev", &[&outcome("perfect", score)]);
     let columns: Vec<&str> = row.split_whitespace().collect();
-    assert_eq!(columns[2..6], ["100.0%", "100.0%", "100.0%", "100.0%"], "{row}");
+    assert_eq!(
+        columns[2..6],
+        ["100.0%", "100.0%", "100.0%", "100.0%"],
+        "{row}"
+    );
     assert_eq!(columns[6], "0.00", "{row}");
 }
 
@@ -127,12 +139,22 @@ fn a_wrong_response_scores_nothing() {
         .filter(|c| !c.verified)
         .map(|c| c.text.as_str())
         .collect();
-    for expected in ["F7", "F9", "H4", "events.txt:900-950", "service ad-service-frontdoor"] {
-        assert!(unverified.contains(&expected), "{expected} verified: {unverified:?}");
+    for expected in [
+        "F7",
+        "F9",
+        "H4",
+        "events.txt:900-950",
+        "service ad-service-frontdoor",
+    ] {
+        assert!(
+            unverified.contains(&expected),
+            "{expected} verified: {unverified:?}"
+        );
     }
-    assert!(unverified
-        .iter()
-        .any(|c| c.contains("payment-gateway-7")), "{unverified:?}");
+    assert!(
+        unverified.iter().any(|c| c.contains("payment-gateway-7")),
+        "{unverified:?}"
+    );
     assert_eq!(score.hallucinated, ["payment-gateway-7"]);
     let row = report::summary_row("dev", &[&outcome("wrong", score)]);
     let columns: Vec<&str> = row.split_whitespace().collect();
@@ -145,10 +167,18 @@ fn the_right_category_on_the_wrong_component_is_wrong() {
     let scenario = load("oom-killed-recommendation");
     // `recommendation-db` is not `recommendation`: components match whole words only.
     let near_miss = response(
-        hypothesis("resource_exhaustion", "recommendation-db", "kubectl top pod", &["F1"]),
+        hypothesis(
+            "resource_exhaustion",
+            "recommendation-db",
+            "kubectl top pod",
+            &["F1"],
+        ),
         "",
     );
-    assert_eq!(score_response(&near_miss, &scenario, &vocabulary(&scenario)).rank, None);
+    assert_eq!(
+        score_response(&near_miss, &scenario, &vocabulary(&scenario)).rank,
+        None
+    );
 }
 
 #[test]
@@ -159,14 +189,20 @@ fn every_scenario_loads_and_the_splits_are_balanced() {
         .iter()
         .filter(|s| s.spec.split == scenario::Split::Dev)
         .count();
-    assert!(dev * 3 >= scenarios.len() && dev * 3 <= scenarios.len() * 2, "{dev} dev");
+    assert!(
+        dev * 3 >= scenarios.len() && dev * 3 <= scenarios.len() * 2,
+        "{dev} dev"
+    );
     // The truth names entities as they appear in the data (file names included).
     let mut missing = Vec::new();
     for scenario in &scenarios {
         let truth = &scenario.spec.truth;
         for name in std::iter::once(&truth.component).chain(&truth.aliases) {
             let found = scenario.files.iter().any(|(f, bytes)| {
-                f.name.contains(name.as_str()) || String::from_utf8_lossy(bytes).to_lowercase().contains(&name.to_lowercase())
+                f.name.contains(name.as_str())
+                    || String::from_utf8_lossy(bytes)
+                        .to_lowercase()
+                        .contains(&name.to_lowercase())
             });
             if !found {
                 missing.push(format!("{}: {name}", scenario.id));
@@ -181,7 +217,11 @@ async fn run(app: &axum::Router, scenario: &Scenario) -> TroubleshootResponse {
     let mut parts = vec![text("query", &scenario.spec.question)];
     for role in [FileRole::Incident, FileRole::Baseline] {
         for (spec, bytes) in scenario.files.iter().filter(|(f, _)| f.role == role) {
-            let field = if role == FileRole::Incident { "file" } else { "baseline" };
+            let field = if role == FileRole::Incident {
+                "file"
+            } else {
+                "baseline"
+            };
             parts.push(file(field, &spec.name, bytes.clone()));
         }
     }
@@ -193,14 +233,26 @@ async fn run(app: &axum::Router, scenario: &Scenario) -> TroubleshootResponse {
 #[tokio::test]
 async fn scenarios_through_the_api_cite_only_what_exists() {
     let app = app();
-    for id in ["memory-leak-session-store", "kafka-consumer-lag-billing", "missing-secret-payments"] {
+    for id in [
+        "memory-leak-session-store",
+        "kafka-consumer-lag-billing",
+        "missing-secret-payments",
+    ] {
         let scenario = load(id);
         let response = run(&app, &scenario).await;
         let score = score_response(&response, &scenario, &vocabulary(&scenario));
         let unverified: Vec<_> = score.citations.iter().filter(|c| !c.verified).collect();
         assert!(unverified.is_empty(), "{id}: {unverified:?}");
-        assert!(score.hallucinated.is_empty(), "{id}: {:?}", score.hallucinated);
-        assert!(score.rank.is_some_and(|r| r <= 3), "{id}: rank {:?}", score.rank);
+        assert!(
+            score.hallucinated.is_empty(),
+            "{id}: {:?}",
+            score.hallucinated
+        );
+        assert!(
+            score.rank.is_some_and(|r| r <= 3),
+            "{id}: rank {:?}",
+            score.rank
+        );
     }
 }
 
@@ -237,9 +289,18 @@ async fn one_scenario_with_the_embedded_model() {
     let unverified: Vec<_> = score
         .citations
         .iter()
-        .filter(|c| !c.verified && matches!(c.kind, CitationKind::Finding | CitationKind::Hypothesis | CitationKind::Lines))
+        .filter(|c| {
+            !c.verified
+                && matches!(
+                    c.kind,
+                    CitationKind::Finding | CitationKind::Hypothesis | CitationKind::Lines
+                )
+        })
         .collect();
     assert!(unverified.is_empty(), "{unverified:?}\n{}", response.answer);
     assert!(score.rank.is_some_and(|r| r <= 3), "rank {:?}", score.rank);
-    eprintln!("hallucinated entities with the embedded model: {:?}", score.hallucinated);
+    eprintln!(
+        "hallucinated entities with the embedded model: {:?}",
+        score.hallucinated
+    );
 }

@@ -106,7 +106,11 @@ async fn wait_ready(server: &mut Server, client: &reqwest::Client) -> anyhow::Re
         if let Some(status) = server.child.try_wait()? {
             bail!("the server exited before it was ready ({status}); see its log");
         }
-        if let Ok(response) = client.get(format!("{}/readyz", server.base_url)).send().await {
+        if let Ok(response) = client
+            .get(format!("{}/readyz", server.base_url))
+            .send()
+            .await
+        {
             if response.status().is_success() {
                 let health: serde_json::Value = response.json().await?;
                 return Ok(health["llm"].as_str().unwrap_or("?").to_owned());
@@ -128,7 +132,11 @@ async fn ask(
     // Incident files first, then baselines, as the web UI sends them.
     for role in [FileRole::Incident, FileRole::Baseline] {
         for (file, bytes) in scenario.files.iter().filter(|(f, _)| f.role == role) {
-            let field = if role == FileRole::Incident { "file" } else { "baseline" };
+            let field = if role == FileRole::Incident {
+                "file"
+            } else {
+                "baseline"
+            };
             let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name(file.name.clone());
             form = form.part(field, part);
         }
@@ -140,7 +148,10 @@ async fn ask(
         .await?;
     let status = response.status();
     if !status.is_success() {
-        bail!("HTTP {status}: {}", response.text().await.unwrap_or_default());
+        bail!(
+            "HTTP {status}: {}",
+            response.text().await.unwrap_or_default()
+        );
     }
     Ok(response.json().await?)
 }
@@ -183,7 +194,11 @@ async fn main() -> anyhow::Result<()> {
             bail!("{error:#}\n--- server log ---\n{log}");
         }
     };
-    eprintln!("server ready at {} (model {model}); {} scenarios", server.base_url, scenarios.len());
+    eprintln!(
+        "server ready at {} (model {model}); {} scenarios",
+        server.base_url,
+        scenarios.len()
+    );
 
     let mut outcomes = Vec::new();
     let started_all = Instant::now();
@@ -209,16 +224,22 @@ async fn main() -> anyhow::Result<()> {
                     std::fs::write(&path, serde_json::to_vec_pretty(&response)?)?;
                 }
                 (
-                Ok(score::score_response(&response, scenario, &vocabulary)),
-                response
-                    .hypotheses
-                    .iter()
-                    .take(3)
-                    .map(|h| {
-                        let suspects: Vec<&str> = h.suspects.iter().map(|s| s.name.as_str()).collect();
-                        format!("{}: {} [suspects: {}]", h.category, h.title, suspects.join(", "))
-                    })
-                    .collect(),
+                    Ok(score::score_response(&response, scenario, &vocabulary)),
+                    response
+                        .hypotheses
+                        .iter()
+                        .take(3)
+                        .map(|h| {
+                            let suspects: Vec<&str> =
+                                h.suspects.iter().map(|s| s.name.as_str()).collect();
+                            format!(
+                                "{}: {} [suspects: {}]",
+                                h.category,
+                                h.title,
+                                suspects.join(", ")
+                            )
+                        })
+                        .collect(),
                 )
             }
             Err(error) => (Err(format!("{error:#}")), vec![]),

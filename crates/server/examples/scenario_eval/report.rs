@@ -1,8 +1,8 @@
 //! Tables of the scenario evaluation: accuracy, citations, hallucinations and latency per split,
 //! the reliability table of the top hypothesis's confidence, and the scenarios that failed.
 
-use crate::score::{CitationKind, ScenarioScore};
 use crate::scenario::Split;
+use crate::score::{CitationKind, ScenarioScore};
 use std::fmt::Write as _;
 
 /// One scenario's outcome.
@@ -44,9 +44,15 @@ fn percent(part: usize, whole: usize) -> String {
 /// The summary row of a group of outcomes.
 pub fn summary_row(label: &str, outcomes: &[&Outcome]) -> String {
     let n = outcomes.len();
-    let scores: Vec<&ScenarioScore> = outcomes.iter().filter_map(|o| o.score.as_ref().ok()).collect();
+    let scores: Vec<&ScenarioScore> = outcomes
+        .iter()
+        .filter_map(|o| o.score.as_ref().ok())
+        .collect();
     let top1 = scores.iter().filter(|s| s.rank == Some(1)).count();
-    let top3 = scores.iter().filter(|s| s.rank.is_some_and(|r| r <= 3)).count();
+    let top3 = scores
+        .iter()
+        .filter(|s| s.rank.is_some_and(|r| r <= 3))
+        .count();
     let steps = scores.iter().filter(|s| s.next_step_found).count();
     let (verified, cited) = scores.iter().fold((0, 0), |(v, c), s| {
         let (sv, sc) = s.citation_counts();
@@ -61,7 +67,11 @@ pub fn summary_row(label: &str, outcomes: &[&Outcome]) -> String {
         percent(top3, n),
         percent(steps, n),
         percent(verified, cited),
-        if n == 0 { 0.0 } else { hallucinated as f64 / n as f64 },
+        if n == 0 {
+            0.0
+        } else {
+            hallucinated as f64 / n as f64
+        },
         quantile(&seconds, 0.5),
         quantile(&seconds, 0.95),
         n - scores.len(),
@@ -71,11 +81,23 @@ pub fn summary_row(label: &str, outcomes: &[&Outcome]) -> String {
 /// The whole report.
 pub fn render(outcomes: &[Outcome], model: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "Scenario evaluation through POST /api/v1/troubleshoot (model: {model})");
+    let _ = writeln!(
+        out,
+        "Scenario evaluation through POST /api/v1/troubleshoot (model: {model})"
+    );
     let _ = writeln!(
         out,
         "\n{:8} {:>5} {:>7} {:>7} {:>9} {:>10} {:>12} {:>7} {:>7} {:>6}",
-        "split", "n", "top-1", "top-3", "next-step", "citations", "halluc/answ", "p50 s", "p95 s", "errors"
+        "split",
+        "n",
+        "top-1",
+        "top-3",
+        "next-step",
+        "citations",
+        "halluc/answ",
+        "p50 s",
+        "p95 s",
+        "errors"
     );
     for split in [Some(Split::Dev), Some(Split::Holdout), None] {
         let group: Vec<&Outcome> = outcomes
@@ -105,18 +127,29 @@ pub fn render(outcomes: &[Outcome], model: &str) -> String {
             .flat_map(|s| &s.citations)
             .filter(|c| c.kind == kind)
             .fold((0, 0), |(v, a), c| (v + usize::from(c.verified), a + 1));
-        let _ = writeln!(out, "  {:14} {verified:>6} / {all:<6} {}", kind.name(), percent(verified, all));
+        let _ = writeln!(
+            out,
+            "  {:14} {verified:>6} / {all:<6} {}",
+            kind.name(),
+            percent(verified, all)
+        );
     }
     let removed: usize = outcomes
         .iter()
         .filter_map(|o| o.score.as_ref().ok())
         .map(|s| s.removed_by_server)
         .sum();
-    let _ = writeln!(out, "  (the server itself removed {removed} unverifiable citation(s) from model text)");
+    let _ = writeln!(
+        out,
+        "  (the server itself removed {removed} unverifiable citation(s) from model text)"
+    );
 
     out.push_str(&reliability_table(outcomes));
 
-    let _ = writeln!(out, "\nPer scenario (rank of the first correct hypothesis, '-' when none):");
+    let _ = writeln!(
+        out,
+        "\nPer scenario (rank of the first correct hypothesis, '-' when none):"
+    );
     for outcome in outcomes {
         let (rank, step, citations, hallucinated) = match &outcome.score {
             Ok(s) => {
@@ -163,9 +196,18 @@ pub fn render(outcomes: &[Outcome], model: &str) -> String {
         .filter(|o| !matches!(&o.score, Ok(s) if s.rank == Some(1)))
         .collect();
     if !misses.is_empty() {
-        let _ = writeln!(out, "\nNot ranked first (truth; then the top three as category: title):");
+        let _ = writeln!(
+            out,
+            "\nNot ranked first (truth; then the top three as category: title):"
+        );
         for outcome in misses {
-            let _ = writeln!(out, "  {:7} {} (truth {})", outcome.split.name(), outcome.id, outcome.truth);
+            let _ = writeln!(
+                out,
+                "  {:7} {} (truth {})",
+                outcome.split.name(),
+                outcome.id,
+                outcome.truth
+            );
             let _ = writeln!(out, "      what happened: {}", outcome.description);
             for (index, top) in outcome.top.iter().enumerate() {
                 let _ = writeln!(out, "      {}. {}", index + 1, top);
@@ -199,7 +241,11 @@ pub fn reliability_table(outcomes: &[Outcome]) -> String {
             .filter(|(c, _)| *c >= low && (*c < high || (bin == bins - 1 && *c <= high)))
             .collect();
         if members.is_empty() {
-            let _ = writeln!(out, "  {low:.1}-{high:.1}    {:>5} {:>10} {:>9}", 0, "-", "-");
+            let _ = writeln!(
+                out,
+                "  {low:.1}-{high:.1}    {:>5} {:>10} {:>9}",
+                0, "-", "-"
+            );
             continue;
         }
         let n = members.len() as f64;
@@ -223,6 +269,9 @@ pub fn reliability_table(outcomes: &[Outcome]) -> String {
             .sum::<f64>()
             / points.len() as f64
     };
-    let _ = writeln!(out, "  Brier score {brier:.3}, expected calibration error {ece:.3} (lower is better)");
+    let _ = writeln!(
+        out,
+        "  Brier score {brier:.3}, expected calibration error {ece:.3} (lower is better)"
+    );
     out
 }

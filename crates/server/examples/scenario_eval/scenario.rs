@@ -129,7 +129,8 @@ impl Scenario {
         let mut files = Vec::new();
         for file in &spec.files {
             let path = dir.join(&file.name);
-            let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
             files.push((file.clone(), bytes));
         }
         Ok(Self { id, spec, files })

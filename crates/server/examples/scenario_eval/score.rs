@@ -19,8 +19,8 @@
 //!   nor the product's own fixed wording.
 
 use crate::scenario::{Scenario, Truth};
-use faultmaven_server::dto::{Hypothesis, TroubleshootResponse};
 use anyhow::Context;
+use faultmaven_server::dto::{Hypothesis, TroubleshootResponse};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -231,7 +231,10 @@ fn line_refs(text: &str, files: &[(String, u64)]) -> Vec<(String, u64, u64)> {
         for (start, _) in text.match_indices(name.as_str()) {
             let mut rest = text[start + name.len()..].trim_start();
             if let Some(quoted) = rest.strip_prefix('`') {
-                rest = quoted.split_once('`').map_or("", |(_, after)| after).trim_start();
+                rest = quoted
+                    .split_once('`')
+                    .map_or("", |(_, after)| after)
+                    .trim_start();
             }
             let Some(numbers) = rest
                 .strip_prefix("lines ")
@@ -351,7 +354,11 @@ pub fn score_response(
                 verified,
             );
         }
-        for command in hypothesis.next_steps.iter().filter_map(|s| s.command.as_ref()) {
+        for command in hypothesis
+            .next_steps
+            .iter()
+            .filter_map(|s| s.command.as_ref())
+        {
             let unknown: Vec<String> = name_like_words(command)
                 .into_iter()
                 .filter(|word| !vocabulary.known(word))
@@ -370,10 +377,9 @@ pub fn score_response(
             cite(CitationKind::Hypothesis, id, verified);
         }
         for (file, first, last) in line_refs(text, &vocabulary.line_counts) {
-            let verified = vocabulary
-                .line_counts
-                .iter()
-                .any(|(name, lines)| *name == file && 1 <= first && first <= last && last <= *lines);
+            let verified = vocabulary.line_counts.iter().any(|(name, lines)| {
+                *name == file && 1 <= first && first <= last && last <= *lines
+            });
             cite(
                 CitationKind::Lines,
                 format!("{file}:{first}-{last}"),
@@ -407,7 +413,9 @@ pub fn read_product_text(repo: &Path) -> anyhow::Result<Vec<String>> {
         "crates/model/src",
     ] {
         let dir = repo.join(folder);
-        for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))?
+        {
             let path = entry?.path();
             let name = path.file_name().unwrap_or_default().to_string_lossy();
             if path.is_file() && name != "tests.rs" {
