@@ -227,6 +227,20 @@ fn peer_addresses(text: &str) -> Vec<String> {
     peers
 }
 
+/// The excerpts of a finding's log-line evidence.
+fn excerpts(finding: &Finding) -> impl Iterator<Item = &str> {
+    finding
+        .evidence
+        .iter()
+        .filter_map(|evidence| match evidence {
+            Evidence::LogLines {
+                excerpt: Some(excerpt),
+                ..
+            } => Some(excerpt.as_str()),
+            _ => None,
+        })
+}
+
 fn add(counted: &mut Vec<(Suspect, usize)>, suspect: Suspect, weight: usize) {
     match counted.iter_mut().find(|(s, _)| *s == suspect) {
         Some(entry) => entry.1 += weight,
@@ -248,21 +262,13 @@ pub(crate) fn suspects_of(
     let mut counted: Vec<(Suspect, usize)> = Vec::new();
     if peers_first {
         for finding in findings {
-            for evidence in &finding.evidence {
-                if let Evidence::LogLines {
-                    excerpt: Some(excerpt),
-                    ..
-                } = evidence
-                {
-                    for peer in peer_addresses(excerpt) {
-                        let suspect = Suspect {
-                            kind: SuspectKind::Dependency,
-                            name: peer,
-                        };
-                        // Ahead of the callers, which every finding names once.
-                        add(&mut counted, suspect, findings.len() + 1);
-                    }
-                }
+            for peer in excerpts(finding).flat_map(peer_addresses) {
+                let suspect = Suspect {
+                    kind: SuspectKind::Dependency,
+                    name: peer,
+                };
+                // Ahead of the callers, which every finding names once.
+                add(&mut counted, suspect, findings.len() + 1);
             }
         }
     }
@@ -274,15 +280,7 @@ pub(crate) fn suspects_of(
             .filter(|s| is_entity(s))
             .cloned()
             .collect();
-        for evidence in &finding.evidence {
-            if let Evidence::LogLines {
-                excerpt: Some(excerpt),
-                ..
-            } = evidence
-            {
-                named.extend(object_references(excerpt));
-            }
-        }
+        named.extend(excerpts(finding).flat_map(object_references));
         let workloads: Vec<Suspect> = named
             .iter()
             .filter(|s| s.kind == SuspectKind::Pod)

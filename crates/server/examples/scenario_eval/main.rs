@@ -47,6 +47,9 @@ struct Args {
     /// Repository root, for the runbook library and the product's wording.
     #[arg(long, default_value = ".")]
     repo: PathBuf,
+    /// Seconds one request may take before it counts as an error.
+    #[arg(long, default_value_t = 600.0)]
+    timeout_seconds: f64,
     /// Stop sending new scenarios after this many seconds and report those that ran (a slow
     /// model on a busy machine); the report says how many were skipped.
     #[arg(long)]
@@ -185,7 +188,7 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let mut server = start_server(&args, dir.path())?;
     let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(600))
+        .timeout(Duration::from_secs_f64(args.timeout_seconds))
         .build()?;
     let model = match wait_ready(&mut server, &client).await {
         Ok(model) => model,
