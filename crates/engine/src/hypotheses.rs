@@ -2,6 +2,7 @@
 //! ranked. Every hypothesis built here cites findings that exist, or (for a question with no
 //! data) the runbook it came from.
 
+use crate::suspects::{is_entity, suspects_of};
 use faultmaven_knowledge::Runbook;
 use faultmaven_model::{
     AttachmentSummary, Evidence, Finding, FindingKind, Hypothesis, HypothesisCategory,
@@ -113,6 +114,9 @@ const CATEGORY_RULES: &[(HypothesisCategory, &[&str])] = &[
             "unknown option",
             "misconfigur",
             "environment variable",
+            "unknown directive",
+            "invalid directive",
+            "syntax error",
         ],
     ),
     (
@@ -169,6 +173,18 @@ fn finding_text(finding: &Finding) -> String {
     text.to_lowercase()
 }
 
+/// `phrase` occurs in `text` at the start of a word: rule phrases are stems (`throttl`,
+/// `misconfigur`) but must not match inside an identifier (`timeout` in
+/// `proxy_pass_header_timeout`).
+fn starts_a_word(text: &str, phrase: &str) -> bool {
+    text.match_indices(phrase).any(|(start, _)| {
+        text[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+    })
+}
+
 /// Places a finding in a root-cause family.
 pub fn categorize(finding: &Finding) -> HypothesisCategory {
     let text = finding_text(finding);
@@ -179,7 +195,7 @@ pub fn categorize(finding: &Finding) -> HypothesisCategory {
         return categorize_metric(&text);
     }
     for (category, phrases) in CATEGORY_RULES {
-        if phrases.iter().any(|phrase| text.contains(phrase)) {
+        if phrases.iter().any(|phrase| starts_a_word(&text, phrase)) {
             return *category;
         }
     }
@@ -206,6 +222,16 @@ fn categorize_metric(text: &str) -> HypothesisCategory {
     }
 }
 
+/// Causes that sit at the other end of a connection: the dependency, not its caller.
+fn blames_the_peer(category: HypothesisCategory) -> bool {
+    matches!(
+        category,
+        HypothesisCategory::DependencyFailure
+            | HypothesisCategory::Network
+            | HypothesisCategory::Security
+    )
+}
+
 /// A short phrase naming a root-cause family, for titles.
 pub fn category_phrase(category: HypothesisCategory) -> &'static str {
     match category {
@@ -222,11 +248,49 @@ pub fn category_phrase(category: HypothesisCategory) -> &'static str {
 }
 
 /// Does the finding show one of the runbook's symptoms? Returns the matched symptom.
+/// A symptom matches where it starts and ends on a word boundary, so `lag` does not match
+/// `feature-flag` nor `499` a port number.
 fn matched_symptom<'r>(runbook: &'r Runbook, finding_text: &str) -> Option<&'r str> {
     runbook.symptoms.iter().map(String::as_str).find(|symptom| {
-        let symptom = symptom.trim();
-        symptom.len() >= 3 && finding_text.contains(&symptom.to_lowercase())
+        let symptom = symptom.trim().to_lowercase();
+        symptom.len() >= 3 && contains_phrase(finding_text, &symptom)
     })
+}
+
+/// `phrase` occurs in `text` with no letter or digit right before or after it (where the
+/// phrase itself starts or ends with one: `Error: secret "` may run into the name).
+pub(crate) fn contains_phrase(text: &str, phrase: &str) -> bool {
+    let starts_word = phrase.chars().next().is_some_and(char::is_alphanumeric);
+    let ends_word = phrase
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric);
+    text.match_indices(phrase).any(|(start, _)| {
+        let before = text[..start].chars().next_back();
+        let after = text[start + phrase.len()..].chars().next();
+        (!starts_word || before.is_none_or(|c| !c.is_alphanumeric()))
+            && (!ends_word || after.is_none_or(|c| !c.is_alphanumeric()))
+    })
+}
+
+/// How much a hypothesis gains when it blames an entity the question names: the engineer
+/// asked about it, so a cause that involves it is more relevant than one about a bystander.
+const QUESTION_ENTITY_BONUS: f64 = 0.1;
+
+/// Raises the confidence of hypotheses whose suspects the question names.
+fn favour_asked_entities(hypotheses: &mut [Hypothesis], question: Option<&str>) {
+    let Some(question) = question.map(str::to_lowercase) else {
+        return;
+    };
+    for hypothesis in hypotheses {
+        let asked = hypothesis.suspects.iter().any(|suspect| {
+            let name = suspect.name.to_lowercase();
+            name.len() >= 3 && contains_phrase(&question, &name)
+        });
+        if asked {
+            hypothesis.confidence = (hypothesis.confidence + QUESTION_ENTITY_BONUS).min(0.95);
+        }
+    }
 }
 
 /// Inputs to hypothesis building.
@@ -237,8 +301,13 @@ pub struct HypothesisInputs<'a> {
     pub attachments: &'a [AttachmentSummary],
     /// Runbooks retrieved for the question and findings, best first.
     pub runbooks: Vec<RetrievedRunbook<'a>>,
+    /// The whole runbook library: with data, a runbook whose symptoms the findings show is a
+    /// candidate even when retrieval ranked it low.
+    pub library: &'a [Runbook],
     /// Whether the request had data (a question alone gives weaker hypotheses).
     pub has_data: bool,
+    /// The (redacted) question, if any.
+    pub question: Option<&'a str>,
     /// Maximum hypotheses to return.
     pub limit: usize,
 }
@@ -250,37 +319,67 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
     let mut covered: BTreeSet<usize> = BTreeSet::new();
     let mut hypotheses = Vec::new();
 
-    // 1. Runbook hypotheses: a retrieved runbook whose symptoms appear in the findings.
-    for retrieved in &inputs.runbooks {
-        let runbook = retrieved.runbook;
+    // 1. Runbook hypotheses: a retrieved runbook whose symptoms appear in the findings, and
+    // with data any runbook of the library whose symptoms appear (retrieval rank unknown).
+    let mut candidates: Vec<(&Runbook, Option<usize>)> = inputs
+        .runbooks
+        .iter()
+        .map(|retrieved| (retrieved.runbook, Some(retrieved.rank)))
+        .collect();
+    if inputs.has_data {
+        for runbook in inputs.library {
+            if !candidates.iter().any(|(r, _)| r.id == runbook.id) {
+                candidates.push((runbook, None));
+            }
+        }
+    }
+    for (runbook, rank) in candidates {
         let mut support = Vec::new();
-        let mut symptom_hits = 0usize;
+        let mut symptom_findings = Vec::new();
+        let mut symptoms_seen: BTreeSet<&str> = BTreeSet::new();
         for (index, text) in texts.iter().enumerate() {
-            if matched_symptom(runbook, text).is_some() {
+            if let Some(symptom) = matched_symptom(runbook, text) {
                 support.push(index);
-                symptom_hits += 1;
+                symptom_findings.push(index);
+                symptoms_seen.insert(symptom);
             } else if categories[index] == runbook.category
                 && runbook.category != HypothesisCategory::Unknown
             {
                 support.push(index);
             }
         }
-        if inputs.has_data && symptom_hits == 0 {
+        if inputs.has_data && symptom_findings.is_empty() {
             // With data in hand, a runbook is only a hypothesis when the data shows its symptoms.
             continue;
         }
         covered.extend(support.iter().copied());
+        // Findings that show a symptom first: they name the entity the runbook is about.
+        support.sort_by_key(|index| !symptom_findings.contains(index));
         let supporting: Vec<&Finding> = support.iter().map(|&i| &inputs.findings[i]).collect();
-        let retrieval = 1.0 / (1.0 + retrieved.rank as f64 * 0.5);
+        let retrieval = rank.map_or(0.0, |rank| 1.0 / (1.0 + rank as f64 * 0.5));
         let confidence = if inputs.has_data {
-            let strength = supporting.iter().map(|f| f.score).fold(0.0, f64::max);
-            let breadth = (symptom_hits as f64 / 3.0).min(1.0);
-            0.15 + 0.4 * strength + 0.2 * breadth + 0.2 * retrieval
+            // Strength comes from the findings that show the runbook's own symptoms, breadth
+            // from how many different symptoms they show: a family match alone is weak.
+            let strength = symptom_findings
+                .iter()
+                .map(|&i| inputs.findings[i].score)
+                .fold(0.0, f64::max);
+            let breadth = (symptoms_seen.len() as f64 / 3.0).min(1.0);
+            // With data in hand the data decides; retrieval similarity only breaks ties.
+            0.15 + 0.4 * strength + 0.2 * breadth + 0.1 * retrieval
         } else {
             // A question alone: retrieval is all we have, so stay modest.
             0.15 + 0.35 * retrieval
         };
-        let suspects = suspects_of(&supporting);
+        let symptom_supporting: Vec<&Finding> = symptom_findings
+            .iter()
+            .map(|&i| &inputs.findings[i])
+            .collect();
+        let suspects = suspects_of(
+            &symptom_supporting,
+            inputs.attachments,
+            blames_the_peer(runbook.category),
+        );
         let mut next_steps = evidence_steps(&supporting, inputs.attachments);
         next_steps.extend(
             runbook
@@ -329,7 +428,7 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
         if covered.contains(&index) || finding.score < 0.2 {
             continue;
         }
-        let subject = finding.subjects.first().cloned();
+        let subject = finding.subjects.iter().find(|s| is_entity(s)).cloned();
         let category = categories[index];
         match groups
             .iter_mut()
@@ -359,7 +458,7 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
             ),
             None => format!("{}: {}", category_phrase(category), lead.title),
         };
-        let suspects = suspects_of(&supporting);
+        let suspects = suspects_of(&supporting, inputs.attachments, blames_the_peer(category));
         hypotheses.push(Hypothesis {
             id: HypothesisId::new(0),
             title,
@@ -383,24 +482,10 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
         });
     }
 
+    favour_asked_entities(&mut hypotheses, inputs.question);
     hypotheses.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
     hypotheses.truncate(inputs.limit);
     hypotheses
-}
-
-/// Up to five distinct entities named by the supporting findings, most frequent first.
-fn suspects_of(findings: &[&Finding]) -> Vec<Suspect> {
-    let mut counted: Vec<(Suspect, usize)> = Vec::new();
-    for finding in findings {
-        for subject in &finding.subjects {
-            match counted.iter_mut().find(|(s, _)| s == subject) {
-                Some(entry) => entry.1 += 1,
-                None => counted.push((subject.clone(), 1)),
-            }
-        }
-    }
-    counted.sort_by_key(|entry| std::cmp::Reverse(entry.1));
-    counted.into_iter().take(5).map(|(s, _)| s).collect()
 }
 
 /// Steps that point at the evidence itself: the lines to read in the uploaded file.
@@ -425,7 +510,8 @@ fn evidence_steps(findings: &[&Finding], attachments: &[AttachmentSummary]) -> V
         let Some(file) = attachments.iter().find(|a| a.id == *attachment) else {
             continue;
         };
-        let context_end = (*last_line).max(*first_line) + 20;
+        // Twenty lines of context, never past the end of the file.
+        let context_end = ((*last_line).max(*first_line) + 20).min(file.lines.max(*last_line));
         let command = format!(
             "sed -n '{},{}p' {}",
             first_line,

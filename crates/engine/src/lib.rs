@@ -14,6 +14,7 @@ mod learning;
 mod progress;
 pub mod query;
 mod root_causes;
+mod suspects;
 
 pub use answer::AnswerProvenance;
 pub use hypotheses::{categorize, category_phrase};
@@ -540,7 +541,9 @@ impl Investigation {
             findings: &report.findings,
             attachments: &all_attachments,
             runbooks: retrieved,
+            library: knowledge.runbooks(),
             has_data: attachment_count > 0,
+            question: query.as_deref(),
             limit: inner.config.max_hypotheses,
         });
         fresh.extend(root_causes::root_cause_hypotheses(&report.root_causes));

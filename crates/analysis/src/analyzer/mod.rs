@@ -99,9 +99,43 @@ impl Example {
             attachment: record.attachment,
             first_line: record.first_line,
             last_line: record.last_line,
-            excerpt: excerpt(&record.message),
+            excerpt: excerpt_with_error(record),
         }
     }
+}
+
+/// Attribute keys whose value states why a structured line failed: the message of such a line
+/// is often generic ("query failed") and the cause sits in the field.
+const ERROR_KEYS: &[&str] = &["error", "err", "error.message", "exception", "cause"];
+
+/// The excerpt of a record: its message, then its error field, then its other attributes
+/// (`key=value`, entity fields excepted: they are subjects already), cut to the excerpt length.
+/// A structured line's message is often generic ("query failed"); the cause ("connection
+/// refused") and the peer (`db=orders-db:5432`) sit in its fields.
+fn excerpt_with_error(record: &LogRecord<'_>) -> String {
+    if record.attributes.is_empty() {
+        return excerpt(&record.message);
+    }
+    let mut text = record.message.lines().next().unwrap_or("").to_owned();
+    let is_error = |key: &str| ERROR_KEYS.contains(&key);
+    let errors = record.attributes.iter().filter(|(key, _)| is_error(key));
+    let others = record
+        .attributes
+        .iter()
+        .filter(|(key, _)| !is_error(key) && entity_kind_of_key(key).is_none());
+    for (key, value) in errors.chain(others) {
+        if value.trim().is_empty() || text.contains(value.as_ref()) {
+            continue;
+        }
+        text.push(' ');
+        text.push_str(key);
+        text.push('=');
+        text.push_str(value.lines().next().unwrap_or(""));
+        if text.len() > 4 * crate::signals::EXCERPT_CHARS {
+            break;
+        }
+    }
+    excerpt(&text)
 }
 
 /// Everything kept about one mined template.

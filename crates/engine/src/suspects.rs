@@ -1,0 +1,385 @@
+//! Naming the entities a hypothesis blames. Findings carry the subjects their parser found
+//! (service, pod, host fields), but much real data names the entity only in the text
+//! (`pod/checkout-7d9f8b6c5-x2kqp` in a Kubernetes event) or only in the file name (an
+//! `orders.log` of unlabelled Java lines): those are used too, in that order of trust.
+
+use faultmaven_model::{AttachmentSummary, Evidence, Finding, Suspect, SuspectKind};
+
+/// Most suspects a hypothesis lists.
+const MAX_SUSPECTS: usize = 5;
+
+/// Words that parsers sometimes take for a component but that name a log level or a
+/// Kubernetes event type, never an entity.
+const NOT_ENTITIES: &[&str] = &[
+    "warning", "normal", "info", "error", "debug", "warn", "fatal", "critical", "notice", "trace",
+    "err", "crit", "alert", "emerg",
+];
+
+/// Parts of a file name that say what kind of data it holds, not whose data it is.
+const DATA_WORDS: &[&str] = &[
+    "access",
+    "alerts",
+    "app",
+    "application",
+    "cadvisor",
+    "combined",
+    "cronjob",
+    "current",
+    "deployment",
+    "dump",
+    "error",
+    "errors",
+    "event",
+    "events",
+    "export",
+    "exporter",
+    "gc",
+    "good",
+    "incident",
+    "jaeger",
+    "journal",
+    "known",
+    "last",
+    "latest",
+    "log",
+    "logs",
+    "messages",
+    "metric",
+    "metrics",
+    "netpol",
+    "node",
+    "nodes",
+    "otlp",
+    "output",
+    "pod",
+    "pods",
+    "postgresql",
+    "previous",
+    "prom",
+    "prometheus",
+    "slow",
+    "span",
+    "spans",
+    "stderr",
+    "stdout",
+    "syslog",
+    "threaddump",
+    "trace",
+    "traces",
+    "yesterday",
+    "zipkin",
+    "baseline",
+    "config",
+    "values",
+];
+
+/// Kubernetes object kinds that name a workload or a place in `kind/name` references.
+const OBJECT_KINDS: &[(&str, SuspectKind)] = &[
+    ("pod/", SuspectKind::Pod),
+    ("node/", SuspectKind::Host),
+    ("deployment/", SuspectKind::Service),
+    ("statefulset/", SuspectKind::Service),
+    ("daemonset/", SuspectKind::Service),
+    ("job/", SuspectKind::Service),
+    ("cronjob/", SuspectKind::Service),
+    ("horizontalpodautoscaler/", SuspectKind::Service),
+    ("service/", SuspectKind::Service),
+];
+
+/// Whether a subject names an entity (not a level word a parser took for one).
+pub(crate) fn is_entity(suspect: &Suspect) -> bool {
+    !NOT_ENTITIES
+        .iter()
+        .any(|word| suspect.name.eq_ignore_ascii_case(word))
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')
+}
+
+/// `kind/name` object references in a line, as Kubernetes events and kubectl print them.
+fn object_references(text: &str) -> Vec<Suspect> {
+    let mut found = Vec::new();
+    for (prefix, kind) in OBJECT_KINDS {
+        for (start, _) in text.match_indices(prefix) {
+            let boundary = text[..start]
+                .chars()
+                .next_back()
+                .is_none_or(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '(' | '[' | ','));
+            let name: String = text[start + prefix.len()..]
+                .chars()
+                .take_while(|&c| is_name_char(c))
+                .collect();
+            let name = name.trim_end_matches(['.', '-', '_']);
+            if boundary && name.len() >= 2 && name.bytes().any(|b| b.is_ascii_alphabetic()) {
+                found.push(Suspect {
+                    kind: *kind,
+                    name: name.to_owned(),
+                });
+            }
+        }
+    }
+    found
+}
+
+/// The workload a pod belongs to, from Kubernetes' naming: `<deployment>-<replicaset
+/// hash>-<5 chars>` or `<statefulset>-<ordinal>`.
+pub(crate) fn workload_of_pod(pod: &str) -> Option<&str> {
+    let parts: Vec<&str> = pod.split('-').collect();
+    let is_hash = |part: &str, lengths: std::ops::RangeInclusive<usize>| {
+        lengths.contains(&part.len())
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    let n = parts.len();
+    if n >= 3 && is_hash(parts[n - 1], 5..=5) && is_hash(parts[n - 2], 6..=10) {
+        let cut = parts[n - 1].len() + parts[n - 2].len() + 2;
+        return Some(&pod[..pod.len() - cut]);
+    }
+    if n >= 2 && parts[n - 1].bytes().all(|b| b.is_ascii_digit()) && parts[n - 1].len() <= 3 {
+        return Some(&pod[..pod.len() - parts[n - 1].len() - 1]);
+    }
+    None
+}
+
+/// The service a file is named after (`orders.log`, `ledger-gc.log`, `edge-1-syslog`), when
+/// its name says whose data it is rather than only what kind of data.
+pub(crate) fn service_of_file(file_name: &str) -> Option<String> {
+    let parts: Vec<&str> = file_name
+        .split(['.', '-', '_'])
+        .filter(|part| !part.is_empty())
+        .collect();
+    let is_data_word = |part: &&str| {
+        DATA_WORDS.contains(&part.to_ascii_lowercase().as_str())
+            || matches!(
+                part.to_ascii_lowercase().as_str(),
+                "txt"
+                    | "json"
+                    | "jsonl"
+                    | "ndjson"
+                    | "logfmt"
+                    | "csv"
+                    | "tsv"
+                    | "yaml"
+                    | "yml"
+                    | "env"
+                    | "conf"
+                    | "toml"
+                    | "ini"
+                    | "gz"
+                    | "out"
+                    | "java"
+                    | "py"
+                    | "go"
+                    | "js"
+            )
+    };
+    let first = parts.iter().position(|part| !is_data_word(part))?;
+    let last = parts.iter().rposition(|part| !is_data_word(part))?;
+    if parts[first..=last].iter().any(is_data_word) {
+        return None;
+    }
+    // Rebuild from the original text so separators are kept as written.
+    let start = file_name.find(parts[first])?;
+    let end = file_name[start..].find(parts[last])? + start + parts[last].len();
+    let name = &file_name[start..end];
+    (name.len() >= 2 && name.bytes().any(|b| b.is_ascii_alphabetic())).then(|| name.to_owned())
+}
+
+/// Peers a line talks to: host names followed by a port (`redis-master:6379`,
+/// `ledger.internal:8443`) or after a URL scheme (`https://api.sendgrid.com/v3`). IP addresses
+/// are left out: they name no entity an engineer would recognise.
+fn peer_addresses(text: &str) -> Vec<String> {
+    let mut peers = Vec::new();
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut index = 0;
+    while index < chars.len() {
+        let (start, c) = chars[index];
+        let boundary = index == 0
+            || !is_name_char(chars[index - 1].1) && chars[index - 1].1 != '/'
+            || text[..start].ends_with("://");
+        if !(c.is_ascii_alphabetic() && boundary) {
+            index += 1;
+            continue;
+        }
+        let length = text[start..]
+            .chars()
+            .take_while(|&c| is_name_char(c))
+            .count();
+        let host = text[start..start + length].trim_end_matches(['.', '-', '_']);
+        let after = &text[start + host.len()..];
+        let has_port = after
+            .strip_prefix(':')
+            .is_some_and(|rest| rest.bytes().next().is_some_and(|b| b.is_ascii_digit()));
+        let after_scheme = text[..start].ends_with("://");
+        let is_ip = host.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        if (has_port || after_scheme)
+            && !is_ip
+            && host.len() >= 3
+            && host != "localhost"
+            && !peers.iter().any(|p| p == host)
+        {
+            peers.push(host.to_owned());
+        }
+        index += length.max(1);
+    }
+    peers
+}
+
+/// The excerpts of a finding's log-line evidence.
+fn excerpts(finding: &Finding) -> impl Iterator<Item = &str> {
+    finding
+        .evidence
+        .iter()
+        .filter_map(|evidence| match evidence {
+            Evidence::LogLines {
+                excerpt: Some(excerpt),
+                ..
+            } => Some(excerpt.as_str()),
+            _ => None,
+        })
+}
+
+fn add(counted: &mut Vec<(Suspect, usize)>, suspect: Suspect, weight: usize) {
+    match counted.iter_mut().find(|(s, _)| *s == suspect) {
+        Some(entry) => entry.1 += weight,
+        None => counted.push((suspect, weight)),
+    }
+}
+
+/// Up to five entities the supporting findings blame, most often named first: the findings'
+/// own subjects and the objects their evidence names (with each pod's workload); when neither
+/// names anything, the service the evidence's files are named after.
+///
+/// With `peers_first` (dependency, network and security causes: the fault is at the other end
+/// of the connection) the peers the evidence connects to come before anything else.
+pub(crate) fn suspects_of(
+    findings: &[&Finding],
+    attachments: &[AttachmentSummary],
+    peers_first: bool,
+) -> Vec<Suspect> {
+    let mut counted: Vec<(Suspect, usize)> = Vec::new();
+    if peers_first {
+        for finding in findings {
+            for peer in excerpts(finding).flat_map(peer_addresses) {
+                let suspect = Suspect {
+                    kind: SuspectKind::Dependency,
+                    name: peer,
+                };
+                // Ahead of the callers, which every finding names once.
+                add(&mut counted, suspect, findings.len() + 1);
+            }
+        }
+    }
+    let peers_found = counted.len();
+    for finding in findings {
+        let mut named: Vec<Suspect> = finding
+            .subjects
+            .iter()
+            .filter(|s| is_entity(s))
+            .cloned()
+            .collect();
+        named.extend(excerpts(finding).flat_map(object_references));
+        let workloads: Vec<Suspect> = named
+            .iter()
+            .filter(|s| s.kind == SuspectKind::Pod)
+            .filter_map(|s| workload_of_pod(&s.name))
+            .map(|name| Suspect {
+                kind: SuspectKind::Service,
+                name: name.to_owned(),
+            })
+            .collect();
+        // A workload counts as much as its pods together, so it comes before any one pod.
+        for suspect in named.into_iter().chain(workloads) {
+            add(&mut counted, suspect, 1);
+        }
+    }
+    if counted.len() == peers_found {
+        for finding in findings {
+            for evidence in &finding.evidence {
+                let Some(file) = attachments.iter().find(|a| a.id == evidence.attachment()) else {
+                    continue;
+                };
+                if let Some(service) = service_of_file(&file.name) {
+                    add(
+                        &mut counted,
+                        Suspect {
+                            kind: SuspectKind::Service,
+                            name: service,
+                        },
+                        1,
+                    );
+                }
+            }
+        }
+    }
+    counted.sort_by_key(|entry| std::cmp::Reverse(entry.1));
+    counted
+        .into_iter()
+        .take(MAX_SUSPECTS)
+        .map(|(s, _)| s)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pods_belong_to_their_workload() {
+        assert_eq!(
+            workload_of_pod("checkout-7d9f8b6c5-x2kqp"),
+            Some("checkout")
+        );
+        assert_eq!(
+            workload_of_pod("session-store-6dnj9wq28-qzv68"),
+            Some("session-store")
+        );
+        assert_eq!(workload_of_pod("redis-master-0"), Some("redis-master"));
+        assert_eq!(workload_of_pod("worker"), None);
+    }
+
+    #[test]
+    fn files_named_after_a_service() {
+        assert_eq!(service_of_file("orders.log").as_deref(), Some("orders"));
+        assert_eq!(service_of_file("ledger-gc.log").as_deref(), Some("ledger"));
+        assert_eq!(service_of_file("edge-1-syslog").as_deref(), Some("edge-1"));
+        assert_eq!(
+            service_of_file("inventory-db-postgresql.log").as_deref(),
+            Some("inventory-db")
+        );
+        assert_eq!(service_of_file("events.txt"), None);
+        assert_eq!(service_of_file("traces-otlp.json"), None);
+        assert_eq!(service_of_file("node-exporter.prom"), None);
+    }
+
+    #[test]
+    fn peers_are_hosts_with_a_port_or_a_scheme() {
+        assert_eq!(
+            peer_addresses(
+                "dial tcp 10.42.6.14:6379: connect: connection refused redis=redis-master:6379"
+            ),
+            ["redis-master"]
+        );
+        assert_eq!(
+            peer_addresses("Post \"https://ledger.internal:8443/v2/entries\": x509"),
+            ["ledger.internal"]
+        );
+        assert!(peer_addresses("at 14:03:22 took 1500ms").is_empty());
+    }
+
+    #[test]
+    fn object_references_in_event_lines() {
+        let found = object_references("BackOff  pod/recommendation-6dnj9wq28-qzv68  Back-off restarting; node/ip-10-0-4-21.ec2.internal.");
+        let names: Vec<&str> = found.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "recommendation-6dnj9wq28-qzv68",
+                "ip-10-0-4-21.ec2.internal"
+            ]
+        );
+        assert!(object_references("GET /api/pod/xyz").is_empty());
+    }
+}
