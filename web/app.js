@@ -497,6 +497,9 @@
       if (item) item.textContent = provider === "none" || provider === "" ? "by the engine" : `by ${provider}`;
     } else if (name === "answer_delta" && typeof data.text === "string") {
       appendAnswerPreview(data.text);
+    } else if (name === "answer_reset") {
+      // The remote model failed part-way; the fallback model's text replaces what it wrote.
+      byId("stream-answer").textContent = "";
     }
   }
 

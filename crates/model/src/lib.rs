@@ -7,6 +7,7 @@
 mod attachment;
 mod case;
 mod finding;
+mod follow_up;
 mod hypothesis;
 mod ids;
 mod query;
@@ -20,10 +21,11 @@ pub use case::PastCase;
 pub use finding::{
     EntityScore, Evidence, Finding, FindingKind, Severity, TemplateHistogram, TemplateSummary,
 };
+pub use follow_up::{AnswerValue, FollowUpQuestion, QuestionAnswer, QuestionTopic};
 pub use hypothesis::{
     Hypothesis, HypothesisCategory, HypothesisStatus, NextStep, Suspect, SuspectKind, Verdict,
 };
-pub use ids::{AttachmentId, FindingId, HypothesisId, IdError, SessionId};
+pub use ids::{AttachmentId, FindingId, HypothesisId, IdError, QuestionId, SessionId};
 pub use query::{Intent, RequestKind};
 pub use rca::{Mechanism, RootCause, RootCauseEvidence, Signal, TimelineEvent};
 pub use record::{
