@@ -172,6 +172,29 @@ function readCannedResponse() {
   return JSON.parse(readFileSync(cannedResponsePath, "utf8"));
 }
 
+/** `body` with one open follow-up question separating its first two hypotheses. */
+function withQuestion(body) {
+  const [first, second] = body.hypotheses;
+  body.follow_up_questions = [{
+    id: "Q1",
+    text: "Was the database down or unreachable at 14:02 UTC?",
+    topic: "dependency_down",
+    entity: "orders-db",
+    supports_if_yes: [second.id],
+    weakens_if_yes: [first.id],
+    finding_ids: [],
+    reason: `${first.id} and ${second.id} are close`,
+    answer: null,
+    answer_comment: null,
+  }];
+  return body;
+}
+
+/** A server-sent event as the server writes it. */
+function sseEvent(name, data) {
+  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
 /** Answers the troubleshoot call with `body` (and records each request's multipart body). */
 async function routeTroubleshoot(page, respond) {
   const requests = [];
@@ -320,7 +343,7 @@ describe("with the real server", () => {
       // The template sparklines are the page's own SVG (bars and a title, nothing else).
       assert.equal(await page.locator("img, svg:not(.sparkline), iframe, object, embed").count(), 0, "no element was injected");
       assert.equal(await page.locator("svg.sparkline *:not(title):not(rect)").count(), 0, "sparklines hold only bars and a title");
-      assert.equal(await page.locator("script").count(), 1, "only app.js is a script");
+      assert.equal(await page.locator("script").count(), 2, "only questions.js and app.js are scripts");
       const nameCells = await page.locator("#attachments .attachment-name").allInnerTexts();
       assert.ok(nameCells.includes(hostileName), `the file name is shown as text: ${JSON.stringify(nameCells)}`);
       const findingsText = await page.locator("#findings").innerText();
@@ -352,7 +375,7 @@ describe("with fixture responses (page from the real server)", () => {
         }
         return value;
       };
-      const body = poison(readCannedResponse(), "");
+      const body = poison(withQuestion(readCannedResponse()), "");
       body.answer = `# Title ${hostile}\n\n**bold ${hostile}** and \`${hostile}\`\n\n\`\`\`\n${hostile}\n\`\`\`\n\n- item ${hostile}\n`;
       await routeTroubleshoot(page, () => ({ body }));
       await page.route("**/feedback", (route) =>
@@ -373,12 +396,13 @@ describe("with fixture responses (page from the real server)", () => {
       // The template sparklines are the page's own SVG (bars and a title, nothing else).
       assert.equal(await page.locator("img, svg:not(.sparkline), iframe, object, embed").count(), 0, "no element was injected");
       assert.equal(await page.locator("svg.sparkline *:not(title):not(rect)").count(), 0, "sparklines hold only bars and a title");
-      assert.equal(await page.locator("script").count(), 1, "only app.js is a script");
+      assert.equal(await page.locator("script").count(), 2, "only questions.js and app.js are scripts");
       const resultsText = await page.locator("#results").innerText();
       assert.ok(resultsText.includes("<img src=x onerror=window.__xss=1>"), "the payload is visible as text");
       assert.ok(resultsText.includes("<script>window.__xss=3</script>"), "the payload is visible as text");
       assert.ok((await page.locator("#answer strong").innerText()).includes(hostile), "markdown bold keeps the payload as text");
       assert.ok((await page.locator("#answer pre code").innerText()).includes(hostile), "code blocks keep the payload as text");
+      assert.ok((await page.locator("#questions").innerText()).includes(hostile), "question text stays text");
       assertNoPageProblems(problems);
     } finally {
       await context.close();
@@ -550,6 +574,70 @@ describe("with fixture responses (page from the real server)", () => {
       assert.equal(await analyze.isDisabled(), false);
       assert.equal(await page.locator("#cancel").isVisible(), false);
       assert.equal(await page.locator("#form-error").isVisible(), false, "cancelling is not an error");
+      assertNoPageProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("follow-up questions: an answer re-ranks at once and the question shows its answer", { timeout: FIXTURE_TEST_TIMEOUT_MS }, async () => {
+    const { page, context, problems } = await openPage();
+    try {
+      const body = withQuestion(readCannedResponse());
+      await routeTroubleshoot(page, () => ({ body }));
+      const answers = [];
+      await page.route("**/answers", (route) => {
+        answers.push(JSON.parse(route.request().postData() || "{}"));
+        const reranked = [body.hypotheses[1], body.hypotheses[0], ...body.hypotheses.slice(2)];
+        const questions = [{ ...body.follow_up_questions[0], answer: "yes" }];
+        return route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ hypotheses: reranked, follow_up_questions: questions }) });
+      });
+      await page.getByRole("textbox", { name: "Question" }).fill("Why does checkout return 503?");
+      await page.getByRole("button", { name: "Analyze" }).click();
+      await waitForAnalysis(page);
+      assert.equal(await page.locator("#questions-section").isVisible(), true);
+      const firstOrder = await hypothesisOrder(page);
+      await page.locator("#questions").getByRole("button", { name: "Yes", exact: true }).click();
+      await page.locator("#feedback-status", { hasText: "Q1 answered" }).waitFor();
+      assert.deepEqual(answers, [{ question_id: "Q1", answer: "yes" }]);
+      const newOrder = await hypothesisOrder(page);
+      assert.equal(newOrder[0], firstOrder[1], "the supported hypothesis leads now");
+      assert.equal(await page.locator("#questions button").count(), 0, "an answered question has no buttons");
+      assert.match(await page.locator("#questions").innerText(), /Answered: yes/);
+      assertNoPageProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("answer_reset discards the streamed text of a model that failed part-way", { timeout: FIXTURE_TEST_TIMEOUT_MS }, async () => {
+    const { page, context, problems } = await openPage();
+    try {
+      const body = readCannedResponse();
+      const stream = [
+        sseEvent("parsed", { attachments: [] }),
+        sseEvent("analysed", { findings: 0, templates: 0 }),
+        sseEvent("retrieved", { runbooks: [] }),
+        sseEvent("answering", { provider: "openai:gpt-4o-mini", hypotheses: 3 }),
+        sseEvent("answer_delta", { text: "PARTIAL REMOTE TEXT" }),
+        sseEvent("answer_reset", { reason: "openai:gpt-4o-mini failed" }),
+        sseEvent("answer_delta", { text: "fallback text" }),
+        sseEvent("done", body),
+      ].join("");
+      await page.route("**/api/v1/troubleshoot", (route) =>
+        route.fulfill({ status: 200, contentType: "text/event-stream", body: stream }));
+      await page.evaluate(() => {
+        window.__previews = [];
+        const preview = document.getElementById("stream-answer");
+        new MutationObserver(() => window.__previews.push(preview.textContent))
+          .observe(preview, { childList: true, subtree: true, characterData: true });
+      });
+      await page.getByRole("textbox", { name: "Question" }).fill("Why does checkout return 503?");
+      await page.getByRole("button", { name: "Analyze" }).click();
+      await waitForAnalysis(page);
+      const previews = await page.evaluate(() => window.__previews);
+      assert.ok(previews.includes("PARTIAL REMOTE TEXT"), `the partial text was shown: ${JSON.stringify(previews)}`);
+      assert.equal(previews[previews.length - 1], "fallback text", `then replaced: ${JSON.stringify(previews)}`);
       assertNoPageProblems(problems);
     } finally {
       await context.close();
