@@ -200,7 +200,13 @@ fn clock(at: Timestamp) -> String {
 
 /// The question as the engineer reads it.
 fn question_text(probe: &Probe) -> String {
-    let who = probe.entity.as_deref().unwrap_or("the affected service");
+    // Without a named entity, an outage question is about what the service depends on.
+    let who = probe.entity.as_deref().unwrap_or(match probe.topic {
+        QuestionTopic::DependencyDown => {
+            "a dependency of the failing service (database, cache, downstream API)"
+        }
+        _ => "the failing service",
+    });
     let at = |preposition: &str| {
         probe
             .onset

@@ -249,3 +249,25 @@ fn the_answer_section_lists_open_questions_only() {
     }
     assert_eq!(questions_section(&questions), "");
 }
+
+#[test]
+fn without_a_named_entity_the_question_says_what_it_is_about() {
+    let (mut hypotheses, mut findings) = rivals(0.60, 0.55);
+    for hypothesis in &mut hypotheses {
+        hypothesis.suspects.clear();
+    }
+    for finding in &mut findings {
+        finding.subjects.clear();
+    }
+    let questions = refresh_questions(Vec::new(), &hypotheses, &findings, &[]);
+    let texts: Vec<&str> = questions.iter().map(|q| q.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "Was the configuration of the failing service changed at or shortly before 14:02 UTC?",
+            "Was a dependency of the failing service (database, cache, downstream API) down, \
+             restarting or unreachable at 14:02 UTC?",
+        ]
+    );
+    assert!(questions.iter().all(|q| q.entity.is_none()));
+}
