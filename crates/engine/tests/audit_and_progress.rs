@@ -3,10 +3,11 @@
 //! streamed.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use faultmaven_engine::{Engine, EngineConfig, EngineParts, Progress};
 use faultmaven_knowledge::{builtin_runbooks, CaseLibrary, KnowledgeBase};
 use faultmaven_llm::{EmbeddedLlm, EmbeddedLlmOptions, ModelPaths};
-use faultmaven_model::AttachmentRole;
 use faultmaven_store::{
     AuditAction, AuditLog, InMemoryVectorIndex, SqliteAuditLog, SqliteSessionStore,
 };
@@ -57,17 +58,7 @@ fn engine(audit: Arc<dyn AuditLog>) -> Engine {
 async fn model_calls_and_uploads_are_audited_without_content_and_progress_streams() {
     let audit = Arc::new(SqliteAuditLog::in_memory().unwrap());
     let engine = engine(audit.clone());
-    let mut investigation = engine.begin(Some(QUESTION.into()), None).await.unwrap();
-    investigation
-        .begin_attachment("app.log", AttachmentRole::Incident)
-        .await
-        .unwrap();
-    investigation
-        .intake
-        .feed(LOG.as_bytes().to_vec())
-        .await
-        .unwrap();
-    investigation.intake.end_attachment().await.unwrap();
+    let investigation = common::with_log(&engine, QUESTION, "app.log", LOG).await;
 
     let (sender, mut receiver) = tokio::sync::mpsc::channel(8);
     let collector = tokio::spawn(async move {

@@ -2,11 +2,12 @@
 //! anything is stored, and a prompt it cannot record is never sent to the model.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use async_trait::async_trait;
 use faultmaven_engine::{Engine, EngineConfig, EngineErrorKind, EngineParts};
 use faultmaven_knowledge::{builtin_runbooks, CaseLibrary, KnowledgeBase};
 use faultmaven_llm::{FinishReason, Generation, GenerationRequest, LlmError, LlmProvider};
-use faultmaven_model::AttachmentRole;
 use faultmaven_store::{
     AuditAction, AuditEvent, AuditLog, InMemoryVectorIndex, SessionStore, SqliteAuditLog,
     SqliteSessionStore, StoreError,
@@ -112,21 +113,10 @@ fn engine(
 async fn investigate(
     engine: &Engine,
 ) -> Result<faultmaven_engine::TroubleshootOutcome, faultmaven_engine::EngineError> {
-    let mut investigation = engine
-        .begin(Some("why does checkout fail?".into()), None)
+    common::with_log(engine, "why does checkout fail?", "app.log", LOG)
         .await
-        .unwrap();
-    investigation
-        .begin_attachment("app.log", AttachmentRole::Incident)
+        .finish()
         .await
-        .unwrap();
-    investigation
-        .intake
-        .feed(LOG.as_bytes().to_vec())
-        .await
-        .unwrap();
-    investigation.intake.end_attachment().await.unwrap();
-    investigation.finish().await
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 //! a note.
 #![allow(clippy::unwrap_used)]
 
+mod common;
 #[path = "../../llm/tests/double/mod.rs"]
 mod double;
 
@@ -12,7 +13,6 @@ use double::{Double, Reply};
 use faultmaven_engine::{Engine, EngineConfig, EngineParts, TroubleshootOutcome};
 use faultmaven_knowledge::{builtin_runbooks, CaseLibrary, KnowledgeBase};
 use faultmaven_llm::{OpenAiCompatibleProvider, RemoteOptions};
-use faultmaven_model::AttachmentRole;
 use faultmaven_store::{InMemoryVectorIndex, SqliteSessionStore};
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,21 +70,16 @@ fn engine(double: &Double) -> Engine {
 }
 
 async fn investigate(engine: &Engine) -> TroubleshootOutcome {
-    let mut investigation = engine
-        .begin(Some("why does checkout fail since 14:03?".into()), None)
-        .await
-        .unwrap();
-    investigation
-        .begin_attachment("checkout.log", AttachmentRole::Incident)
-        .await
-        .unwrap();
-    investigation
-        .intake
-        .feed(LOG.as_bytes().to_vec())
-        .await
-        .unwrap();
-    investigation.intake.end_attachment().await.unwrap();
-    investigation.finish().await.unwrap()
+    common::with_log(
+        engine,
+        "why does checkout fail since 14:03?",
+        "checkout.log",
+        LOG,
+    )
+    .await
+    .finish()
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
