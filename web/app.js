@@ -10,6 +10,7 @@
 (function () {
   const TROUBLESHOOT_URL = "api/v1/troubleshoot";
   const feedbackUrl = (sessionId) => `api/v1/sessions/${encodeURIComponent(sessionId)}/feedback`;
+  const answersUrl = (sessionId) => `api/v1/sessions/${encodeURIComponent(sessionId)}/answers`;
 
   const REQUEST_KIND_LABELS = {
     query_only: "Question only",
@@ -497,6 +498,9 @@
       if (item) item.textContent = provider === "none" || provider === "" ? "by the engine" : `by ${provider}`;
     } else if (name === "answer_delta" && typeof data.text === "string") {
       appendAnswerPreview(data.text);
+    } else if (name === "answer_reset") {
+      // The remote model failed part-way; the fallback model's text replaces what it wrote.
+      byId("stream-answer").textContent = "";
     }
   }
 
@@ -581,15 +585,20 @@
   }
 
   async function postFeedback(sessionId, body) {
+    return postJson(feedbackUrl(sessionId), body, "Your feedback was not saved.");
+  }
+
+  /** POSTs JSON and reads the JSON answer; failures become a DisplayedError. */
+  async function postJson(url, body, notSaved) {
     let response;
     try {
-      response = await fetch(feedbackUrl(sessionId), {
+      response = await fetch(url, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify(body),
       });
     } catch (_) {
-      throw new DisplayedError("Could not reach the FaultMaven server", "Your feedback was not saved.");
+      throw new DisplayedError("Could not reach the FaultMaven server", notSaved);
     }
     if (!response.ok) throw await errorFromResponse(response);
     try {
@@ -768,6 +777,7 @@
     renderChips(response);
     state.hypotheses = arrayOf(response.hypotheses);
     renderHypotheses();
+    renderQuestions(response.follow_up_questions);
     byId("feedback-status").textContent = "";
     renderAnswer(response.answer);
     renderProvenance(response.answer_provenance);
@@ -1046,6 +1056,39 @@
       return;
     }
     list.replaceChildren(...hypotheses.map((hypothesis, index) => hypothesisCard(hypothesis, index + 1)));
+  }
+
+  function renderQuestions(questions) {
+    window.FaultMavenQuestions.render(byId("questions-section"), byId("questions"), questions, element, sendAnswer);
+  }
+
+  /** Answers a follow-up question; the hypotheses come back re-ranked, the questions updated. */
+  async function sendAnswer(questionId, answer) {
+    if (state.feedbackPending || !state.sessionId) return;
+    state.feedbackPending = true;
+    const statusLine = byId("feedback-status");
+    document.querySelectorAll("#questions button").forEach((button) => {
+      button.disabled = true;
+    });
+    statusLine.classList.remove("error");
+    statusLine.textContent = "Sending the answer…";
+    try {
+      const result = await postJson(answersUrl(state.sessionId), { question_id: questionId, answer }, "Your answer was not saved.");
+      state.hypotheses = arrayOf(result && result.hypotheses);
+      if (state.response) state.response.hypotheses = state.hypotheses;
+      renderHypotheses();
+      renderQuestions(result && result.follow_up_questions);
+      const top = state.hypotheses[0];
+      statusLine.textContent = `${questionId} answered${top ? `; ${top.id} now leads` : ""}.`;
+    } catch (error) {
+      statusLine.classList.add("error");
+      statusLine.textContent = error instanceof DisplayedError
+        ? `${error.title}${error.detail ? `: ${error.detail}` : ""}`
+        : "The answer failed.";
+      renderQuestions(state.response && state.response.follow_up_questions);
+    } finally {
+      state.feedbackPending = false;
+    }
   }
 
   async function sendFeedback(hypothesisId, verdict, comment) {

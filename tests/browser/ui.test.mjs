@@ -176,6 +176,29 @@ function readCannedResponse() {
   return JSON.parse(readFileSync(cannedResponsePath, "utf8"));
 }
 
+/** `body` with one open follow-up question separating its first two hypotheses. */
+function withQuestion(body) {
+  const [first, second] = body.hypotheses;
+  body.follow_up_questions = [{
+    id: "Q1",
+    text: "Was the database down or unreachable at 14:02 UTC?",
+    topic: "dependency_down",
+    entity: "orders-db",
+    supports_if_yes: [second.id],
+    weakens_if_yes: [first.id],
+    finding_ids: [],
+    reason: `${first.id} and ${second.id} are close`,
+    answer: null,
+    answer_comment: null,
+  }];
+  return body;
+}
+
+/** A server-sent event as the server writes it. */
+function sseEvent(name, data) {
+  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
 /** Answers the troubleshoot call with `body` (and records each request's multipart body). */
 async function routeTroubleshoot(page, respond) {
   const requests = [];
@@ -325,7 +348,7 @@ describe("with the real server", () => {
       assert.equal(await page.locator("img, svg:not(.sparkline):not(.plot-svg), iframe, object, embed").count(), 0, "no element was injected");
       assert.equal(await page.locator("svg.sparkline *:not(title):not(rect)").count(), 0, "sparklines hold only bars and a title");
       assert.equal(await page.locator(`svg.plot-svg *:not(${PLOT_ELEMENTS.join("):not(")})`).count(), 0, "plots hold only drawing elements");
-      assert.equal(await page.locator("script").count(), 2, "only plots.js and app.js are scripts");
+      assert.equal(await page.locator("script").count(), 3, "only plots.js, questions.js and app.js are scripts");
       const nameCells = await page.locator("#attachments .attachment-name").allInnerTexts();
       assert.ok(nameCells.includes(hostileName), `the file name is shown as text: ${JSON.stringify(nameCells)}`);
       const findingsText = await page.locator("#findings").innerText();
@@ -357,7 +380,7 @@ describe("with fixture responses (page from the real server)", () => {
         }
         return value;
       };
-      const body = poison(readCannedResponse(), "");
+      const body = poison(withQuestion(readCannedResponse()), "");
       body.answer = `# Title ${hostile}\n\n**bold ${hostile}** and \`${hostile}\`\n\n\`\`\`\n${hostile}\n\`\`\`\n\n- item ${hostile}\n`;
       await routeTroubleshoot(page, () => ({ body }));
       await page.route("**/feedback", (route) =>
@@ -379,12 +402,13 @@ describe("with fixture responses (page from the real server)", () => {
       assert.equal(await page.locator("img, svg:not(.sparkline):not(.plot-svg), iframe, object, embed").count(), 0, "no element was injected");
       assert.equal(await page.locator("svg.sparkline *:not(title):not(rect)").count(), 0, "sparklines hold only bars and a title");
       assert.equal(await page.locator(`svg.plot-svg *:not(${PLOT_ELEMENTS.join("):not(")})`).count(), 0, "plots hold only drawing elements");
-      assert.equal(await page.locator("script").count(), 2, "only plots.js and app.js are scripts");
+      assert.equal(await page.locator("script").count(), 3, "only plots.js, questions.js and app.js are scripts");
       const resultsText = await page.locator("#results").innerText();
       assert.ok(resultsText.includes("<img src=x onerror=window.__xss=1>"), "the payload is visible as text");
       assert.ok(resultsText.includes("<script>window.__xss=3</script>"), "the payload is visible as text");
       assert.ok((await page.locator("#answer strong").innerText()).includes(hostile), "markdown bold keeps the payload as text");
       assert.ok((await page.locator("#answer pre code").innerText()).includes(hostile), "code blocks keep the payload as text");
+      assert.ok((await page.locator("#questions").innerText()).includes(hostile), "question text stays text");
       assertNoPageProblems(problems);
     } finally {
       await context.close();
@@ -556,6 +580,70 @@ describe("with fixture responses (page from the real server)", () => {
       assert.equal(await analyze.isDisabled(), false);
       assert.equal(await page.locator("#cancel").isVisible(), false);
       assert.equal(await page.locator("#form-error").isVisible(), false, "cancelling is not an error");
+      assertNoPageProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("follow-up questions: an answer re-ranks at once and the question shows its answer", { timeout: FIXTURE_TEST_TIMEOUT_MS }, async () => {
+    const { page, context, problems } = await openPage();
+    try {
+      const body = withQuestion(readCannedResponse());
+      await routeTroubleshoot(page, () => ({ body }));
+      const answers = [];
+      await page.route("**/answers", (route) => {
+        answers.push(JSON.parse(route.request().postData() || "{}"));
+        const reranked = [body.hypotheses[1], body.hypotheses[0], ...body.hypotheses.slice(2)];
+        const questions = [{ ...body.follow_up_questions[0], answer: "yes" }];
+        return route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify({ hypotheses: reranked, follow_up_questions: questions }) });
+      });
+      await page.getByRole("textbox", { name: "Question" }).fill("Why does checkout return 503?");
+      await page.getByRole("button", { name: "Analyze" }).click();
+      await waitForAnalysis(page);
+      assert.equal(await page.locator("#questions-section").isVisible(), true);
+      const firstOrder = await hypothesisOrder(page);
+      await page.locator("#questions").getByRole("button", { name: "Yes", exact: true }).click();
+      await page.locator("#feedback-status", { hasText: "Q1 answered" }).waitFor();
+      assert.deepEqual(answers, [{ question_id: "Q1", answer: "yes" }]);
+      const newOrder = await hypothesisOrder(page);
+      assert.equal(newOrder[0], firstOrder[1], "the supported hypothesis leads now");
+      assert.equal(await page.locator("#questions button").count(), 0, "an answered question has no buttons");
+      assert.match(await page.locator("#questions").innerText(), /Answered: yes/);
+      assertNoPageProblems(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("answer_reset discards the streamed text of a model that failed part-way", { timeout: FIXTURE_TEST_TIMEOUT_MS }, async () => {
+    const { page, context, problems } = await openPage();
+    try {
+      const body = readCannedResponse();
+      /** The preview's text after a stream that writes a partial answer, maybe a reset, then the fallback's. */
+      const previewAfter = async (events) => {
+        const stream = [
+          sseEvent("parsed", { attachments: [] }),
+          sseEvent("analysed", { findings: 0, templates: 0 }),
+          sseEvent("retrieved", { runbooks: [] }),
+          sseEvent("answering", { provider: "openai:gpt-4o-mini", hypotheses: 3 }),
+          ...events.map(([name, data]) => sseEvent(name, data)),
+          sseEvent("done", body),
+        ].join("");
+        await page.unroute("**/api/v1/troubleshoot");
+        await page.route("**/api/v1/troubleshoot", (route) =>
+          route.fulfill({ status: 200, contentType: "text/event-stream", body: stream }));
+        await page.getByRole("button", { name: "New session" }).click();
+        await page.getByRole("textbox", { name: "Question" }).fill("Why does checkout return 503?");
+        await page.getByRole("button", { name: "Analyze" }).click();
+        await waitForAnalysis(page);
+        return page.locator("#stream-answer").textContent();
+      };
+      const partial = ["answer_delta", { text: "PARTIAL REMOTE TEXT" }];
+      const fallback = ["answer_delta", { text: "fallback text" }];
+      assert.equal(await previewAfter([partial, fallback]), "PARTIAL REMOTE TEXTfallback text", "without a reset the text adds up");
+      const reset = ["answer_reset", { reason: "openai:gpt-4o-mini failed" }];
+      assert.equal(await previewAfter([partial, reset, fallback]), "fallback text", "the reset dropped the partial text");
       assertNoPageProblems(problems);
     } finally {
       await context.close();

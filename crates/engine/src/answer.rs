@@ -2,7 +2,9 @@
 //! followed by sections the engine writes itself (causes, next steps, findings), so the answer
 //! is useful and correct even when the model is small or absent.
 
-use faultmaven_llm::{ChatMessage, ChatRole, FinishReason, GenerationRequest, LlmProvider};
+use faultmaven_llm::{
+    ChatMessage, ChatRole, FinishReason, GenerationRequest, LlmProvider, StreamPiece,
+};
 use faultmaven_model::{Evidence, Finding, FindingId, Hypothesis, HypothesisId, HypothesisStatus};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -98,7 +100,7 @@ pub fn facts_block(inputs: &AnswerInputs<'_>) -> String {
 }
 
 /// Removes what could break out of the `<data>` fence or imitate the chat template.
-fn sanitize(text: &str) -> String {
+pub(crate) fn sanitize(text: &str) -> String {
     text.replace("<data>", "(data)")
         .replace("</data>", "(/data)")
         .replace("<|", "< |")
@@ -128,6 +130,7 @@ pub fn summary_request(inputs: &AnswerInputs<'_>, max_tokens: u32) -> Generation
         max_tokens,
         temperature: 0.0,
         stop: vec![],
+        allow_fallback: true,
     }
 }
 
@@ -320,7 +323,7 @@ pub async fn write_answer(
     inputs: &AnswerInputs<'_>,
     llm: Option<&dyn LlmProvider>,
     max_tokens: u32,
-    tokens: Option<tokio::sync::mpsc::Sender<String>>,
+    tokens: Option<tokio::sync::mpsc::Sender<StreamPiece>>,
 ) -> (String, AnswerProvenance) {
     let findings: BTreeSet<FindingId> = inputs.findings.iter().map(|f| f.id).collect();
     let hypotheses: BTreeSet<HypothesisId> = inputs.hypotheses.iter().map(|h| h.id).collect();

@@ -1,9 +1,24 @@
 //! The audit trail of model calls and uploads: every prompt the engine sends is recorded by
-//! size and SHA-256 with the provider, tokens, latency and outcome, never by content.
+//! size and SHA-256 with the provider, tokens, latency and outcome, and every upload by the
+//! size and SHA-256 of the bytes received, never by content.
+//!
+//! Failure policy. An audit trail that silently loses rows is not one, so the trail fails
+//! closed wherever a row is the only record of data reaching someone:
+//! - uploads: when their rows cannot be written the request fails (HTTP 503) before anything
+//!   derived from the data is stored or shown to a model;
+//! - model calls: an `llm_prompt` row is written *before* the prompt leaves; when it cannot be
+//!   written the prompt is not sent (the engine writes the summary itself and says why).
+//!
+//! The `llm_call` row written after the call (tokens, latency, outcome) fails open: the prompt
+//! row already proves who got what, and failing then would not un-send anything, only throw
+//! away an answer the engineer needs; the gap is logged as an error for the operator.
 
-use faultmaven_llm::{FinishReason, Generation, GenerationRequest, LlmError, LlmProvider};
+use crate::intake::ReceivedUpload;
+use faultmaven_llm::{
+    FinishReason, Generation, GenerationRequest, LlmError, LlmProvider, StreamPiece,
+};
 use faultmaven_model::{AttachmentSummary, SessionId, Timestamp};
-use faultmaven_store::{AuditAction, AuditEvent, AuditLog};
+use faultmaven_store::{AuditAction, AuditEvent, AuditLog, StoreError};
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -17,8 +32,12 @@ pub(crate) fn prompt_bytes(request: &GenerationRequest) -> Vec<u8> {
 
 /// Lowercase hex SHA-256.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lowercase hex of a digest.
+pub(crate) fn hex(digest: &[u8]) -> String {
+    let mut hex = String::with_capacity(digest.len() * 2);
     for byte in digest {
         let _ = write!(hex, "{byte:02x}");
     }
@@ -47,17 +66,19 @@ impl LlmProvider for AuditedLlm {
         self.inner.context_tokens()
     }
 
+    fn follows_structured_instructions(&self) -> bool {
+        self.inner.follows_structured_instructions()
+    }
+
     async fn generate(
         &self,
         request: GenerationRequest,
-        tokens: Option<tokio::sync::mpsc::Sender<String>>,
+        tokens: Option<tokio::sync::mpsc::Sender<StreamPiece>>,
     ) -> Result<Generation, LlmError> {
         let prompt = prompt_bytes(&request);
-        let started = Instant::now();
-        let result = self.inner.generate(request, tokens).await;
         let mut event = AuditEvent {
             at: now(),
-            action: AuditAction::LlmCall,
+            action: AuditAction::LlmPrompt,
             session_id: Some(self.session_id.as_str().to_owned()),
             provider: self.inner.name().to_owned(),
             model: self.inner.name().to_owned(),
@@ -65,10 +86,25 @@ impl LlmProvider for AuditedLlm {
             sha256: Some(sha256_hex(&prompt)),
             tokens_in: 0,
             tokens_out: 0,
-            latency_ms: started.elapsed().as_millis() as u64,
-            outcome: "ok".into(),
+            latency_ms: 0,
+            outcome: "sent".into(),
             detail: None,
+            records: None,
+            decoded_bytes: None,
         };
+        // Fail closed: a prompt the trail cannot record does not leave.
+        if let Err(error) = self.audit.record(&event).await {
+            tracing::error!(%error, "audit trail unavailable; the prompt was not sent");
+            return Err(LlmError::InvalidRequest(format!(
+                "not sent: the audit trail cannot record the prompt ({error})"
+            )));
+        }
+        let started = Instant::now();
+        let result = self.inner.generate(request, tokens).await;
+        event.at = now();
+        event.action = AuditAction::LlmCall;
+        event.latency_ms = started.elapsed().as_millis() as u64;
+        event.outcome = "ok".into();
         match &result {
             Ok(generation) => {
                 event.model = generation.model.clone();
@@ -86,43 +122,45 @@ impl LlmProvider for AuditedLlm {
                 event.detail = Some(error.to_string());
             }
         }
-        record(self.audit.as_ref(), &event).await;
+        if let Err(error) = self.audit.record(&event).await {
+            // Fails open (see the module comment): the prompt row already says who got what.
+            tracing::error!(%error, "audit event of a finished model call not recorded");
+        }
         result
     }
 }
 
-/// Records the request's uploads: format, size and records parsed (the bytes themselves were
-/// only ever in memory).
+/// Records the request's uploads: format, size and SHA-256 as received, size after
+/// decompression and records parsed (the bytes themselves were only ever in memory). Fails
+/// closed: the caller fails the request when a row cannot be written.
 pub(crate) async fn record_uploads(
     audit: &dyn AuditLog,
     session_id: &SessionId,
     attachments: &[AttachmentSummary],
-) {
-    for attachment in attachments {
+    received: &[ReceivedUpload],
+) -> Result<(), StoreError> {
+    for (attachment, received) in attachments.iter().zip(received) {
         let event = AuditEvent {
             at: now(),
             action: AuditAction::Upload,
             session_id: Some(session_id.as_str().to_owned()),
             provider: attachment.format.clone(),
             model: attachment.id.to_string(),
-            bytes: attachment.bytes,
-            sha256: None,
-            tokens_in: attachment.records,
+            bytes: received.bytes,
+            sha256: Some(received.sha256.clone()),
+            tokens_in: 0,
             tokens_out: 0,
             latency_ms: 0,
             outcome: "ok".into(),
             detail: None,
+            records: Some(attachment.records),
+            decoded_bytes: Some(attachment.bytes),
         };
-        record(audit, &event).await;
+        audit.record(&event).await.inspect_err(|error| {
+            tracing::error!(%error, "upload audit event not recorded; the request fails");
+        })?;
     }
-}
-
-/// A failed audit write does not fail the engineer's request; it is logged as an error so the
-/// operator sees the gap.
-async fn record(audit: &dyn AuditLog, event: &AuditEvent) {
-    if let Err(error) = audit.record(event).await {
-        tracing::error!(%error, action = event.action.as_str(), "audit event not recorded");
-    }
+    Ok(())
 }
 
 #[cfg(test)]

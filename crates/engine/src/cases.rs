@@ -191,6 +191,7 @@ mod tests {
             hypotheses: vec![hypothesis(1, Some("connection-pool-exhausted"), 0.6)],
             answer: String::new(),
             feedback: Vec::new(),
+            follow_up_questions: Vec::new(),
         }
     }
 

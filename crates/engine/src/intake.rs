@@ -9,6 +9,7 @@ use crate::EngineError;
 use faultmaven_analysis::{AnalysisConfig, AnalysisReport, Analyzer};
 use faultmaven_ingest::{AttachmentParser, IngestConfig, Redactor};
 use faultmaven_model::{AttachmentId, AttachmentRole, AttachmentSummary};
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -27,8 +28,47 @@ enum Command {
 pub struct IntakeResult {
     /// One summary per upload, in upload order.
     pub attachments: Vec<AttachmentSummary>,
+    /// What was received of each upload, in the same order: for the audit trail.
+    pub received: Vec<ReceivedUpload>,
     /// Findings, templates and counts from analysis.
     pub report: AnalysisReport,
+}
+
+/// The bytes of one upload as they arrived (compressed, when they were), described without
+/// their content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedUpload {
+    /// Bytes received.
+    pub bytes: u64,
+    /// Lowercase hex SHA-256 of those bytes, computed chunk by chunk as they streamed in.
+    pub sha256: String,
+}
+
+/// The SHA-256 and length of an upload, fed as its chunks arrive (nothing is buffered).
+struct ReceivedDigest {
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl ReceivedDigest {
+    fn new() -> Self {
+        Self {
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    fn update(&mut self, chunk: &[u8]) {
+        self.hasher.update(chunk);
+        self.bytes += chunk.len() as u64;
+    }
+
+    fn finish(self) -> ReceivedUpload {
+        ReceivedUpload {
+            bytes: self.bytes,
+            sha256: crate::audit::hex(&self.hasher.finalize()),
+        }
+    }
 }
 
 /// A running intake: feed it uploads one after another, then `finish`.
@@ -139,46 +179,49 @@ fn run_worker(
 ) -> Result<IntakeResult, EngineError> {
     let mut analyzer = Analyzer::new(analysis);
     let mut attachments = Vec::new();
-    let mut current: Option<AttachmentParser> = None;
+    let mut received = Vec::new();
+    let mut current: Option<(AttachmentParser, ReceivedDigest)> = None;
     let mut next_number = first_attachment_number;
+    let mut end_current = |current: &mut Option<(AttachmentParser, ReceivedDigest)>,
+                           analyzer: &mut Analyzer|
+     -> Result<(), EngineError> {
+        if let Some((parser, digest)) = current.take() {
+            attachments.push(parser.finish(analyzer)?);
+            received.push(digest.finish());
+        }
+        Ok(())
+    };
     while let Some(command) = receiver.blocking_recv() {
         match command {
             Command::Begin { name, role } => {
-                if let Some(parser) = current.take() {
-                    attachments.push(parser.finish(&mut analyzer)?);
-                }
+                end_current(&mut current, &mut analyzer)?;
                 let id = AttachmentId::new(next_number);
                 next_number += 1;
                 analyzer.register_attachment(id, role, &name);
-                current = Some(AttachmentParser::new(
-                    id,
-                    &name,
-                    role,
-                    ingest,
-                    Arc::clone(&redactor),
+                current = Some((
+                    AttachmentParser::new(id, &name, role, ingest, Arc::clone(&redactor)),
+                    ReceivedDigest::new(),
                 ));
             }
             Command::Chunk(bytes) => match current.as_mut() {
-                Some(parser) => parser.feed(&bytes, &mut analyzer)?,
+                Some((parser, digest)) => {
+                    digest.update(&bytes);
+                    parser.feed(&bytes, &mut analyzer)?;
+                }
                 None => {
                     return Err(EngineError::Internal(
                         "chunk received outside an attachment".into(),
                     ))
                 }
             },
-            Command::End => {
-                if let Some(parser) = current.take() {
-                    attachments.push(parser.finish(&mut analyzer)?);
-                }
-            }
+            Command::End => end_current(&mut current, &mut analyzer)?,
         }
     }
-    if let Some(parser) = current.take() {
-        attachments.push(parser.finish(&mut analyzer)?);
-    }
+    end_current(&mut current, &mut analyzer)?;
     let report = analyzer.finish(first_finding_number);
     Ok(IntakeResult {
         attachments,
+        received,
         report,
     })
 }

@@ -5,7 +5,9 @@
 //! leaves [0, 1].
 
 use crate::EngineError;
-use faultmaven_model::{FeedbackEvent, Hypothesis, HypothesisId, HypothesisStatus, Verdict};
+use faultmaven_model::{
+    FeedbackEvent, FollowUpQuestion, Hypothesis, HypothesisId, HypothesisStatus, Verdict,
+};
 
 fn to_odds(probability: f64) -> f64 {
     let p = probability.clamp(1e-4, 1.0 - 1e-4);
@@ -16,7 +18,8 @@ fn from_odds(odds: f64) -> f64 {
     odds / (1.0 + odds)
 }
 
-fn scale(hypothesis: &mut Hypothesis, odds_factor: f64) {
+/// Multiplies the hypothesis's odds by `odds_factor` (a likelihood ratio).
+pub(crate) fn scale(hypothesis: &mut Hypothesis, odds_factor: f64) {
     hypothesis.confidence = from_odds(to_odds(hypothesis.confidence) * odds_factor).clamp(0.0, 1.0);
 }
 
@@ -86,12 +89,15 @@ pub fn rerank(hypotheses: &mut [Hypothesis]) {
 
 /// Merges freshly built hypotheses (ids unset) into the session's list. A new hypothesis that
 /// matches an existing one (same runbook, or same title) updates it in place and keeps its id
-/// and status; the rest get new ids after the largest one in use. Returns the merged list,
-/// ranked.
+/// and status; the rest get new ids after the largest one in use. The odds factors of
+/// "helpful"/"not helpful" feedback and of answered follow-up `questions` are applied to the
+/// fresh confidence, so new evidence never undoes what the engineer said. Returns the merged
+/// list, ranked.
 pub fn merge_hypotheses(
     existing: Vec<Hypothesis>,
     fresh: Vec<Hypothesis>,
     feedback: &[FeedbackEvent],
+    questions: &[FollowUpQuestion],
 ) -> Vec<Hypothesis> {
     let mut merged = existing;
     let mut next_number = merged.iter().map(|h| h.id.number()).max().unwrap_or(0) + 1;
@@ -126,7 +132,9 @@ pub fn merge_hypotheses(
                             _ => factor,
                         },
                     );
-                    let fresh_confidence = from_odds(to_odds(hypothesis.confidence) * helpful);
+                    let answered = crate::follow_up::answered_odds_factor(old.id, questions);
+                    let fresh_confidence =
+                        from_odds(to_odds(hypothesis.confidence) * helpful * answered);
                     old.confidence = old.confidence.max(fresh_confidence);
                 }
             }
@@ -220,7 +228,7 @@ mod tests {
         again.title = "cause 1".into();
         let mut new = hypothesis(0, 0.5, &[4]);
         new.title = "brand new".into();
-        let merged = merge_hypotheses(existing, vec![again, new], &[]);
+        let merged = merge_hypotheses(existing, vec![again, new], &[], &[]);
         let first = merged.iter().find(|h| h.title == "cause 1").unwrap();
         assert_eq!(first.id, HypothesisId::new(1));
         assert_eq!(

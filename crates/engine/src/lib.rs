@@ -6,29 +6,35 @@
 //! models and retrieval come in as trait objects.
 
 mod answer;
+mod answers;
 mod audit;
 mod cases;
+mod follow_up;
 mod hypotheses;
 mod intake;
 mod learning;
+mod model_hypotheses;
 mod progress;
 pub mod query;
 mod root_causes;
 mod suspects;
 
 pub use answer::AnswerProvenance;
+pub use answers::QuestionOutcome;
 pub use hypotheses::{categorize, category_phrase};
-pub use intake::{DataIntake, IntakeResult};
+pub use intake::{DataIntake, IntakeResult, ReceivedUpload};
+pub use model_hypotheses::{DroppedCandidate, ModelHypothesesReport};
 pub use progress::Progress;
 
 use answer::AnswerInputs;
 use faultmaven_analysis::AnalysisConfig;
 use faultmaven_ingest::{IngestConfig, Redactor};
 use faultmaven_knowledge::{CaseHit, CaseLibrary, KnowledgeBase};
-use faultmaven_llm::LlmProvider;
+use faultmaven_llm::{LlmProvider, StreamPiece};
 use faultmaven_model::{
-    AttachmentRole, AttachmentSummary, FeedbackEvent, Finding, Hypothesis, HypothesisId, Intent,
-    RequestKind, SessionId, SessionState, TemplateSummary, Timestamp, Verdict,
+    AttachmentRole, AttachmentSummary, FeedbackEvent, Finding, FollowUpQuestion, Hypothesis,
+    HypothesisId, Intent, QuestionId, RequestKind, SessionId, SessionState, TemplateSummary,
+    Timestamp, Verdict,
 };
 use faultmaven_store::{AuditLog, CaseStore, SessionStore};
 use hypotheses::{build_hypotheses, HypothesisInputs, RetrievedRunbook};
@@ -45,6 +51,12 @@ pub enum EngineError {
     /// The hypothesis is not part of the session.
     #[error("hypothesis {0} is not part of this session")]
     UnknownHypothesis(HypothesisId),
+    /// The follow-up question is not part of the session.
+    #[error("question {0} is not part of this session")]
+    UnknownQuestion(QuestionId),
+    /// The follow-up question was answered already; its answer has moved the hypotheses.
+    #[error("question {0} has been answered already")]
+    QuestionAlreadyAnswered(QuestionId),
     /// Neither a question nor data.
     #[error("the request has neither a question nor data")]
     EmptyRequest,
@@ -62,6 +74,10 @@ pub enum EngineError {
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] faultmaven_store::StoreError),
+    /// The audit trail cannot record an upload: the request fails rather than leave data
+    /// unaccounted for.
+    #[error("the audit trail is unavailable: {0}")]
+    AuditUnavailable(faultmaven_store::StoreError),
     /// Retrieval failed.
     #[error(transparent)]
     Knowledge(#[from] faultmaven_knowledge::KnowledgeError),
@@ -79,6 +95,10 @@ pub enum EngineErrorKind {
     InvalidInput,
     /// An upload exceeded a limit.
     TooLarge,
+    /// The request conflicts with the session's state (a question answered twice).
+    Conflict,
+    /// A part the service cannot work without (the audit trail) is down; retry later.
+    Unavailable,
     /// The service failed.
     Internal,
 }
@@ -87,7 +107,10 @@ impl EngineError {
     /// The class of the error.
     pub fn kind(&self) -> EngineErrorKind {
         match self {
-            Self::UnknownSession(_) | Self::UnknownHypothesis(_) => EngineErrorKind::NotFound,
+            Self::UnknownSession(_) | Self::UnknownHypothesis(_) | Self::UnknownQuestion(_) => {
+                EngineErrorKind::NotFound
+            }
+            Self::QuestionAlreadyAnswered(_) => EngineErrorKind::Conflict,
             Self::EmptyRequest => EngineErrorKind::InvalidInput,
             Self::QueryTooLong { .. } => EngineErrorKind::TooLarge,
             Self::Ingest(error) => match error.kind() {
@@ -95,6 +118,7 @@ impl EngineError {
                 faultmaven_ingest::IngestErrorKind::InvalidInput => EngineErrorKind::InvalidInput,
             },
             Self::Store(_) | Self::Knowledge(_) | Self::Internal(_) => EngineErrorKind::Internal,
+            Self::AuditUnavailable(_) => EngineErrorKind::Unavailable,
         }
     }
 }
@@ -113,6 +137,9 @@ pub struct EngineConfig {
     pub runbooks_retrieved: usize,
     /// Tokens the model may write for the summary.
     pub answer_max_tokens: u32,
+    /// Tokens a capable (remote) model may write when it proposes hypotheses; 0 disables it.
+    /// The embedded model is never asked.
+    pub model_hypotheses_max_tokens: u32,
     /// Parsing settings.
     pub ingest: IngestConfig,
     /// Analysis settings.
@@ -127,6 +154,7 @@ impl Default for EngineConfig {
             max_hypotheses: 5,
             runbooks_retrieved: 5,
             answer_max_tokens: 160,
+            model_hypotheses_max_tokens: 700,
             ingest: IngestConfig::default(),
             analysis: AnalysisConfig::default(),
         }
@@ -193,6 +221,11 @@ pub struct TroubleshootOutcome {
     pub series_plots: Vec<faultmaven_model::SeriesPlot>,
     /// The waterfall of one slow trace of this request.
     pub trace_waterfall: Option<faultmaven_model::TraceWaterfall>,
+    /// The session's follow-up questions: open ones (the leading hypotheses are close) and
+    /// answered ones.
+    pub follow_up_questions: Vec<FollowUpQuestion>,
+    /// What became of the hypotheses a capable model proposed.
+    pub model_hypotheses: ModelHypothesesReport,
 }
 
 /// One request in progress: feed its uploads through `intake`, then `finish`.
@@ -325,6 +358,13 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::UnknownSession(session_id.clone()))?;
         learning::apply_feedback(&mut session.hypotheses, hypothesis_id, verdict)?;
+        // Feedback can separate the leaders (or confirm one): the open questions follow.
+        session.follow_up_questions = follow_up::refresh_questions(
+            std::mem::take(&mut session.follow_up_questions),
+            &session.hypotheses,
+            &session.findings,
+            &[],
+        );
         let comment = comment
             .map(|c| c.chars().take(2000).collect::<String>())
             .map(|c| self.redact(&c));
@@ -464,6 +504,7 @@ impl Investigation {
         }
         let IntakeResult {
             attachments,
+            received,
             report,
         } = intake.finish().await?;
         let query = query.map(|q| redactor.redact(&q).into_owned());
@@ -472,7 +513,9 @@ impl Investigation {
             None => SessionId::from_random_bytes(random_bytes()),
         };
         if let Some(audit) = inner.audit.get() {
-            audit::record_uploads(audit.as_ref(), &session_id, &attachments).await;
+            audit::record_uploads(audit.as_ref(), &session_id, &attachments, &received)
+                .await
+                .map_err(EngineError::AuditUnavailable)?;
         }
         report_progress(Progress::Parsed {
             attachments: attachments.clone(),
@@ -548,19 +591,6 @@ impl Investigation {
         });
         fresh.extend(root_causes::root_cause_hypotheses(&report.root_causes));
         cases::apply_case_evidence(&mut fresh, &similar_cases);
-        fresh.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
-        fresh.truncate(inner.config.max_hypotheses.max(1));
-        let (prior_hypotheses, feedback) = prior
-            .as_ref()
-            .map(|p| (p.hypotheses.clone(), p.feedback.clone()))
-            .unwrap_or_default();
-        let mut hypotheses = learning::merge_hypotheses(prior_hypotheses, fresh, &feedback);
-        hypotheses.truncate(inner.config.max_hypotheses.max(1) * 3);
-
-        let attachment_names: Vec<_> = all_attachments
-            .iter()
-            .map(|a| (a.id, a.name.clone()))
-            .collect();
         let llm: Option<Arc<dyn LlmProvider>> = match (&inner.parts.llm, inner.audit.get()) {
             (Some(llm), Some(audit)) => Some(Arc::new(audit::AuditedLlm {
                 inner: Arc::clone(llm),
@@ -569,6 +599,47 @@ impl Investigation {
             })),
             (llm, _) => llm.clone(),
         };
+        let (proposed, model_hypotheses) = model_hypotheses::propose(
+            llm.as_deref(),
+            &model_hypotheses::ModelHypothesisInputs {
+                question: query.as_deref(),
+                findings: &all_findings,
+                engine_hypotheses: &fresh,
+                templates: &report.templates,
+                root_causes: &report.root_causes,
+                timeline: &report.timeline,
+            },
+            &redactor,
+            inner.config.model_hypotheses_max_tokens,
+        )
+        .await;
+        fresh.extend(proposed);
+        fresh.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        fresh.truncate(inner.config.max_hypotheses.max(1));
+        let (prior_hypotheses, feedback, prior_questions) = prior
+            .as_ref()
+            .map(|p| {
+                (
+                    p.hypotheses.clone(),
+                    p.feedback.clone(),
+                    p.follow_up_questions.clone(),
+                )
+            })
+            .unwrap_or_default();
+        let mut hypotheses =
+            learning::merge_hypotheses(prior_hypotheses, fresh, &feedback, &prior_questions);
+        hypotheses.truncate(inner.config.max_hypotheses.max(1) * 3);
+        let follow_up_questions = follow_up::refresh_questions(
+            prior_questions,
+            &hypotheses,
+            &all_findings,
+            &report.timeline,
+        );
+
+        let attachment_names: Vec<_> = all_attachments
+            .iter()
+            .map(|a| (a.id, a.name.clone()))
+            .collect();
         report_progress(Progress::Answering {
             provider: llm
                 .as_ref()
@@ -580,11 +651,15 @@ impl Investigation {
         // model stops) when the client does.
         let (token_sender, forwarder) = match &progress {
             Some(progress) if llm.is_some() => {
-                let (sender, mut receiver) = tokio::sync::mpsc::channel::<String>(32);
+                let (sender, mut receiver) = tokio::sync::mpsc::channel::<StreamPiece>(32);
                 let progress = progress.clone();
                 let forwarder = tokio::spawn(async move {
-                    while let Some(text) = receiver.recv().await {
-                        if progress.send(Progress::AnswerDelta { text }).await.is_err() {
+                    while let Some(piece) = receiver.recv().await {
+                        let event = match piece {
+                            StreamPiece::Text(text) => Progress::AnswerDelta { text },
+                            StreamPiece::Reset { reason } => Progress::AnswerReset { reason },
+                        };
+                        if progress.send(event).await.is_err() {
                             break;
                         }
                     }
@@ -609,7 +684,9 @@ impl Investigation {
             // Every delta is delivered before the caller sees the outcome.
             let _ = forwarder.await;
         }
-        let answer = answer + &cases::similar_cases_section(&similar_cases);
+        let answer = answer
+            + &follow_up::questions_section(&follow_up_questions)
+            + &cases::similar_cases_section(&similar_cases);
 
         let at = now();
         let mut queries = prior
@@ -631,6 +708,7 @@ impl Investigation {
             hypotheses: hypotheses.clone(),
             answer: answer.clone(),
             feedback,
+            follow_up_questions: follow_up_questions.clone(),
         };
         inner.parts.store.put(&state).await?;
         Ok(TroubleshootOutcome {
@@ -649,6 +727,8 @@ impl Investigation {
             timeline: report.timeline,
             series_plots: report.series_plots,
             trace_waterfall: report.trace_waterfall,
+            follow_up_questions,
+            model_hypotheses,
         })
     }
 }

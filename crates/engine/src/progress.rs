@@ -35,4 +35,10 @@ pub enum Progress {
         /// The text to append.
         text: String,
     },
+    /// Discard the summary text streamed so far: the model writing it failed part-way and
+    /// the fallback model starts over; its deltas follow.
+    AnswerReset {
+        /// Why the first model stopped (an error message, never content).
+        reason: String,
+    },
 }

@@ -3,13 +3,15 @@
 //! streamed.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use faultmaven_engine::{Engine, EngineConfig, EngineParts, Progress};
 use faultmaven_knowledge::{builtin_runbooks, CaseLibrary, KnowledgeBase};
 use faultmaven_llm::{EmbeddedLlm, EmbeddedLlmOptions, ModelPaths};
-use faultmaven_model::AttachmentRole;
 use faultmaven_store::{
     AuditAction, AuditLog, InMemoryVectorIndex, SqliteAuditLog, SqliteSessionStore,
 };
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 const QUESTION: &str = "why does checkout-canary-7731 fail since 14:03?";
@@ -56,17 +58,7 @@ fn engine(audit: Arc<dyn AuditLog>) -> Engine {
 async fn model_calls_and_uploads_are_audited_without_content_and_progress_streams() {
     let audit = Arc::new(SqliteAuditLog::in_memory().unwrap());
     let engine = engine(audit.clone());
-    let mut investigation = engine.begin(Some(QUESTION.into()), None).await.unwrap();
-    investigation
-        .begin_attachment("app.log", AttachmentRole::Incident)
-        .await
-        .unwrap();
-    investigation
-        .intake
-        .feed(LOG.as_bytes().to_vec())
-        .await
-        .unwrap();
-    investigation.intake.end_attachment().await.unwrap();
+    let investigation = common::with_log(&engine, QUESTION, "app.log", LOG).await;
 
     let (sender, mut receiver) = tokio::sync::mpsc::channel(8);
     let collector = tokio::spawn(async move {
@@ -89,6 +81,7 @@ async fn model_calls_and_uploads_are_audited_without_content_and_progress_stream
         Progress::Retrieved { .. } => "retrieved",
         Progress::Answering { .. } => "answering",
         Progress::AnswerDelta { .. } => "delta",
+        Progress::AnswerReset { .. } => "reset",
     };
     let stages: Vec<&str> = events.iter().map(stage).collect();
     assert_eq!(
@@ -126,7 +119,21 @@ async fn model_calls_and_uploads_are_audited_without_content_and_progress_stream
     assert!(outcome.provenance.completion_tokens > 0);
 
     let rows = audit.recent(10).await.unwrap();
-    assert_eq!(rows.len(), 2, "{rows:#?}");
+    assert_eq!(rows.len(), 3, "{rows:#?}");
+    // The prompt is recorded before it leaves, the call's outcome after it ends.
+    assert_eq!(
+        rows.iter().map(|r| r.action).collect::<Vec<_>>(),
+        [
+            AuditAction::LlmCall,
+            AuditAction::LlmPrompt,
+            AuditAction::Upload
+        ]
+    );
+    let prompt = rows
+        .iter()
+        .find(|r| r.action == AuditAction::LlmPrompt)
+        .unwrap();
+    assert_eq!(prompt.outcome, "sent");
     let call = rows
         .iter()
         .find(|r| r.action == AuditAction::LlmCall)
@@ -144,6 +151,8 @@ async fn model_calls_and_uploads_are_audited_without_content_and_progress_stream
         hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
         "{hash}"
     );
+    assert_eq!(prompt.sha256, call.sha256);
+    assert_eq!(prompt.bytes, call.bytes);
     assert_eq!(u64::from(outcome.provenance.prompt_tokens), call.tokens_in);
     assert_eq!(
         u64::from(outcome.provenance.completion_tokens),
@@ -154,7 +163,15 @@ async fn model_calls_and_uploads_are_audited_without_content_and_progress_stream
         .find(|r| r.action == AuditAction::Upload)
         .unwrap();
     assert_eq!(upload.bytes, LOG.len() as u64);
+    assert_eq!(upload.decoded_bytes, Some(LOG.len() as u64));
+    assert_eq!(upload.records, Some(4));
     assert_eq!(upload.model, "a1");
+    // The hash of exactly the bytes received, computed while they streamed.
+    let expected: String = Sha256::digest(LOG.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    assert_eq!(upload.sha256.as_deref(), Some(expected.as_str()));
 
     // No row carries content: not the question, not the log, not the model's words.
     for row in &rows {

@@ -17,7 +17,7 @@ pub use error::{LlmError, LlmErrorKind, FETCH_MODELS_HINT};
 pub use minilm::{MiniLmEmbedder, MINILM_NAME};
 pub use paths::{ModelPaths, MINILM_DIR_NAME, SMOLLM2_DIR_NAME, SMOLLM2_GGUF_NAME};
 pub use provider::{
-    ChatMessage, ChatRole, FinishReason, Generation, GenerationRequest, LlmProvider,
+    ChatMessage, ChatRole, FinishReason, Generation, GenerationRequest, LlmProvider, StreamPiece,
 };
 pub use remote::{
     AnthropicProvider, ApiKey, FallbackProvider, OpenAiCompatibleProvider, RemoteOptions,

@@ -72,6 +72,15 @@ pub struct GenerationRequest {
     pub temperature: f32,
     /// Generation stops before any of these strings; they are not part of the returned text.
     pub stop: Vec<String>,
+    /// Whether a fallback model may answer when the configured one fails. False for work only
+    /// a capable model can do (proposing hypotheses as strict JSON): a small fallback's answer
+    /// would be discarded anyway, after costing CPU time.
+    #[serde(default = "allow_fallback_by_default")]
+    pub allow_fallback: bool,
+}
+
+fn allow_fallback_by_default() -> bool {
+    true
 }
 
 impl GenerationRequest {
@@ -82,6 +91,7 @@ impl GenerationRequest {
             max_tokens,
             temperature: 0.0,
             stop: Vec::new(),
+            allow_fallback: true,
         }
     }
 }
@@ -120,6 +130,19 @@ pub struct Generation {
     pub fallback_reason: Option<String>,
 }
 
+/// One message on a generation's token stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamPiece {
+    /// Text to append to what was streamed so far.
+    Text(String),
+    /// Discard everything streamed so far: the provider that wrote it failed part-way and
+    /// another one starts the answer over; its text follows.
+    Reset {
+        /// Why (an error message, never content).
+        reason: String,
+    },
+}
+
 /// A text-generation backend, held as `Arc<dyn LlmProvider>` by the engine.
 #[async_trait]
 pub trait LlmProvider: Send + Sync + 'static {
@@ -129,14 +152,22 @@ pub trait LlmProvider: Send + Sync + 'static {
     /// The context window in tokens (prompt plus generated tokens).
     fn context_tokens(&self) -> usize;
 
+    /// True when the model keeps to a strict JSON shape and reasons over a list of findings
+    /// well enough to propose hypotheses of its own. The remote models do; the embedded
+    /// 135M-parameter model does not (it loses the shape and repeats the prompt), so the
+    /// default is false.
+    fn follows_structured_instructions(&self) -> bool {
+        false
+    }
+
     /// Generates the assistant's answer to `request.messages`.
     ///
-    /// tokens: when Some, each decoded text piece is sent as soon as it is generated; when the
-    /// receiver is dropped, generation stops (that is how a client going away cancels it) with
-    /// [`FinishReason::Cancelled`].
+    /// tokens: when Some, each decoded text piece is sent as soon as it is generated (as
+    /// [`StreamPiece::Text`]); when the receiver is dropped, generation stops (that is how a
+    /// client going away cancels it) with [`FinishReason::Cancelled`].
     async fn generate(
         &self,
         request: GenerationRequest,
-        tokens: Option<tokio::sync::mpsc::Sender<String>>,
+        tokens: Option<tokio::sync::mpsc::Sender<StreamPiece>>,
     ) -> Result<Generation, LlmError>;
 }

@@ -5,7 +5,7 @@ mod common;
 
 use faultmaven_llm::{
     ChatMessage, EmbeddedLlm, EmbeddedLlmOptions, FinishReason, GenerationRequest, LlmErrorKind,
-    LlmProvider,
+    LlmProvider, StreamPiece,
 };
 use std::sync::Arc;
 
@@ -51,6 +51,14 @@ async fn greedy_generation_is_real_and_repeatable() {
     assert_eq!(first.completion_tokens, second.completion_tokens);
 }
 
+/// The text of a streamed piece; the embedded model never resets its stream.
+fn text_of(piece: StreamPiece) -> String {
+    match piece {
+        StreamPiece::Text(text) => text,
+        StreamPiece::Reset { reason } => panic!("unexpected reset: {reason}"),
+    }
+}
+
 #[tokio::test]
 async fn streamed_pieces_add_up_to_the_text() {
     let llm = load(EmbeddedLlmOptions::default());
@@ -58,7 +66,7 @@ async fn streamed_pieces_add_up_to_the_text() {
     let collector = tokio::spawn(async move {
         let mut pieces = Vec::new();
         while let Some(piece) = receiver.recv().await {
-            pieces.push(piece);
+            pieces.push(text_of(piece));
         }
         pieces
     });
@@ -121,7 +129,7 @@ async fn stop_strings_end_generation_before_them() {
     let stopped = llm.generate(request, Some(sender)).await.expect("generate");
     let mut streamed = String::new();
     while let Some(piece) = receiver.recv().await {
-        streamed.push_str(&piece);
+        streamed.push_str(&text_of(piece));
     }
     assert_eq!(stopped.finish_reason, FinishReason::Stop);
     assert_eq!(stopped.text, expected);

@@ -10,7 +10,7 @@ use double::{fixture, Double, Reply};
 use faultmaven_llm::{
     AnthropicProvider, ApiKey, ChatMessage, EmbeddedLlm, EmbeddedLlmOptions, FallbackProvider,
     FinishReason, GenerationRequest, LlmError, LlmErrorKind, LlmProvider, OpenAiCompatibleProvider,
-    RemoteOptions,
+    RemoteOptions, StreamPiece,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -37,7 +37,10 @@ fn request() -> GenerationRequest {
     )
 }
 
-/// Runs a streamed generation and collects the pieces the receiver saw.
+/// How a reset shows among the collected pieces.
+const RESET: &str = "<reset>";
+
+/// Runs a streamed generation and collects the pieces the receiver saw (a reset as [`RESET`]).
 async fn streamed(
     provider: &dyn LlmProvider,
 ) -> (Result<faultmaven_llm::Generation, LlmError>, Vec<String>) {
@@ -45,7 +48,10 @@ async fn streamed(
     let collector = tokio::spawn(async move {
         let mut pieces = Vec::new();
         while let Some(piece) = receiver.recv().await {
-            pieces.push(piece);
+            pieces.push(match piece {
+                StreamPiece::Text(text) => text,
+                StreamPiece::Reset { .. } => RESET.to_owned(),
+            });
         }
         pieces
     });
@@ -278,7 +284,7 @@ async fn dropping_the_receiver_cancels_the_stream() {
     });
     let started = Instant::now();
     let generation = provider.generate(request(), Some(sender)).await.unwrap();
-    assert_eq!(reader.await.unwrap().as_deref(), Some("The"));
+    assert_eq!(reader.await.unwrap(), Some(StreamPiece::Text("The".into())));
     assert_eq!(generation.finish_reason, FinishReason::Cancelled);
     assert!(
         started.elapsed() < Duration::from_secs(10),
@@ -403,6 +409,41 @@ async fn failing_remote_falls_back_to_the_embedded_model_and_says_so() {
         "{reason}"
     );
     assert_eq!(double.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn a_remote_failing_mid_stream_is_reset_before_the_fallback_streams() {
+    let broken =
+        "data: {\"choices\":[{\"delta\":{\"content\":\"ok\"}}]}\n\ndata: {\"choices\": [tru\n\n";
+    let double = Double::start(vec![Reply::event_stream(broken, 16)]).await;
+    let remote = Arc::new(OpenAiCompatibleProvider::new(options(&double, "gpt-4o-mini")).unwrap());
+    let second = Double::start(vec![Reply::event_stream(&fixture("openai_stream.sse"), 7)]).await;
+    let fallback = Arc::new(OpenAiCompatibleProvider::new(options(&second, "backup")).unwrap());
+    let provider = FallbackProvider::new(remote, fallback);
+    let (result, pieces) = streamed(&provider).await;
+    let generation = result.unwrap();
+    assert_eq!(
+        pieces,
+        vec!["ok", RESET, "The", " pool", " is exhausted", " [F1]."],
+        "the partial remote text is followed by a reset, then the fallback's text"
+    );
+    assert_eq!(generation.text, "The pool is exhausted [F1].");
+    assert!(generation
+        .fallback_reason
+        .unwrap()
+        .starts_with("openai:gpt-4o-mini failed"));
+}
+
+#[tokio::test]
+async fn a_remote_failing_before_any_text_needs_no_reset() {
+    let double = Double::start(vec![Reply::json(400, "{}")]).await;
+    let remote = Arc::new(OpenAiCompatibleProvider::new(options(&double, "gpt-4o-mini")).unwrap());
+    let second = Double::start(vec![Reply::event_stream(&fixture("openai_stream.sse"), 64)]).await;
+    let fallback = Arc::new(OpenAiCompatibleProvider::new(options(&second, "backup")).unwrap());
+    let provider = FallbackProvider::new(remote, fallback);
+    let (result, pieces) = streamed(&provider).await;
+    assert!(result.unwrap().fallback_reason.is_some());
+    assert_eq!(pieces, vec!["The", " pool", " is exhausted", " [F1]."]);
 }
 
 #[tokio::test]

@@ -172,6 +172,10 @@ numbered_id!(
     /// A hypothesis within one session: `H1`, `H2`, ...
     HypothesisId, "H", "hypothesis"
 );
+numbered_id!(
+    /// A follow-up question within one session: `Q1`, `Q2`, ...
+    QuestionId, "Q", "question"
+);
 
 #[cfg(test)]
 mod tests {

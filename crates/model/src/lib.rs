@@ -7,6 +7,7 @@
 mod attachment;
 mod case;
 mod finding;
+mod follow_up;
 mod hypothesis;
 mod ids;
 mod plot;
@@ -21,10 +22,11 @@ pub use case::PastCase;
 pub use finding::{
     EntityScore, Evidence, Finding, FindingKind, Severity, TemplateHistogram, TemplateSummary,
 };
+pub use follow_up::{AnswerValue, FollowUpQuestion, QuestionAnswer, QuestionTopic};
 pub use hypothesis::{
     Hypothesis, HypothesisCategory, HypothesisStatus, NextStep, Suspect, SuspectKind, Verdict,
 };
-pub use ids::{AttachmentId, FindingId, HypothesisId, IdError, SessionId};
+pub use ids::{AttachmentId, FindingId, HypothesisId, IdError, QuestionId, SessionId};
 pub use plot::{AnomalousRange, PlotPoint, SeriesPlot, TraceWaterfall, WaterfallSpan};
 pub use query::{Intent, RequestKind};
 pub use rca::{Mechanism, RootCause, RootCauseEvidence, Signal, TimelineEvent};

@@ -1,8 +1,8 @@
 //! What a session keeps between requests: derived results and feedback, never raw uploads.
 
 use crate::{
-    AttachmentSummary, Finding, Hypothesis, HypothesisId, Intent, RequestKind, SessionId,
-    TemplateSummary, Timestamp, Verdict,
+    AttachmentSummary, Finding, FollowUpQuestion, Hypothesis, HypothesisId, Intent, RequestKind,
+    SessionId, TemplateSummary, Timestamp, Verdict,
 };
 use serde::{Deserialize, Serialize};
 
@@ -51,4 +51,9 @@ pub struct SessionState {
     pub answer: String,
     /// Feedback received, oldest first.
     pub feedback: Vec<FeedbackEvent>,
+    /// Follow-up questions: the open ones (asked because the leading hypotheses are close)
+    /// and every answered one, which is never asked again. Absent in sessions stored before
+    /// questions existed.
+    #[serde(default)]
+    pub follow_up_questions: Vec<FollowUpQuestion>,
 }

@@ -2,7 +2,8 @@
 //! `oneshot` and no socket.
 
 use crate::dto::{
-    FeedbackRequest, Health, HypothesesResponse, Hypothesis, SessionResponse, TroubleshootResponse,
+    AnswerRequest, AnswerResponse, FeedbackRequest, FollowUpQuestion, Health, HypothesesResponse,
+    Hypothesis, SessionResponse, TroubleshootResponse,
 };
 use crate::error::ApiError;
 use crate::{events, ui};
@@ -14,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use faultmaven_engine::{Engine, Investigation};
-use faultmaven_model::{AttachmentRole, HypothesisId, SessionId, Verdict};
+use faultmaven_model::{AnswerValue, AttachmentRole, HypothesisId, QuestionId, SessionId, Verdict};
 use utoipa::OpenApi;
 
 /// Limits on one request, enforced while it streams in.
@@ -44,7 +45,15 @@ pub struct AppState {
         title = "FaultMaven API",
         description = "Ask a question and attach logs, metrics, traces or configs in one call; get findings with evidence, ranked hypotheses and next steps."
     ),
-    paths(troubleshoot, feedback, get_session, delete_session, healthz, readyz),
+    paths(
+        troubleshoot,
+        feedback,
+        answer_question,
+        get_session,
+        delete_session,
+        healthz,
+        readyz
+    ),
     components(schemas(crate::dto::TroubleshootForm, crate::dto::Problem))
 )]
 pub struct ApiDoc;
@@ -59,6 +68,7 @@ pub fn router(state: AppState) -> Router {
             get(get_session).delete(delete_session),
         )
         .route("/api/v1/sessions/{id}/feedback", post(feedback))
+        .route("/api/v1/sessions/{id}/answers", post(answer_question))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -154,21 +164,23 @@ fn clean_file_name(raw: Option<&str>, number: usize) -> String {
 /// `parsed` (`{"attachments": [...]}`), `analysed` (`{"findings": n, "templates": n}`),
 /// `retrieved` (`{"runbooks": ["title", ...]}`), `answering` (`{"provider": "...",
 /// "hypotheses": n}`), zero or more `answer_delta` (`{"text": "..."}`, the summary as the model
-/// writes it, unverified), then `done` with the same JSON as the plain response, or `error`
-/// with a problem object. Errors found while the upload streams in are still plain
-/// `application/problem+json` responses.
+/// writes it, unverified), at most one `answer_reset` (`{"reason": "..."}`: discard the deltas
+/// so far, the remote model failed part-way and the fallback's deltas follow), then `done`
+/// with the same JSON as the plain response, or `error` with a problem object. Errors found
+/// while the upload streams in are still plain `application/problem+json` responses.
 #[utoipa::path(
     post,
     path = "/api/v1/troubleshoot",
     request_body(content = crate::dto::TroubleshootForm, content_type = "multipart/form-data"),
     responses(
-        (status = 200, description = "Findings, ranked hypotheses and the answer; as server-sent events (parsed, analysed, retrieved, answering, answer_delta, done or error) when the client accepts text/event-stream", content(
+        (status = 200, description = "Findings, ranked hypotheses and the answer; as server-sent events (parsed, analysed, retrieved, answering, answer_delta, answer_reset, done or error) when the client accepts text/event-stream", content(
             (TroubleshootResponse = "application/json"),
             (String = "text/event-stream")
         )),
         (status = 400, description = "Empty request, malformed multipart, unknown field or invalid session id", body = crate::dto::Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown or expired session", body = crate::dto::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body, field, file count or decompressed size over its limit", body = crate::dto::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The audit trail cannot record the upload; nothing was kept", body = crate::dto::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn troubleshoot(
@@ -309,27 +321,85 @@ async fn feedback(
                 ),
             )
         })?;
-    if body
-        .comment
-        .as_ref()
-        .is_some_and(|c| c.len() > state.limits.max_text_field_bytes)
-    {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "field-too-large",
-            "Comment too large",
-            format!(
-                "the comment is longer than {} bytes",
-                state.limits.max_text_field_bytes
-            ),
-        ));
-    }
+    check_comment(body.comment.as_deref(), &state.limits)?;
     let hypotheses = state
         .engine
         .feedback(&session_id, hypothesis_id, verdict, body.comment)
         .await?;
     Ok(Json(HypothesesResponse {
         hypotheses: hypotheses.iter().map(Hypothesis::from).collect(),
+    }))
+}
+
+/// Refuses a comment longer than the text field limit.
+fn check_comment(comment: Option<&str>, limits: &Limits) -> Result<(), ApiError> {
+    match comment {
+        Some(comment) if comment.len() > limits.max_text_field_bytes => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "field-too-large",
+            "Comment too large",
+            format!(
+                "the comment is longer than {} bytes",
+                limits.max_text_field_bytes
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Answer a follow-up question; the hypotheses it separates move at once and come back
+/// re-ranked with the questions still worth asking. Each question is answered once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sessions/{id}/answers",
+    params(("id" = String, Path, description = "Session id")),
+    request_body = AnswerRequest,
+    responses(
+        (status = 200, description = "Hypotheses re-ranked", body = AnswerResponse),
+        (status = 400, description = "Invalid body, question id or answer", body = crate::dto::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown session or question", body = crate::dto::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The question was answered already", body = crate::dto::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn answer_question(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<AnswerRequest>, JsonRejection>,
+) -> Result<Json<AnswerResponse>, ApiError> {
+    let session_id = parse_session_id(&id)?;
+    let Json(body) = body.map_err(|rejection| {
+        ApiError::bad_request("invalid-body", "Invalid JSON body", rejection.body_text())
+    })?;
+    let question_id = QuestionId::parse(&body.question_id).map_err(|error| {
+        ApiError::bad_request(
+            "invalid-question-id",
+            "Invalid question id",
+            error.to_string(),
+        )
+    })?;
+    let answer: AnswerValue =
+        serde_json::from_value(serde_json::Value::String(body.answer.clone())).map_err(|_| {
+            ApiError::bad_request(
+                "invalid-answer",
+                "Invalid answer",
+                format!(
+                    "answer {:?} is not one of yes, no, unknown",
+                    body.answer.chars().take(32).collect::<String>()
+                ),
+            )
+        })?;
+    check_comment(body.comment.as_deref(), &state.limits)?;
+    let outcome = state
+        .engine
+        .answer_question(&session_id, question_id, answer, body.comment)
+        .await?;
+    Ok(Json(AnswerResponse {
+        hypotheses: outcome.hypotheses.iter().map(Hypothesis::from).collect(),
+        follow_up_questions: outcome
+            .follow_up_questions
+            .iter()
+            .map(FollowUpQuestion::from)
+            .collect(),
     }))
 }
 

@@ -46,6 +46,37 @@ pub struct TroubleshootResponse {
     pub series_plots: Vec<SeriesPlot>,
     /// The waterfall of one slow trace (the one the top trace finding cites, or the slowest).
     pub trace_waterfall: Option<TraceWaterfall>,
+    /// Questions that would separate the leading hypotheses when they are close (within 2:1
+    /// odds); answer them with `POST /api/v1/sessions/{id}/answers`. Answered ones carry
+    /// their answer and are never asked again.
+    pub follow_up_questions: Vec<FollowUpQuestion>,
+    /// What became of the hypotheses a remote model proposed (checked against the findings).
+    pub model_hypotheses: ModelHypotheses,
+}
+
+/// Hypotheses a capable (remote) model proposed: kept only when every finding they cite exists
+/// and every entity they name occurs in the data.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ModelHypotheses {
+    /// The provider asked, or `none`.
+    pub provider: String,
+    /// False when the model was not asked (none configured, or the embedded model, too small).
+    pub asked: bool,
+    /// Titles of the candidates kept; they are among `hypotheses`.
+    pub kept: Vec<String>,
+    /// Candidates dropped, with why.
+    pub dropped: Vec<DroppedCandidate>,
+    /// Why the model was not asked or its answer was ignored (malformed JSON), when so.
+    pub note: Option<String>,
+}
+
+/// A model's candidate hypothesis that did not pass the checks.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DroppedCandidate {
+    /// Its title (redacted), or empty.
+    pub title: String,
+    /// Why, e.g. `cites "F99", which is not a finding of this session`.
+    pub reason: String,
 }
 
 /// A ranked root-cause suspect.
@@ -412,6 +443,72 @@ pub struct HypothesesResponse {
     pub hypotheses: Vec<Hypothesis>,
 }
 
+/// Body of `POST /api/v1/sessions/{id}/answers`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerRequest {
+    /// The follow-up question, e.g. `Q1`.
+    pub question_id: String,
+    /// `yes`, `no` or `unknown` (recorded so the question is not asked again; moves nothing).
+    pub answer: String,
+    /// Optional free text (redacted before it is stored).
+    pub comment: Option<String>,
+}
+
+/// Hypotheses re-ranked after an answer, with the session's questions.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AnswerResponse {
+    /// Ranked hypotheses.
+    pub hypotheses: Vec<Hypothesis>,
+    /// Every question of the session: answered ones carry their answer; the open ones are
+    /// still worth asking.
+    pub follow_up_questions: Vec<FollowUpQuestion>,
+}
+
+/// A question whose yes/no answer separates hypotheses that are close (within 2:1 odds).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FollowUpQuestion {
+    /// `Q1`, `Q2`, ... stable within the session.
+    pub id: String,
+    /// The question, e.g. "Was there a deploy of checkout at or shortly before 14:02 UTC?".
+    pub text: String,
+    /// `deploy`, `config_change`, `resource_limit`, `disk_full`, `dependency_down`,
+    /// `network_fault`, `load_increase` or `credential_change`.
+    pub topic: String,
+    /// The entity it names.
+    pub entity: Option<String>,
+    /// Hypotheses a "yes" makes more likely (a "no" less likely).
+    pub supports_if_yes: Vec<String>,
+    /// Hypotheses a "yes" makes less likely (a "no" more likely).
+    pub weakens_if_yes: Vec<String>,
+    /// The findings it is about.
+    pub finding_ids: Vec<String>,
+    /// Which hypotheses are close, and how close.
+    pub reason: String,
+    /// `yes`, `no` or `unknown` once answered; absent while the question is open.
+    pub answer: Option<String>,
+    /// The redacted comment sent with the answer.
+    pub answer_comment: Option<String>,
+}
+
+impl From<&model::FollowUpQuestion> for FollowUpQuestion {
+    fn from(q: &model::FollowUpQuestion) -> Self {
+        let ids = |ids: &[model::HypothesisId]| ids.iter().map(ToString::to_string).collect();
+        Self {
+            id: q.id.to_string(),
+            text: q.text.clone(),
+            topic: q.topic.as_str().to_owned(),
+            entity: q.entity.clone(),
+            supports_if_yes: ids(&q.supports_if_yes),
+            weakens_if_yes: ids(&q.weakens_if_yes),
+            finding_ids: q.finding_ids.iter().map(ToString::to_string).collect(),
+            reason: q.reason.clone(),
+            answer: q.answer.as_ref().map(|a| snake(&a.value)),
+            answer_comment: q.answer.as_ref().and_then(|a| a.comment.clone()),
+        }
+    }
+}
+
 /// A feedback event as stored.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Feedback {
@@ -452,6 +549,8 @@ pub struct SessionResponse {
     pub answer: String,
     /// Feedback so far.
     pub feedback: Vec<Feedback>,
+    /// Follow-up questions, open and answered.
+    pub follow_up_questions: Vec<FollowUpQuestion>,
 }
 
 /// `GET /readyz` and `GET /healthz`.
@@ -682,6 +781,26 @@ impl From<&TroubleshootOutcome> for TroubleshootResponse {
             timeline: plots::timeline(&o.timeline, &o.findings),
             series_plots: o.series_plots.iter().map(SeriesPlot::from).collect(),
             trace_waterfall: o.trace_waterfall.as_ref().map(TraceWaterfall::from),
+            follow_up_questions: o
+                .follow_up_questions
+                .iter()
+                .map(FollowUpQuestion::from)
+                .collect(),
+            model_hypotheses: ModelHypotheses {
+                provider: o.model_hypotheses.provider.clone(),
+                asked: o.model_hypotheses.asked,
+                kept: o.model_hypotheses.kept.clone(),
+                dropped: o
+                    .model_hypotheses
+                    .dropped
+                    .iter()
+                    .map(|d| DroppedCandidate {
+                        title: d.title.clone(),
+                        reason: d.reason.clone(),
+                    })
+                    .collect(),
+                note: o.model_hypotheses.note.clone(),
+            },
         }
     }
 }
@@ -709,6 +828,11 @@ impl From<&model::SessionState> for SessionResponse {
                     comment: f.comment.clone(),
                     at: f.at.to_rfc3339(),
                 })
+                .collect(),
+            follow_up_questions: s
+                .follow_up_questions
+                .iter()
+                .map(FollowUpQuestion::from)
                 .collect(),
         }
     }

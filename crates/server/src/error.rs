@@ -82,6 +82,18 @@ impl From<EngineError> for ApiError {
                 "Unknown hypothesis",
                 error.to_string(),
             ),
+            (EngineError::UnknownQuestion(_), _) => Self::new(
+                StatusCode::NOT_FOUND,
+                "unknown-question",
+                "Unknown question",
+                error.to_string(),
+            ),
+            (_, EngineErrorKind::Conflict) => Self::new(
+                StatusCode::CONFLICT,
+                "question-answered",
+                "Question already answered",
+                error.to_string(),
+            ),
             (EngineError::EmptyRequest, _) => Self::bad_request(
                 "empty-request",
                 "Empty request",
@@ -102,6 +114,15 @@ impl From<EngineError> for ApiError {
                 "Not found",
                 error.to_string(),
             ),
+            (_, EngineErrorKind::Unavailable) => {
+                tracing::error!(%error, "request refused: a required part is unavailable");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "audit-unavailable",
+                    "Audit trail unavailable",
+                    "the upload could not be recorded in the audit trail, so it was not kept; retry later",
+                )
+            }
             (_, EngineErrorKind::Internal) => {
                 tracing::error!(%error, "engine failure");
                 Self::new(

@@ -9,6 +9,8 @@
 //! - `answering`: `{"provider": "…", "hypotheses": n}`: the summary is being written
 //! - `answer_delta`: `{"text": "…"}`: a piece of the summary as the model writes it (zero or more;
 //!   unverified; the verified summary is in `done`)
+//! - `answer_reset`: `{"reason": "…"}`: discard the `answer_delta` text received so far; the
+//!   remote model failed part-way and the fallback model's deltas follow (rare; at most once)
 //! - `done`: the full `TroubleshootResponse`, exactly the JSON the endpoint returns otherwise
 //! - `error`: a problem object (`type`, `title`, `status`, `detail`) instead of `done`
 
@@ -22,12 +24,13 @@ use serde_json::json;
 use std::convert::Infallible;
 
 /// The event names, in the order they come; documented in the OpenAPI description.
-pub const EVENT_NAMES: [&str; 7] = [
+pub const EVENT_NAMES: [&str; 8] = [
     "parsed",
     "analysed",
     "retrieved",
     "answering",
     "answer_delta",
+    "answer_reset",
     "done",
     "error",
 ];
@@ -73,6 +76,7 @@ fn progress_event(progress: Progress) -> Event {
             &json!({ "provider": provider, "hypotheses": hypotheses }),
         ),
         Progress::AnswerDelta { text } => event("answer_delta", &json!({ "text": text })),
+        Progress::AnswerReset { reason } => event("answer_reset", &json!({ "reason": reason })),
     }
 }
 

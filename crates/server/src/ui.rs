@@ -8,6 +8,7 @@ use axum::Router;
 
 const INDEX_HTML: &str = include_str!("../../../web/index.html");
 const APP_JS: &str = include_str!("../../../web/app.js");
+const QUESTIONS_JS: &str = include_str!("../../../web/questions.js");
 const STYLE_CSS: &str = include_str!("../../../web/style.css");
 const PLOTS_JS: &str = include_str!("../../../web/plots.js");
 const PLOTS_CSS: &str = include_str!("../../../web/plots.css");
@@ -38,6 +39,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/app.js",
             get(|| async { page("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route(
+            "/questions.js",
+            get(|| async { page("text/javascript; charset=utf-8", QUESTIONS_JS) }),
         )
         .route(
             "/style.css",

@@ -13,7 +13,7 @@ use common::{file, fixture, text, troubleshoot_request, BOUNDARY};
 use double::{Double, Reply};
 use faultmaven_engine::{Engine, EngineConfig, EngineParts};
 use faultmaven_knowledge::{builtin_runbooks, CaseLibrary, KnowledgeBase};
-use faultmaven_llm::{OpenAiCompatibleProvider, RemoteOptions};
+use faultmaven_llm::{FallbackProvider, LlmProvider, OpenAiCompatibleProvider, RemoteOptions};
 use faultmaven_server::{router, AppState};
 use faultmaven_store::{InMemoryVectorIndex, SqliteSessionStore};
 use std::sync::Arc;
@@ -50,10 +50,31 @@ fn parse_events(body: &str) -> Vec<Event> {
         .collect()
 }
 
-fn app_with_remote_model(double: &Double) -> axum::Router {
-    let mut options = RemoteOptions::new(double.base_url(), "gpt-4o-mini");
+fn remote_model(double: &Double, model: &str) -> Arc<dyn LlmProvider> {
+    let mut options = RemoteOptions::new(double.base_url(), model);
     options.max_retries = 0;
-    let llm = OpenAiCompatibleProvider::new(options).unwrap();
+    Arc::new(OpenAiCompatibleProvider::new(options).unwrap())
+}
+
+/// The remote model's (non-streamed) answer to the request for hypotheses: none to add.
+fn no_model_hypotheses() -> Reply {
+    let completion = serde_json::json!({
+        "choices": [{"message": {"role": "assistant", "content": "{\"hypotheses\": []}"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 300, "completion_tokens": 5}
+    });
+    Reply::json(200, &completion.to_string())
+}
+
+fn stream_fixture() -> String {
+    std::fs::read_to_string(common::repo_root().join("crates/llm/tests/fixtures/openai_stream.sse"))
+        .unwrap()
+}
+
+fn app_with_remote_model(double: &Double) -> axum::Router {
+    app_with_model(remote_model(double, "gpt-4o-mini"))
+}
+
+fn app_with_model(llm: Arc<dyn LlmProvider>) -> axum::Router {
     let knowledge = KnowledgeBase::new(
         builtin_runbooks(),
         None,
@@ -65,7 +86,7 @@ fn app_with_remote_model(double: &Double) -> axum::Router {
         EngineConfig::default(),
         EngineParts {
             store: store.clone(),
-            llm: Some(Arc::new(llm)),
+            llm: Some(llm),
             knowledge: Arc::new(knowledge),
             case_store: store,
             cases: Arc::new(
@@ -89,11 +110,11 @@ fn stream_request(request: Request<Body>) -> Request<Body> {
 
 #[tokio::test]
 async fn stages_stream_in_order_then_the_full_response() {
-    let stream_fixture = std::fs::read_to_string(
-        common::repo_root().join("crates/llm/tests/fixtures/openai_stream.sse"),
-    )
-    .unwrap();
-    let double = Double::start(vec![Reply::event_stream(&stream_fixture, 9)]).await;
+    let double = Double::start(vec![
+        no_model_hypotheses(),
+        Reply::event_stream(&stream_fixture(), 9),
+    ])
+    .await;
     let app = app_with_remote_model(&double);
     let request = stream_request(troubleshoot_request(&[
         text("query", "checkout fails since 14:03, why?"),
@@ -147,10 +168,57 @@ async fn stages_stream_in_order_then_the_full_response() {
         "{}",
         done["answer"]
     );
-    // The model got redacted facts, as a streamed chat completion.
-    let sent = &double.requests()[0];
+    assert_eq!(done["model_hypotheses"]["asked"], true);
+    // The model was asked for hypotheses (one plain completion), then got redacted facts for
+    // the summary, as a streamed chat completion.
+    let requests = double.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].body["stream"], false);
+    let sent = &requests[1];
     assert_eq!(sent.path, "/v1/chat/completions");
     assert_eq!(sent.body["stream"], true);
+}
+
+#[tokio::test]
+async fn a_remote_failing_mid_stream_sends_answer_reset_before_the_fallback_text() {
+    let broken = "data: {\"choices\":[{\"delta\":{\"content\":\"PARTIAL\"}}]}\n\ndata: {\"choices\": [tru\n\n";
+    let remote = Double::start(vec![no_model_hypotheses(), Reply::event_stream(broken, 16)]).await;
+    let backup = Double::start(vec![Reply::event_stream(&stream_fixture(), 9)]).await;
+    let app = app_with_model(Arc::new(FallbackProvider::new(
+        remote_model(&remote, "gpt-4o-mini"),
+        remote_model(&backup, "backup"),
+    )));
+    let request = stream_request(troubleshoot_request(&[
+        text("query", "checkout fails since 14:03, why?"),
+        file("file", "checkout.log", fixture("checkout.log")),
+    ]));
+    let response = app.oneshot(request).await.unwrap();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let events = parse_events(std::str::from_utf8(&bytes).unwrap());
+    let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
+    let reset = names.iter().position(|n| *n == "answer_reset").unwrap();
+    assert_eq!(names[reset - 1], "answer_delta", "{names:?}");
+    assert_eq!(events[reset - 1].data["text"], "PARTIAL");
+    assert!(events[reset].data["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("openai:gpt-4o-mini failed"));
+    let after: String = events[reset + 1..]
+        .iter()
+        .filter(|e| e.name == "answer_delta")
+        .map(|e| e.data["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(after, "The pool is exhausted [F1].");
+    let done = &events.last().unwrap().data;
+    let answer = done["answer"].as_str().unwrap();
+    assert!(
+        answer.starts_with("## Summary\nThe pool is exhausted [F1]."),
+        "{answer}"
+    );
+    assert!(!answer.contains("PARTIAL"));
+    assert_eq!(done["answer_provenance"]["provider"], "openai:backup");
 }
 
 #[tokio::test]

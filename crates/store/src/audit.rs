@@ -12,7 +12,10 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
-    /// A prompt was sent to a language model.
+    /// A prompt is about to be sent to a language model: written before it leaves, and the
+    /// call is not made when this row cannot be written.
+    LlmPrompt,
+    /// A call to a language model ended: tokens, latency and outcome.
     LlmCall,
     /// An upload was received and parsed (in memory; never stored).
     Upload,
@@ -22,6 +25,7 @@ impl AuditAction {
     /// The name stored in the database.
     pub fn as_str(self) -> &'static str {
         match self {
+            AuditAction::LlmPrompt => "llm_prompt",
             AuditAction::LlmCall => "llm_call",
             AuditAction::Upload => "upload",
         }
@@ -29,6 +33,7 @@ impl AuditAction {
 
     fn parse(text: &str) -> Option<Self> {
         match text {
+            "llm_prompt" => Some(AuditAction::LlmPrompt),
             "llm_call" => Some(AuditAction::LlmCall),
             "upload" => Some(AuditAction::Upload),
             _ => None,
@@ -52,11 +57,12 @@ pub struct AuditEvent {
     /// For an LLM call, the model that wrote the answer (differs from `provider` after a
     /// fallback); for an upload, its attachment id.
     pub model: String,
-    /// Bytes of the prompt (all messages) or of the upload.
+    /// Bytes of the prompt (all messages, redacted) or of the upload as received (compressed,
+    /// when it was).
     pub bytes: u64,
     /// Lowercase hex SHA-256 of those bytes, when computed.
     pub sha256: Option<String>,
-    /// Prompt tokens (LLM calls) or records parsed (uploads).
+    /// Prompt tokens (LLM calls); 0 for uploads.
     pub tokens_in: u64,
     /// Generated tokens (LLM calls); 0 for uploads.
     pub tokens_out: u64,
@@ -66,6 +72,10 @@ pub struct AuditEvent {
     pub outcome: String,
     /// Why, for a fallback or an error: an error message, never content.
     pub detail: Option<String>,
+    /// Records parsed from an upload; `None` for model calls.
+    pub records: Option<u64>,
+    /// Bytes of an upload after decompression; `None` for model calls.
+    pub decoded_bytes: Option<u64>,
 }
 
 /// Where audit events go, held as `Arc<dyn AuditLog>`. Appends only; reading back is for
@@ -82,7 +92,8 @@ pub trait AuditLog: Send + Sync + 'static {
 /// The audit table's migrations, oldest first, versioned in their own table so the audit log
 /// can share a database file with the session store without sharing its schema history.
 /// Append only.
-const AUDIT_MIGRATIONS: &[&str] = &["CREATE TABLE audit_events (
+const AUDIT_MIGRATIONS: &[&str] = &[
+    "CREATE TABLE audit_events (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         at INTEGER NOT NULL,
         action TEXT NOT NULL,
@@ -97,7 +108,14 @@ const AUDIT_MIGRATIONS: &[&str] = &["CREATE TABLE audit_events (
         outcome TEXT NOT NULL,
         detail TEXT
     ) STRICT;
-    CREATE INDEX audit_events_by_time ON audit_events (at);"];
+    CREATE INDEX audit_events_by_time ON audit_events (at);",
+    // Uploads get their own columns for records and decompressed size (records used to be
+    // kept in tokens_in); `bytes` and `sha256` now describe the upload as received.
+    "ALTER TABLE audit_events ADD COLUMN records INTEGER;
+    ALTER TABLE audit_events ADD COLUMN decoded_bytes INTEGER;
+    UPDATE audit_events SET records = tokens_in, decoded_bytes = bytes, tokens_in = 0
+        WHERE action = 'upload';",
+];
 
 /// The audit trail in SQLite (a file, or memory for tests).
 #[derive(Debug, Clone)]
@@ -163,8 +181,8 @@ impl AuditLog for SqliteAuditLog {
         self.with_connection(move |connection| {
             connection.execute(
                 "INSERT INTO audit_events (at, action, session_id, provider, model, bytes, sha256,
-                     tokens_in, tokens_out, latency_ms, outcome, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                     tokens_in, tokens_out, latency_ms, outcome, detail, records, decoded_bytes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![
                     event.at.unix_nanos(),
                     event.action.as_str(),
@@ -178,6 +196,8 @@ impl AuditLog for SqliteAuditLog {
                     to_sql_integer(event.latency_ms),
                     event.outcome,
                     event.detail,
+                    event.records.map(to_sql_integer),
+                    event.decoded_bytes.map(to_sql_integer),
                 ],
             )?;
             Ok(())
@@ -190,12 +210,16 @@ impl AuditLog for SqliteAuditLog {
         self.with_connection(move |connection| {
             let mut statement = connection.prepare(
                 "SELECT at, action, session_id, provider, model, bytes, sha256, tokens_in,
-                        tokens_out, latency_ms, outcome, detail
+                        tokens_out, latency_ms, outcome, detail, records, decoded_bytes
                  FROM audit_events ORDER BY id DESC LIMIT ?1",
             )?;
             let rows = statement.query_map(params![limit], |row| {
                 let action: String = row.get(1)?;
                 let unsigned = |index: usize| row.get::<_, i64>(index).map(|v| v.max(0) as u64);
+                let optional = |index: usize| {
+                    row.get::<_, Option<i64>>(index)
+                        .map(|v| v.map(|v| v.max(0) as u64))
+                };
                 Ok((
                     action,
                     AuditEvent {
@@ -211,6 +235,8 @@ impl AuditLog for SqliteAuditLog {
                         latency_ms: unsigned(9)?,
                         outcome: row.get(10)?,
                         detail: row.get(11)?,
+                        records: optional(12)?,
+                        decoded_bytes: optional(13)?,
                     },
                 ))
             })?;
@@ -246,6 +272,8 @@ mod tests {
             latency_ms: 900,
             outcome: "fallback".into(),
             detail: Some("openai:gpt-4o-mini failed: HTTP 500".into()),
+            records: None,
+            decoded_bytes: None,
         }
     }
 
@@ -259,6 +287,47 @@ mod tests {
         assert_eq!(events[0], event("openai:b"));
         assert_eq!(events[1].provider, "openai:a");
         assert_eq!(log.recent(1).await.unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_second_migration_moves_upload_records_out_of_tokens_in() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        crate::sqlite::run_migrations(
+            &mut connection,
+            "audit_schema_version",
+            &AUDIT_MIGRATIONS[..1],
+        )
+        .unwrap();
+        connection
+            .execute(
+                "INSERT INTO audit_events (at, action, provider, model, bytes, tokens_in,
+                     tokens_out, latency_ms, outcome)
+                 VALUES (1, 'upload', 'json_lines', 'a1', 2048, 17, 0, 0, 'ok')",
+                [],
+            )
+            .unwrap();
+        migrate(&mut connection).unwrap();
+        let (records, decoded, tokens): (i64, i64, i64) = connection
+            .query_row(
+                "SELECT records, decoded_bytes, tokens_in FROM audit_events",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((records, decoded, tokens), (17, 2048, 0));
+    }
+
+    #[tokio::test]
+    async fn upload_rows_read_back_with_records_and_decoded_size() {
+        let log = SqliteAuditLog::in_memory().unwrap();
+        let upload = AuditEvent {
+            action: AuditAction::Upload,
+            records: Some(409),
+            decoded_bytes: Some(48_213),
+            ..event("json_lines")
+        };
+        log.record(&upload).await.unwrap();
+        assert_eq!(log.recent(1).await.unwrap(), vec![upload]);
     }
 
     #[tokio::test]

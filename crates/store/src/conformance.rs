@@ -3,10 +3,11 @@
 
 use crate::{SessionStore, StoreErrorKind};
 use faultmaven_model::{
-    AttachmentId, AttachmentRole, AttachmentSummary, DataKind, Evidence, FeedbackEvent, Finding,
-    FindingId, FindingKind, Hypothesis, HypothesisCategory, HypothesisId, HypothesisStatus, Intent,
-    NextStep, ParseIssue, RequestKind, SessionId, SessionState, Severity, Suspect, SuspectKind,
-    TemplateSummary, Timestamp, Verdict,
+    AnswerValue, AttachmentId, AttachmentRole, AttachmentSummary, DataKind, Evidence,
+    FeedbackEvent, Finding, FindingId, FindingKind, FollowUpQuestion, Hypothesis,
+    HypothesisCategory, HypothesisId, HypothesisStatus, Intent, NextStep, ParseIssue,
+    QuestionAnswer, QuestionId, QuestionTopic, RequestKind, SessionId, SessionState, Severity,
+    Suspect, SuspectKind, TemplateSummary, Timestamp, Verdict,
 };
 use std::sync::Arc;
 
@@ -96,6 +97,21 @@ pub(crate) fn sample_session(id: &str, expires_at: Timestamp) -> SessionState {
             verdict: Verdict::Helpful,
             comment: Some("db restarted at 14:02".to_owned()),
             at: Timestamp::from_unix_millis(1_714_573_300_000),
+        }],
+        follow_up_questions: vec![FollowUpQuestion {
+            id: QuestionId::new(1),
+            text: "Was there a deploy of checkout at or shortly before 14:03 UTC?".to_owned(),
+            topic: QuestionTopic::Deploy,
+            entity: Some("checkout".to_owned()),
+            supports_if_yes: vec![HypothesisId::new(1)],
+            weakens_if_yes: vec![HypothesisId::new(2)],
+            finding_ids: vec![FindingId::new(1)],
+            reason: "H1 (62%) and H2 (55%) are within 2:1 odds".to_owned(),
+            answer: Some(QuestionAnswer {
+                value: AnswerValue::No,
+                comment: None,
+                at: Timestamp::from_unix_millis(1_714_573_400_000),
+            }),
         }],
     }
 }

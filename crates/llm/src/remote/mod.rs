@@ -120,7 +120,7 @@ pub(crate) async fn read_event_stream(
     transport: &transport::Transport,
     mut response: reqwest::Response,
     deadline: tokio::time::Instant,
-    tokens: &tokio::sync::mpsc::Sender<String>,
+    tokens: &tokio::sync::mpsc::Sender<crate::StreamPiece>,
     text: &mut String,
     mut on_event: impl FnMut(sse::SseEvent) -> Result<StreamStep, crate::LlmError>,
 ) -> Result<StreamEnd, crate::LlmError> {
@@ -153,7 +153,7 @@ pub(crate) async fn read_event_stream(
                 StreamStep::Text(piece) if piece.is_empty() => {}
                 StreamStep::Text(piece) => {
                     text.push_str(&piece);
-                    if tokens.send(piece).await.is_err() {
+                    if tokens.send(crate::StreamPiece::Text(piece)).await.is_err() {
                         return Ok(StreamEnd::Cancelled);
                     }
                 }

@@ -126,10 +126,15 @@ impl LlmProvider for OpenAiCompatibleProvider {
         self.transport.options().context_tokens
     }
 
+    /// Hosted chat models keep to a JSON shape when asked to.
+    fn follows_structured_instructions(&self) -> bool {
+        true
+    }
+
     async fn generate(
         &self,
         request: GenerationRequest,
-        tokens: Option<tokio::sync::mpsc::Sender<String>>,
+        tokens: Option<tokio::sync::mpsc::Sender<crate::StreamPiece>>,
     ) -> Result<Generation, LlmError> {
         let transport = &self.transport;
         let (response, deadline, clock) = transport

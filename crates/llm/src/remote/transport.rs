@@ -199,7 +199,7 @@ impl Transport {
         &self,
         response: &mut Response,
         deadline: Instant,
-        cancel: Option<&tokio::sync::mpsc::Sender<String>>,
+        cancel: Option<&tokio::sync::mpsc::Sender<crate::StreamPiece>>,
     ) -> Result<ReadOutcome, LlmError> {
         let chunk_deadline = deadline.min(Instant::now() + self.options.idle_timeout);
         let which = if chunk_deadline == deadline {

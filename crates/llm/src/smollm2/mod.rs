@@ -13,7 +13,7 @@ mod tokenizer;
 mod truncate;
 
 use crate::error::require_exists;
-use crate::{FinishReason, Generation, GenerationRequest, LlmError, LlmProvider};
+use crate::{FinishReason, Generation, GenerationRequest, LlmError, LlmProvider, StreamPiece};
 use async_trait::async_trait;
 use candle_core::quantized::gguf_file;
 use candle_core::{Device, Tensor};
@@ -265,7 +265,7 @@ impl LlmProvider for EmbeddedLlm {
     async fn generate(
         &self,
         request: GenerationRequest,
-        tokens: Option<mpsc::Sender<String>>,
+        tokens: Option<mpsc::Sender<StreamPiece>>,
     ) -> Result<Generation, LlmError> {
         validate(&request)?;
         let admission = Arc::clone(&self.admission)
@@ -310,7 +310,7 @@ impl Engine {
     fn generate(
         &self,
         request: &GenerationRequest,
-        sender: Option<&mpsc::Sender<String>>,
+        sender: Option<&mpsc::Sender<StreamPiece>>,
         abandoned: &AtomicBool,
     ) -> Result<Generation, LlmError> {
         let segments = self.tokenizer.encode_chat(&request.messages)?;
@@ -374,7 +374,9 @@ impl Engine {
         // False when the receiver is gone: the client went away.
         let send = |piece: String| -> bool {
             match sender {
-                Some(sender) if !piece.is_empty() => sender.blocking_send(piece).is_ok(),
+                Some(sender) if !piece.is_empty() => {
+                    sender.blocking_send(StreamPiece::Text(piece)).is_ok()
+                }
                 _ => true,
             }
         };
