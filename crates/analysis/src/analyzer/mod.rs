@@ -2,6 +2,7 @@
 //! ranked findings that each point at their evidence.
 
 mod findings;
+mod metric_findings;
 mod shifts;
 
 use crate::config::AnalysisConfig;
@@ -54,6 +55,9 @@ pub struct AnalysisReport {
     pub root_causes: Vec<RootCause>,
     /// Events of every signal on one timeline, earliest first.
     pub timeline: Vec<TimelineEvent>,
+    /// Charts of the metric series that findings are about: per point the value, the
+    /// ensemble's anomaly score and the expected band (thinned to a bounded size).
+    pub metric_plots: Vec<crate::metrics::SeriesPlot>,
 }
 
 #[derive(Debug, Clone)]
@@ -438,13 +442,15 @@ impl Analyzer {
         findings.extend(self.exception_findings());
         findings.extend(self.entity_anomaly_findings(&merged));
         let series = std::mem::take(&mut self.metrics).into_series();
-        findings.extend(self.metric_findings(&series));
+        let (metric_findings, mut metric_plots) = self.metric_findings(&series);
+        findings.extend(metric_findings);
         findings.extend(self.configs.findings());
 
         let derived = self.traces.derive();
         findings.extend(self.traces.findings(&derived, self.spans_days()));
 
         let findings = rank_and_cap(findings, self.config.max_findings, first_finding_number);
+        metric_findings::attach_plots(&mut metric_plots, &findings);
         let attachment_names: FastMap<AttachmentId, String> = self
             .attachments
             .iter()
@@ -473,6 +479,7 @@ impl Analyzer {
             span_records: self.span_records,
             root_causes,
             timeline,
+            metric_plots,
         }
     }
 

@@ -10,13 +10,15 @@
 
 use super::calibrate::{Reference, TailCalibrator};
 use super::math::SortedWindow;
-use super::{ensure, floored_sigma, DetectorError, OnlineDetector, PointScore};
+use super::{ensure, floored_sigma, DetectorError, Expectation, OnlineDetector, PointScore};
 use serde::Deserialize;
 
 /// Timestamp differences looked at to learn the sampling step.
 const STEP_SAMPLES: usize = 16;
 /// Values per phase bucket at most.
 const MAX_RING: usize = 64;
+/// Residuals needed before their spread is trusted.
+const MIN_RESIDUALS: usize = 32;
 
 /// Settings of [`Seasonal`].
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -45,7 +47,7 @@ impl Default for SeasonalConfig {
         Self {
             period_seconds: 86_400,
             max_buckets: 288,
-            periods_kept: 3,
+            periods_kept: 5,
             min_periods: 2,
             residual_window: 256,
             min_samples_per_period: 8,
@@ -189,8 +191,46 @@ impl Seasonal {
     }
 }
 
-/// Median of a few values, by copying them to the stack.
-fn small_median(values: &[f64]) -> Option<f64> {
+/// Values pooled to measure the noise at one phase at most.
+const SPREAD_POOL: usize = 64;
+/// Values the noise at one phase is measured on, when the buckets hold that many.
+const SPREAD_MIN_VALUES: usize = 8;
+
+/// The noise level at this phase of the period: the standard deviation of the values of a
+/// bucket and, while they are fewer than [`SPREAD_MIN_VALUES`], of the buckets just after it
+/// (the ones before were already updated this period: they may hold the anomaly itself);
+/// 0 for fewer than five values. Not robust on purpose: noise that is wide at this phase (a
+/// busy daytime) must widen the band; at a step of the season (a batch starting) it widens
+/// it too, which costs some sensitivity right at the step.
+fn neighbourhood_spread(rings: &[Ring], bucket: usize) -> f64 {
+    let count = rings.len();
+    let mut pool = [0.0f64; SPREAD_POOL];
+    let mut length = 0;
+    for offset in 0..count.min(3) {
+        if length >= SPREAD_MIN_VALUES {
+            break;
+        }
+        for &value in &rings[(bucket + offset) % count].values {
+            if length < SPREAD_POOL {
+                pool[length] = value;
+                length += 1;
+            }
+        }
+    }
+    if length < 5 {
+        return 0.0;
+    }
+    let pool = &pool[..length];
+    let mean = pool.iter().sum::<f64>() / length as f64;
+    let variance = pool.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (length - 1) as f64;
+    // A standard deviation from few values is often too small: widen it about as much as
+    // Student's t widens a 99.9 % prediction interval over the normal one.
+    variance.sqrt() * (1.0 + 4.0 / (length - 1) as f64)
+}
+
+/// Median of a bucket's values (copied to the stack) and the noise level around it.
+fn bucket_summary(rings: &[Ring], bucket: usize) -> Option<(f64, f64)> {
+    let values = &rings[bucket].values;
     let mut copy = [0.0f64; MAX_RING];
     let length = values.len().min(MAX_RING);
     if length == 0 {
@@ -198,14 +238,41 @@ fn small_median(values: &[f64]) -> Option<f64> {
     }
     copy[..length].copy_from_slice(&values[..length]);
     let copy = &mut copy[..length];
+    let spread = neighbourhood_spread(rings, bucket);
     let middle = length / 2;
     let (lower, upper_middle, _) = copy.select_nth_unstable_by(middle, f64::total_cmp);
     let upper_middle = *upper_middle;
-    if length % 2 == 1 {
-        Some(upper_middle)
+    let median = if length % 2 == 1 {
+        upper_middle
     } else {
         let lower_middle = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        Some((lower_middle + upper_middle) / 2.0)
+        (lower_middle + upper_middle) / 2.0
+    };
+    Some((median, spread))
+}
+
+impl Seasonal {
+    /// Whether whole periods enough have been seen to judge a point at `time_nanos`.
+    fn ready(&self, time_nanos: i64) -> bool {
+        self.first_time.is_some_and(|first| {
+            time_nanos.saturating_sub(first)
+                >= self
+                    .period_nanos()
+                    .saturating_mul(self.config.min_periods as i64)
+        }) && self.residuals.len() >= MIN_RESIDUALS
+    }
+
+    /// The usual residual and its robust scale around `expected`, never below the spread
+    /// the bucket's own values show (noise is often larger at the daily peak than at night).
+    fn residual_scale(&self, expected: f64, bucket_spread: f64) -> Option<(f64, f64)> {
+        let (centre, iqr_sigma) = self.residuals.median_and_sigma()?;
+        let sigma = floored_sigma(
+            iqr_sigma,
+            self.mean_absolute_residual,
+            expected,
+            self.config.relative_floor,
+        );
+        Some((centre, sigma.max(bucket_spread)))
     }
 }
 
@@ -218,7 +285,7 @@ impl OnlineDetector for Seasonal {
         if !value.is_finite() {
             return PointScore::QUIET;
         }
-        let first_time = *self.first_time.get_or_insert(time_nanos);
+        self.first_time.get_or_insert(time_nanos);
         if self.layout.is_none() {
             if let Some(last) = self.last_time {
                 self.steps.push(time_nanos - last);
@@ -233,30 +300,25 @@ impl OnlineDetector for Seasonal {
             return PointScore::QUIET;
         };
         let bucket = self.bucket_of(time_nanos, buckets);
-        let ready = time_nanos.saturating_sub(first_time)
-            >= self
-                .period_nanos()
-                .saturating_mul(self.config.min_periods as i64);
         let mut score = PointScore::QUIET;
-        if let Some(expected) = small_median(&self.rings[bucket].values) {
+        if let Some((expected, bucket_spread)) = bucket_summary(&self.rings, bucket) {
             let residual = value - expected;
-            if ready && self.residuals.len() >= 32 {
-                if let Some((centre, iqr_sigma)) = self.residuals.median_and_sigma() {
-                    let sigma = floored_sigma(
-                        iqr_sigma,
-                        self.mean_absolute_residual,
-                        expected,
-                        self.config.relative_floor,
-                    );
+            match self
+                .ready(time_nanos)
+                .then(|| self.residual_scale(expected, bucket_spread))
+                .flatten()
+            {
+                Some((centre, sigma)) => {
                     let z = (residual - centre).abs() / sigma;
-                    score = PointScore::from_p_value(self.calibrator.observe(z), z);
+                    score = PointScore::from_decades(self.calibrator.observe(z), z);
                     self.mean_absolute_residual += ((residual - centre).abs().min(10.0 * sigma)
                         - self.mean_absolute_residual)
                         / 64.0;
                 }
-            } else {
-                self.mean_absolute_residual +=
-                    (residual.abs() - self.mean_absolute_residual) / 16.0;
+                None => {
+                    self.mean_absolute_residual +=
+                        (residual.abs() - self.mean_absolute_residual) / 16.0;
+                }
             }
             self.residuals.push(residual);
         }
@@ -268,5 +330,21 @@ impl OnlineDetector for Seasonal {
             slot.next = (slot.next + 1) % ring;
         }
         score
+    }
+
+    fn expectation(&self, time_nanos: i64) -> Option<Expectation> {
+        let Some(Layout::Active { buckets, .. }) = self.layout else {
+            return None;
+        };
+        if !self.ready(time_nanos) {
+            return None;
+        }
+        let (expected, bucket_spread) =
+            bucket_summary(&self.rings, self.bucket_of(time_nanos, buckets))?;
+        let (centre, spread) = self.residual_scale(expected, bucket_spread)?;
+        Some(Expectation {
+            value: expected + centre,
+            spread,
+        })
     }
 }
