@@ -167,6 +167,15 @@ pub(crate) fn examine(points: &[Point], config: &MetricConfig) -> SeriesVerdict 
         }
         stretch.kind = classify(&values, stretch.start, config);
         if let StretchKind::Shift { before, after, .. } = stretch.kind {
+            // The detectors may need a few points to be sure: the shift began at the first
+            // of the points just before the alarm that already sit at the new level.
+            let earliest = stretch.start.saturating_sub(config.merge_gap_points);
+            while stretch.start > earliest.max(1)
+                && (values[stretch.start - 1] - after).abs()
+                    < (values[stretch.start - 1] - before).abs()
+            {
+                stretch.start -= 1;
+            }
             last_shift = Some((stretches.len(), before, after));
         }
         stretches.push(stretch);
