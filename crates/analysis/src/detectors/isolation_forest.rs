@@ -43,10 +43,10 @@ pub struct IsolationForestConfig {
 impl Default for IsolationForestConfig {
     fn default() -> Self {
         Self {
-            trees: 24,
-            sample_size: 128,
+            trees: 16,
+            sample_size: 64,
             buffer: 512,
-            retrain_every: 128,
+            retrain_every: 512,
             seed: 0x5EED_F00D,
             calibration_memory: 4096,
         }
@@ -94,8 +94,7 @@ impl IsolationForestConfig {
             vectors: Vec::with_capacity(self.buffer),
             next_slot: 0,
             since_training: 0,
-            split_features: Vec::new(),
-            split_values: Vec::new(),
+            splits: Vec::new(),
             leaf_path_lengths: Vec::new(),
             members: Vec::with_capacity(self.sample_size),
             trained: false,
@@ -111,6 +110,23 @@ impl IsolationForestConfig {
     }
 }
 
+/// One internal node: vectors with `vector[feature] >= value` go right.
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    value: f64,
+    feature: usize,
+}
+
+/// A node that stops early: +inf sends everything left.
+const SEND_LEFT: Split = Split {
+    value: f64::INFINITY,
+    feature: 0,
+};
+
+/// Vectors are padded to this length so a feature index masked with `PADDED - 1` needs no
+/// bounds check.
+const PADDED: usize = 8;
+
 /// The runtime state of the Isolation Forest detector.
 #[derive(Debug, Clone)]
 pub struct IsolationForest {
@@ -124,10 +140,8 @@ pub struct IsolationForest {
     vectors: Vec<[f64; DIMENSIONS]>,
     next_slot: usize,
     since_training: usize,
-    /// Split feature of each internal node, tree after tree (`internal_nodes` per tree).
-    split_features: Vec<u8>,
-    /// Split value of each internal node (+inf: everything goes left).
-    split_values: Vec<f64>,
+    /// Internal nodes, tree after tree (`internal_nodes` per tree).
+    splits: Vec<Split>,
     /// Path length of each leaf (`1 << depth_limit` per tree).
     leaf_path_lengths: Vec<f64>,
     /// Vector indices drawn for the tree being grown.
@@ -169,10 +183,8 @@ impl IsolationForest {
     fn train(&mut self) {
         let internal = self.internal_nodes();
         let trees = self.config.trees;
-        self.split_features.clear();
-        self.split_features.resize(trees * internal, 0);
-        self.split_values.clear();
-        self.split_values.resize(trees * internal, f64::INFINITY);
+        self.splits.clear();
+        self.splits.resize(trees * internal, SEND_LEFT);
         self.leaf_path_lengths.clear();
         self.leaf_path_lengths
             .resize(trees << self.depth_limit, 0.0);
@@ -232,8 +244,10 @@ impl IsolationForest {
                 boundary += 1;
             }
         }
-        self.split_features[tree * internal + node] = feature as u8;
-        self.split_values[tree * internal + node] = split;
+        self.splits[tree * internal + node] = Split {
+            value: split,
+            feature,
+        };
         let (left_members, right_members) = members.split_at_mut(boundary);
         self.grow(tree, 2 * node + 1, left_members, depth + 1);
         self.grow(tree, 2 * node + 2, right_members, depth + 1);
@@ -241,13 +255,14 @@ impl IsolationForest {
 
     fn anomaly_score(&self, vector: &[f64; DIMENSIONS]) -> f64 {
         let internal = self.internal_nodes();
+        let mut padded = [0.0; PADDED];
+        padded[..DIMENSIONS].copy_from_slice(vector);
         let mut total = 0.0;
-        for tree in 0..self.config.trees {
-            let features = &self.split_features[tree * internal..(tree + 1) * internal];
-            let values = &self.split_values[tree * internal..(tree + 1) * internal];
+        for (tree, splits) in self.splits.chunks_exact(internal).enumerate() {
             let mut node = 0;
             for _ in 0..self.depth_limit {
-                let go_right = vector[features[node] as usize % DIMENSIONS] >= values[node];
+                let split = splits[node];
+                let go_right = padded[split.feature & (PADDED - 1)] >= split.value;
                 node = 2 * node + 1 + go_right as usize;
             }
             total += self.leaf_path_lengths[(tree << self.depth_limit) + node - internal];

@@ -27,18 +27,21 @@ impl SortedWindow {
     /// When full, the oldest value leaves and the new one enters in one move of the values
     /// between their two positions, not two moves of the whole tail.
     pub fn push(&mut self, value: f64) {
+        self.push_evicting(value);
+    }
+
+    /// [`SortedWindow::push`], returning the value that left the window, if one did.
+    pub fn push_evicting(&mut self, value: f64) -> Option<f64> {
         if !value.is_finite() {
-            return;
+            return None;
         }
         let insert_at = self.sorted.partition_point(|&probe| probe <= value);
         if self.arrival.len() < self.capacity {
             self.arrival.push_back(value);
             self.sorted.insert(insert_at, value);
-            return;
+            return None;
         }
-        let Some(oldest) = self.arrival.pop_front() else {
-            return;
-        };
+        let oldest = self.arrival.pop_front()?;
         self.arrival.push_back(value);
         // Every stored value is finite, so `<` finds an element equal to `oldest`.
         let remove_at = self
@@ -52,6 +55,7 @@ impl SortedWindow {
             self.sorted.copy_within(insert_at..remove_at, insert_at + 1);
             self.sorted[insert_at] = value;
         }
+        Some(oldest)
     }
 
     /// Values held.
@@ -69,7 +73,8 @@ impl SortedWindow {
     pub fn quantile(&self, q: f64) -> Option<f64> {
         let last = self.sorted.len().checked_sub(1)?;
         let position = q.clamp(0.0, 1.0) * last as f64;
-        let below = position.floor() as usize;
+        // `position` is never negative: truncation is the floor (and needs no libm call).
+        let below = position as usize;
         let above = (below + 1).min(last);
         let fraction = position - below as f64;
         Some(self.sorted[below] + fraction * (self.sorted[above] - self.sorted[below]))

@@ -136,15 +136,36 @@ impl SeasonalConfig {
 enum Layout {
     /// The period is too short or the timestamps too irregular: no season.
     Disabled,
-    /// `buckets` buckets, each remembering up to `ring` values.
-    Active { buckets: usize, ring: usize },
+    /// `buckets` buckets of `bucket_nanos` of the period each.
+    Active { buckets: usize, bucket_nanos: i64 },
 }
 
-/// The recent values of one phase bucket.
-#[derive(Debug, Clone, Default)]
+/// The recent values of one phase bucket: kept sorted (the median is one lookup) with
+/// running sums (the spread is two).
+#[derive(Debug, Clone)]
 struct Ring {
-    values: Vec<f64>,
-    next: usize,
+    values: SortedWindow,
+    sum: f64,
+    sum_of_squares: f64,
+}
+
+impl Ring {
+    fn new(capacity: usize) -> Self {
+        Self {
+            values: SortedWindow::new(capacity),
+            sum: 0.0,
+            sum_of_squares: 0.0,
+        }
+    }
+
+    fn push(&mut self, value: f64) {
+        if let Some(evicted) = self.values.push_evicting(value) {
+            self.sum -= evicted;
+            self.sum_of_squares -= evicted * evicted;
+        }
+        self.sum += value;
+        self.sum_of_squares += value * value;
+    }
 }
 
 /// The runtime state of the seasonal detector.
@@ -180,19 +201,21 @@ impl Seasonal {
         let buckets = (samples_per_period as usize).min(self.config.max_buckets);
         let per_bucket = (samples_per_period as usize).div_ceil(buckets);
         let ring = (per_bucket * self.config.periods_kept).clamp(1, MAX_RING);
-        self.rings = vec![Ring::default(); buckets];
-        Layout::Active { buckets, ring }
+        self.rings = vec![Ring::new(ring); buckets];
+        let bucket_nanos = (self.period_nanos() / buckets as i64).max(1);
+        Layout::Active {
+            buckets,
+            bucket_nanos,
+        }
     }
 
-    fn bucket_of(&self, time_nanos: i64, buckets: usize) -> usize {
-        let period = self.period_nanos();
-        let phase = time_nanos.rem_euclid(period) as i128;
-        ((phase * buckets as i128 / period as i128) as usize).min(buckets - 1)
+    /// The bucket of a time's phase (integer divisions only: 128-bit ones are slow).
+    fn bucket_of(&self, time_nanos: i64, buckets: usize, bucket_nanos: i64) -> usize {
+        let phase = time_nanos.rem_euclid(self.period_nanos());
+        ((phase / bucket_nanos) as usize).min(buckets - 1)
     }
 }
 
-/// Values pooled to measure the noise at one phase at most.
-const SPREAD_POOL: usize = 64;
 /// Values the noise at one phase is measured on, when the buckets hold that many.
 const SPREAD_MIN_VALUES: usize = 8;
 
@@ -204,51 +227,30 @@ const SPREAD_MIN_VALUES: usize = 8;
 /// it too, which costs some sensitivity right at the step.
 fn neighbourhood_spread(rings: &[Ring], bucket: usize) -> f64 {
     let count = rings.len();
-    let mut pool = [0.0f64; SPREAD_POOL];
-    let mut length = 0;
+    let (mut length, mut sum, mut sum_of_squares) = (0usize, 0.0, 0.0);
     for offset in 0..count.min(3) {
         if length >= SPREAD_MIN_VALUES {
             break;
         }
-        for &value in &rings[(bucket + offset) % count].values {
-            if length < SPREAD_POOL {
-                pool[length] = value;
-                length += 1;
-            }
-        }
+        let ring = &rings[(bucket + offset) % count];
+        length += ring.values.len();
+        sum += ring.sum;
+        sum_of_squares += ring.sum_of_squares;
     }
     if length < 5 {
         return 0.0;
     }
-    let pool = &pool[..length];
-    let mean = pool.iter().sum::<f64>() / length as f64;
-    let variance = pool.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (length - 1) as f64;
+    let mean = sum / length as f64;
+    let variance = ((sum_of_squares - sum * mean) / (length - 1) as f64).max(0.0);
     // A standard deviation from few values is often too small: widen it about as much as
     // Student's t widens a 99.9 % prediction interval over the normal one.
     variance.sqrt() * (1.0 + 4.0 / (length - 1) as f64)
 }
 
-/// Median of a bucket's values (copied to the stack) and the noise level around it.
+/// Median of a bucket's values and the noise level around it.
 fn bucket_summary(rings: &[Ring], bucket: usize) -> Option<(f64, f64)> {
-    let values = &rings[bucket].values;
-    let mut copy = [0.0f64; MAX_RING];
-    let length = values.len().min(MAX_RING);
-    if length == 0 {
-        return None;
-    }
-    copy[..length].copy_from_slice(&values[..length]);
-    let copy = &mut copy[..length];
-    let spread = neighbourhood_spread(rings, bucket);
-    let middle = length / 2;
-    let (lower, upper_middle, _) = copy.select_nth_unstable_by(middle, f64::total_cmp);
-    let upper_middle = *upper_middle;
-    let median = if length % 2 == 1 {
-        upper_middle
-    } else {
-        let lower_middle = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (lower_middle + upper_middle) / 2.0
-    };
-    Some((median, spread))
+    let median = rings[bucket].values.quantile(0.5)?;
+    Some((median, neighbourhood_spread(rings, bucket)))
 }
 
 impl Seasonal {
@@ -296,10 +298,14 @@ impl OnlineDetector for Seasonal {
             }
             self.layout = Some(self.decide_layout());
         }
-        let Some(Layout::Active { buckets, ring }) = self.layout else {
+        let Some(Layout::Active {
+            buckets,
+            bucket_nanos,
+        }) = self.layout
+        else {
             return PointScore::QUIET;
         };
-        let bucket = self.bucket_of(time_nanos, buckets);
+        let bucket = self.bucket_of(time_nanos, buckets, bucket_nanos);
         let mut score = PointScore::QUIET;
         if let Some((expected, bucket_spread)) = bucket_summary(&self.rings, bucket) {
             let residual = value - expected;
@@ -322,25 +328,23 @@ impl OnlineDetector for Seasonal {
             }
             self.residuals.push(residual);
         }
-        let slot = &mut self.rings[bucket];
-        if slot.values.len() < ring {
-            slot.values.push(value);
-        } else {
-            slot.values[slot.next] = value;
-            slot.next = (slot.next + 1) % ring;
-        }
+        self.rings[bucket].push(value);
         score
     }
 
     fn expectation(&self, time_nanos: i64) -> Option<Expectation> {
-        let Some(Layout::Active { buckets, .. }) = self.layout else {
+        let Some(Layout::Active {
+            buckets,
+            bucket_nanos,
+        }) = self.layout
+        else {
             return None;
         };
         if !self.ready(time_nanos) {
             return None;
         }
         let (expected, bucket_spread) =
-            bucket_summary(&self.rings, self.bucket_of(time_nanos, buckets))?;
+            bucket_summary(&self.rings, self.bucket_of(time_nanos, buckets, bucket_nanos))?;
         let (centre, spread) = self.residual_scale(expected, bucket_spread)?;
         Some(Expectation {
             value: expected + centre,
