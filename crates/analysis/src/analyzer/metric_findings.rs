@@ -50,6 +50,14 @@ fn severity_of_score(score: f64) -> Severity {
     }
 }
 
+/// How far the farthest value of a stretch is from what was expected at its onset, in
+/// robust standard deviations (0 when nothing was expected yet).
+fn deviation_sigmas(points: &[Point], stretch: &Stretch) -> f64 {
+    stretch.expected.map_or(0.0, |expected| {
+        (points[stretch.extreme].value - expected.value).abs() / expected.spread
+    })
+}
+
 /// "~3 h 10 min", "~45 min", "~2 d 4 h".
 fn approximate_duration(seconds: f64) -> String {
     let minutes = (seconds / 60.0).round().max(0.0) as i64;
@@ -141,18 +149,19 @@ impl Analyzer {
     }
 
     fn anomaly_finding(&self, series: &Series, verdict: &SeriesVerdict) -> Option<Finding> {
+        let points = &verdict.points;
+        let change_point_only =
+            |stretch: &Stretch| verdict.detector_names(stretch.fired) == ["change_point"];
         let excursions: Vec<&Stretch> = verdict
             .stretches
             .iter()
             .filter(|s| s.kind == StretchKind::Excursion)
+            // A level detector alone, with the values still inside the band, is the drift of
+            // a trend (a disk filling up), not a change of pattern.
+            .filter(|s| !(change_point_only(s) && deviation_sigmas(points, s) < SPIKE_SIGMAS))
             .collect();
-        let points = &verdict.points;
         // Calibrated scores saturate at 1: among equals, the larger deviation leads.
-        let deviation = |stretch: &Stretch| {
-            stretch.expected.map_or(0.0, |expected| {
-                (points[stretch.extreme].value - expected.value).abs() / expected.spread
-            })
-        };
+        let deviation = |stretch: &Stretch| deviation_sigmas(points, stretch);
         let headline = *excursions.iter().max_by(|a, b| {
             a.peak_score
                 .total_cmp(&b.peak_score)
@@ -374,7 +383,7 @@ impl Analyzer {
             format_value(fit.slope_per_hour),
             format_value(fit.level),
             format_value(verdict.limit.max(fit.level.abs())),
-            Timestamp::from_unix_nanos(full_at),
+            format_time(full_at, true, false),
         );
         detail.push_str(&Self::coverage_note(series));
         let hours = seconds / 3600.0;

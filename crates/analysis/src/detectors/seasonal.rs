@@ -343,8 +343,10 @@ impl OnlineDetector for Seasonal {
         if !self.ready(time_nanos) {
             return None;
         }
-        let (expected, bucket_spread) =
-            bucket_summary(&self.rings, self.bucket_of(time_nanos, buckets, bucket_nanos))?;
+        let (expected, bucket_spread) = bucket_summary(
+            &self.rings,
+            self.bucket_of(time_nanos, buckets, bucket_nanos),
+        )?;
         let (centre, spread) = self.residual_scale(expected, bucket_spread)?;
         Some(Expectation {
             value: expected + centre,
