@@ -103,10 +103,13 @@ pub(crate) struct SaturationVerdict {
     pub fitted_points: usize,
 }
 
+/// What a usage series and its limit series share: attachment, the words naming the
+/// resource, and the labels.
+type PartnerKey<'a> = (u32, Vec<String>, &'a [(Box<str>, Box<str>)]);
+
 /// The limits of every series that has one: by series index.
 pub(crate) fn limits_of(series: &[Series]) -> BTreeMap<usize, (f64, LimitSource, bool)> {
-    let mut partners: BTreeMap<(u32, Vec<String>, &[(Box<str>, Box<str>)]), usize> =
-        BTreeMap::new();
+    let mut partners: BTreeMap<PartnerKey<'_>, usize> = BTreeMap::new();
     for (index, one) in series.iter().enumerate() {
         let words = words_of(one.name());
         if words.iter().any(|w| LIMIT_WORDS.contains(&w.as_str())) {
