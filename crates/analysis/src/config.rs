@@ -74,20 +74,32 @@ impl Default for BurstConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MetricConfig {
-    /// A point is anomalous when its robust z-score (deviation from the median over
-    /// 1.4826 x MAD) exceeds this; 3.5 is Iglewicz and Hoaglin's recommendation.
-    pub z_threshold: f64,
+    /// A point whose ensemble score (calibrated, in [0, 1]) reaches this is an alarm; 0.5 is
+    /// a p-value of 0.001 after the ensemble's correction for its number of detectors.
+    pub alarm_score: f64,
+    /// Alarms at most this many points apart belong to one anomalous stretch.
+    pub merge_gap_points: usize,
+    /// The first share of a series is the detectors' probation (as in NAB): they learn the
+    /// series there, and its alarms are not findings (the first rise of a daily wave is not
+    /// an incident).
+    pub probation_share: f64,
+    /// The probation never lasts more than this many points.
+    pub max_probation_points: usize,
     /// Timed points a series needs before it is examined.
     pub min_points: usize,
-    /// When more than this share of a series is flagged, the series is not "normal with a
-    /// few outliers" (it is seasonal, bimodal or shifted) and no anomaly is reported.
-    pub max_flagged_fraction: f64,
     /// The robust scale never goes below this share of the median's magnitude, so a flat
-    /// series with a tiny wiggle is not an anomaly.
+    /// series with a tiny wiggle is not a level shift.
     pub min_relative_scale: f64,
-    /// A level shift is reported when the medians before and after the change point differ
-    /// by this many pooled robust standard deviations.
+    /// An anomalous stretch is a level shift when the medians before it and from it on
+    /// differ by this many pooled robust standard deviations (and the series ends at the
+    /// new level).
     pub shift_threshold: f64,
+    /// Share of the variance a saturation line must explain (R^2) to be reported.
+    pub saturation_min_fit: f64,
+    /// A resource that will be full later than this many hours is not reported.
+    pub saturation_horizon_hours: f64,
+    /// Points per chart of an anomalous series at most (thinned beyond).
+    pub plot_points: usize,
     /// Points kept per series; later points are counted but not examined.
     pub max_points_per_series: usize,
     /// Series kept; samples of further series are counted but not examined.
@@ -97,11 +109,16 @@ pub struct MetricConfig {
 impl Default for MetricConfig {
     fn default() -> Self {
         Self {
-            z_threshold: 3.5,
+            alarm_score: 0.5,
+            merge_gap_points: 8,
+            probation_share: 0.15,
+            max_probation_points: 2016,
             min_points: 12,
-            max_flagged_fraction: 0.2,
             min_relative_scale: 0.001,
             shift_threshold: 6.0,
+            saturation_min_fit: 0.8,
+            saturation_horizon_hours: 7.0 * 24.0,
+            plot_points: 600,
             max_points_per_series: 200_000,
             max_series: 10_000,
         }
@@ -114,7 +131,7 @@ pub enum ConfigError {
     /// The value is out of range.
     #[error("analysis setting {field} = {value} is out of range: {expected}")]
     OutOfRange {
-        /// Dotted path of the setting, e.g. `metrics.z_threshold`.
+        /// Dotted path of the setting, e.g. `metrics.alarm_score`.
         field: &'static str,
         /// The rejected value, as text.
         value: String,
@@ -228,10 +245,10 @@ impl AnalysisConfig {
         )?;
         let metrics = &self.metrics;
         check(
-            positive(metrics.z_threshold),
-            "metrics.z_threshold",
-            metrics.z_threshold,
-            "a positive number",
+            metrics.alarm_score > 0.0 && metrics.alarm_score <= 1.0,
+            "metrics.alarm_score",
+            metrics.alarm_score,
+            "greater than 0 and at most 1",
         )?;
         check(
             metrics.min_points >= 5,
@@ -240,10 +257,28 @@ impl AnalysisConfig {
             "at least 5",
         )?;
         check(
-            metrics.max_flagged_fraction > 0.0 && metrics.max_flagged_fraction <= 1.0,
-            "metrics.max_flagged_fraction",
-            metrics.max_flagged_fraction,
-            "greater than 0 and at most 1",
+            (0.0..1.0).contains(&metrics.probation_share),
+            "metrics.probation_share",
+            metrics.probation_share,
+            "at least 0 and below 1",
+        )?;
+        check(
+            (0.0..=1.0).contains(&metrics.saturation_min_fit),
+            "metrics.saturation_min_fit",
+            metrics.saturation_min_fit,
+            "between 0 and 1",
+        )?;
+        check(
+            positive(metrics.saturation_horizon_hours),
+            "metrics.saturation_horizon_hours",
+            metrics.saturation_horizon_hours,
+            "a positive number",
+        )?;
+        check(
+            metrics.plot_points >= 2,
+            "metrics.plot_points",
+            metrics.plot_points,
+            "at least 2",
         )?;
         check(
             metrics.min_relative_scale.is_finite() && metrics.min_relative_scale >= 0.0,
@@ -298,13 +333,20 @@ impl AnalysisConfig {
         }
         bursts.min_buckets = bursts.min_buckets.max(3);
         let metrics = &mut config.metrics;
-        if !positive(metrics.z_threshold) {
-            metrics.z_threshold = defaults.metrics.z_threshold;
+        if !(metrics.alarm_score > 0.0 && metrics.alarm_score <= 1.0) {
+            metrics.alarm_score = defaults.metrics.alarm_score;
         }
         metrics.min_points = metrics.min_points.max(5);
-        if !(metrics.max_flagged_fraction > 0.0 && metrics.max_flagged_fraction <= 1.0) {
-            metrics.max_flagged_fraction = defaults.metrics.max_flagged_fraction;
+        if !(0.0..1.0).contains(&metrics.probation_share) {
+            metrics.probation_share = defaults.metrics.probation_share;
         }
+        if !(0.0..=1.0).contains(&metrics.saturation_min_fit) {
+            metrics.saturation_min_fit = defaults.metrics.saturation_min_fit;
+        }
+        if !positive(metrics.saturation_horizon_hours) {
+            metrics.saturation_horizon_hours = defaults.metrics.saturation_horizon_hours;
+        }
+        metrics.plot_points = metrics.plot_points.max(2);
         if !(metrics.min_relative_scale.is_finite() && metrics.min_relative_scale >= 0.0) {
             metrics.min_relative_scale = defaults.metrics.min_relative_scale;
         }
@@ -326,10 +368,10 @@ mod tests {
     fn defaults_are_valid_and_partial_json_fills_defaults() {
         assert_eq!(AnalysisConfig::default().validate(), Ok(()));
         let config: AnalysisConfig =
-            serde_json::from_str(r#"{"max_findings": 10, "metrics": {"z_threshold": 4.0}}"#)
+            serde_json::from_str(r#"{"max_findings": 10, "metrics": {"alarm_score": 0.6}}"#)
                 .expect("valid json");
         assert_eq!(config.max_findings, 10);
-        assert_eq!(config.metrics.z_threshold, 4.0);
+        assert_eq!(config.metrics.alarm_score, 0.6);
         assert_eq!(
             config.metrics.min_points,
             MetricConfig::default().min_points
@@ -340,12 +382,12 @@ mod tests {
     #[test]
     fn invalid_values_are_reported_and_sanitized() {
         let mut config = AnalysisConfig::default();
-        config.metrics.z_threshold = f64::NAN;
+        config.metrics.alarm_score = f64::NAN;
         let error = config.validate().expect_err("nan threshold");
         assert_eq!(error.kind(), ConfigErrorKind::OutOfRange);
-        assert!(error.to_string().contains("metrics.z_threshold"));
+        assert!(error.to_string().contains("metrics.alarm_score"));
         let sanitized = config.sanitized();
         assert_eq!(sanitized.validate(), Ok(()));
-        assert_eq!(sanitized.metrics.z_threshold, 3.5);
+        assert_eq!(sanitized.metrics.alarm_score, 0.5);
     }
 }

@@ -42,7 +42,8 @@
 //! - `tokens`: splitting and masking messages (numbers, ids, paths, dates);
 //! - `miner`: the Drain-family template miner ([`TemplateMiner`]);
 //! - `histogram`, `bursts`: time buckets and rate bursts;
-//! - `metrics`, `robust`: metric series, robust z-scores and level shifts;
+//! - `metrics`: metric series through the detector ensemble (anomalous stretches, level
+//!   shifts, saturation) and their charts ([`SeriesPlot`]); `robust`: medians and scales;
 //! - [`detectors`]: online metric anomaly detectors and their ensemble;
 //! - [`nab`]: the Numenta Anomaly Benchmark scorer;
 //! - `exceptions`: stack traces of the common runtimes;
@@ -78,4 +79,5 @@ mod traces;
 pub use analyzer::{AnalysisReport, Analyzer};
 pub use config::{AnalysisConfig, BurstConfig, ConfigError, ConfigErrorKind, MetricConfig};
 pub use entity::EntityConfig;
+pub use metrics::{PlotPoint, SeriesPlot, BAND_SIGMAS};
 pub use miner::{MinedTemplate, MinerConfig, TemplateMiner};

@@ -89,6 +89,7 @@ impl RobustScale {
     }
 
     /// The robust z-score of `value`; 0 for a degenerate scale.
+    #[cfg(test)]
     pub fn z(&self, value: f64) -> f64 {
         if self.is_degenerate() || !value.is_finite() {
             0.0

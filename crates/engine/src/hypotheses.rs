@@ -190,7 +190,7 @@ pub fn categorize(finding: &Finding) -> HypothesisCategory {
     let text = finding_text(finding);
     if matches!(
         finding.kind,
-        FindingKind::MetricAnomaly | FindingKind::MetricShift
+        FindingKind::MetricAnomaly | FindingKind::MetricShift | FindingKind::MetricSaturation
     ) {
         return categorize_metric(&text);
     }

@@ -251,6 +251,7 @@ fn intent_from_data(data: &DataSignals) -> Intent {
     }
     if has(FindingKind::MetricAnomaly)
         || has(FindingKind::MetricShift)
+        || has(FindingKind::MetricSaturation)
         || has(FindingKind::TraceAnomaly)
     {
         return Intent::Performance;

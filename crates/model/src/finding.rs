@@ -39,6 +39,9 @@ pub enum FindingKind {
     MetricAnomaly,
     /// A metric's level moved and stayed.
     MetricShift,
+    /// A bounded resource (disk, memory, a queue with a limit) rising towards its limit:
+    /// when it will be full at the current rate.
+    MetricSaturation,
     /// A template's rate differs from the baseline's beyond chance (a statistical test).
     FrequencyShift,
     /// Entities (requests, blocks, sessions, ...) whose events deviate from the others.

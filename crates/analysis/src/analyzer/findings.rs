@@ -6,8 +6,7 @@ use super::{
 };
 use crate::bursts::{find_burst, Burst};
 use crate::histogram::{rung_at_least, rung_width, TimeHistogram};
-use crate::metrics::{examine, Series, SeriesVerdict};
-use crate::signals::{cut, format_rates, format_time, format_value, format_window, implied_level};
+use crate::signals::{cut, format_rates, format_value, format_window, implied_level};
 use faultmaven_model::{Evidence, Finding, FindingId, FindingKind, Level, Severity, Timestamp};
 use std::collections::BTreeMap;
 
@@ -508,184 +507,6 @@ impl Analyzer {
         }
         findings
     }
-
-    pub(super) fn metric_findings(&self, series: &[Series]) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        for one in series {
-            if one.points.is_empty() {
-                continue;
-            }
-            let verdict = examine(&one.points, &self.config.metrics);
-            findings.extend(self.shift_finding(one, &verdict));
-            findings.extend(self.anomaly_finding(one, &verdict));
-        }
-        findings
-    }
-
-    fn point_evidence(series: &Series, point: &crate::metrics::Point) -> Evidence {
-        Evidence::MetricPoint {
-            attachment: series.attachment,
-            series: series.display.clone(),
-            timestamp: Some(Timestamp::from_unix_nanos(point.time)),
-            value: point.value,
-            line: point.line,
-        }
-    }
-
-    /// What of the series was not examined, if anything.
-    fn coverage_note(series: &Series) -> String {
-        let mut note = String::new();
-        if series.non_finite > 0 {
-            note.push_str(&format!(
-                " {} NaN or infinite values were ignored.",
-                series.non_finite
-            ));
-        }
-        if series.dropped > 0 {
-            note.push_str(&format!(
-                " Only the first {} points were examined; {} later ones were not.",
-                series.points.len(),
-                series.dropped
-            ));
-        }
-        note
-    }
-
-    fn anomaly_finding(&self, series: &Series, verdict: &SeriesVerdict) -> Option<Finding> {
-        let anomaly = verdict.anomaly.as_ref()?;
-        let headline = anomaly.episodes.get(anomaly.headline)?;
-        let points = &verdict.points;
-        let extreme = points.get(headline.extreme)?;
-        let start = points.get(headline.start)?;
-        let end = points.get(headline.end)?;
-        let with_date = self.spans_days();
-        let when = format_window(start.time, end.time, with_date, false);
-        let direction = if headline.z > 0.0 {
-            "spiked to"
-        } else {
-            "dropped to"
-        };
-        let title = format!(
-            "{} {direction} {} at {when} (typical {})",
-            cut(&series.display, TITLE_TEMPLATE_CHARS),
-            format_value(extreme.value),
-            format_value(anomaly.typical),
-        );
-        let mut detail = format!(
-            "{} of {} points lie more than {} robust standard deviations from the median {} \
-             (robust sigma {}), in {} episode(s); the strongest reaches z = {:.1} at {}.",
-            anomaly.flagged,
-            points.len(),
-            self.config.metrics.z_threshold,
-            format_value(anomaly.typical),
-            format_value(anomaly.sigma),
-            anomaly.episodes.len(),
-            headline.z,
-            Timestamp::from_unix_nanos(extreme.time),
-        );
-        detail.push_str(&Self::coverage_note(series));
-        let mut evidence_indices = vec![headline.extreme];
-        for &(index, _) in &anomaly.ranked {
-            if evidence_indices.len() >= MAX_EVIDENCE {
-                break;
-            }
-            if !evidence_indices.contains(&index) {
-                evidence_indices.push(index);
-            }
-        }
-        let evidence: Vec<Evidence> = evidence_indices
-            .iter()
-            .filter_map(|&index| points.get(index))
-            .map(|point| Self::point_evidence(series, point))
-            .collect();
-        let magnitude = headline.z.abs();
-        let threshold = self.config.metrics.z_threshold;
-        let severity = if magnitude >= 10.0 {
-            Severity::High
-        } else if magnitude >= 6.0 {
-            Severity::Medium
-        } else {
-            Severity::Low
-        };
-        let strength = 1.0 - (-(magnitude - threshold).max(0.0) / (2.0 * threshold)).exp();
-        Some(Finding {
-            id: FindingId::new(0),
-            kind: FindingKind::MetricAnomaly,
-            severity,
-            title,
-            detail,
-            score: 0.8 * (0.5 + 0.5 * strength),
-            first_seen: Some(Timestamp::from_unix_nanos(start.time)),
-            last_seen: Some(Timestamp::from_unix_nanos(end.time)),
-            subjects: series.subjects.clone(),
-            template_id: None,
-            entities: Vec::new(),
-            evidence,
-        })
-    }
-
-    fn shift_finding(&self, series: &Series, verdict: &SeriesVerdict) -> Option<Finding> {
-        let shift = verdict.shift.as_ref()?;
-        let points = &verdict.points;
-        let before = points.get(shift.change.checked_sub(1)?)?;
-        let after = points.get(shift.change)?;
-        let last = points.last()?;
-        let with_date = self.spans_days();
-        let title = format!(
-            "{} moved from ~{} to ~{} at {} and stayed",
-            cut(&series.display, TITLE_TEMPLATE_CHARS),
-            format_value(shift.before),
-            format_value(shift.after),
-            format_time(after.time, with_date, false),
-        );
-        let mut detail = format!(
-            "Median {} over {} points before {}, median {} over {} points from then on: {:.1} \
-             pooled robust standard deviations apart ({:+.0}%).",
-            format_value(shift.before),
-            shift.change,
-            Timestamp::from_unix_nanos(after.time),
-            format_value(shift.after),
-            points.len() - shift.change,
-            shift.z,
-            if shift.before != 0.0 {
-                100.0 * (shift.after - shift.before) / shift.before.abs()
-            } else {
-                0.0
-            },
-        );
-        detail.push_str(&Self::coverage_note(series));
-        let relative = if shift.before != 0.0 {
-            ((shift.after - shift.before) / shift.before).abs()
-        } else {
-            f64::INFINITY
-        };
-        let severity = match (shift.z >= 12.0, relative) {
-            (true, r) if r >= 1.0 => Severity::High,
-            (true, _) => Severity::Medium,
-            (false, r) if r >= 0.5 => Severity::Medium,
-            _ => Severity::Low,
-        };
-        let threshold = self.config.metrics.shift_threshold;
-        let strength = 1.0 - (-(shift.z - threshold).max(0.0) / (2.0 * threshold)).exp();
-        Some(Finding {
-            id: FindingId::new(0),
-            kind: FindingKind::MetricShift,
-            severity,
-            title,
-            detail,
-            score: 0.75 * (0.5 + 0.5 * strength),
-            first_seen: Some(Timestamp::from_unix_nanos(after.time)),
-            last_seen: Some(Timestamp::from_unix_nanos(last.time)),
-            subjects: series.subjects.clone(),
-            template_id: None,
-            entities: Vec::new(),
-            evidence: vec![
-                Self::point_evidence(series, before),
-                Self::point_evidence(series, after),
-                Self::point_evidence(series, last),
-            ],
-        })
-    }
 }
 
 /// The time buckets every burst series is cut into.
@@ -729,6 +550,7 @@ fn kind_order(kind: FindingKind) -> u8 {
         FindingKind::LogBurst => 2,
         FindingKind::MetricAnomaly => 3,
         FindingKind::MetricShift => 4,
+        FindingKind::MetricSaturation => 12,
         FindingKind::NewTemplate => 5,
         FindingKind::WarningTemplate => 6,
         FindingKind::TraceAnomaly => 7,

@@ -2,6 +2,7 @@
 //! ranked findings that each point at their evidence.
 
 mod findings;
+mod metric_findings;
 mod shifts;
 
 use crate::config::AnalysisConfig;
@@ -63,6 +64,9 @@ pub struct AnalysisReport {
     /// upload had more distinct events than the miner keeps and those lines got coarser
     /// templates. Memory stays bounded either way.
     pub overflowed_log_messages: u64,
+    /// Charts of the metric series that findings are about: per point the value, the
+    /// ensemble's anomaly score and the expected band (thinned to a bounded size).
+    pub metric_plots: Vec<crate::metrics::SeriesPlot>,
 }
 
 #[derive(Debug, Clone)]
@@ -481,13 +485,15 @@ impl Analyzer {
         findings.extend(self.exception_findings());
         findings.extend(self.entity_anomaly_findings(&merged));
         let series = std::mem::take(&mut self.metrics).into_series();
-        findings.extend(self.metric_findings(&series));
+        let (metric_findings, mut metric_plots) = self.metric_findings(&series);
+        findings.extend(metric_findings);
         findings.extend(self.configs.findings());
 
         let derived = self.traces.derive();
         findings.extend(self.traces.findings(&derived, self.spans_days()));
 
         let findings = rank_and_cap(findings, self.config.max_findings, first_finding_number);
+        metric_findings::attach_plots(&mut metric_plots, &findings);
         let attachment_names: FastMap<AttachmentId, String> = self
             .attachments
             .iter()
@@ -506,7 +512,9 @@ impl Analyzer {
             findings: &findings,
             traces: &self.traces,
             derived: &derived,
-            band_sigmas: self.config.metrics.z_threshold,
+            ensemble: &metric_plots,
+            alarm_score: self.config.metrics.alarm_score,
+            band_sigmas: crate::metrics::BAND_SIGMAS,
             relative_floor: self.config.metrics.min_relative_scale,
         });
         AnalysisReport {
@@ -527,6 +535,7 @@ impl Analyzer {
             series_plots: plots.series,
             trace_waterfall: plots.trace_waterfall,
             overflowed_log_messages: self.miner.overflowed_messages(),
+            metric_plots,
         }
     }
 

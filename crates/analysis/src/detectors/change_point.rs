@@ -126,7 +126,7 @@ impl OnlineDetector for ChangePoint {
         self.lower = (self.lower - z - self.config.drift).max(0.0);
         let statistic = self.upper.max(self.lower);
         // Two one-sided sums: twice the one-sided tail.
-        let p_value = (2.0 * self.calibrator.observe(statistic)).min(1.0);
+        let decades = self.calibrator.observe(statistic) - std::f64::consts::LOG10_2;
         if statistic >= self.config.restart_at {
             self.window.clear();
             self.upper = 0.0;
@@ -137,6 +137,6 @@ impl OnlineDetector for ChangePoint {
                 ((value - median).abs().min(10.0 * sigma) - self.mean_absolute_deviation) / 64.0;
         }
         self.window.push(value);
-        PointScore::from_p_value(p_value, statistic)
+        PointScore::from_decades(decades, statistic)
     }
 }

@@ -5,8 +5,8 @@
 
 use super::calibrate::score_of_p_value;
 use super::{
-    ChangePointConfig, DetectorConfig, DetectorError, IsolationForestConfig, OnlineDetector,
-    PointScore, RollingRobustConfig, SeasonalConfig,
+    ChangePointConfig, DetectorConfig, DetectorError, Expectation, IsolationForestConfig,
+    OnlineDetector, PointScore, RollingRobustConfig, SeasonalConfig,
 };
 use serde::Deserialize;
 
@@ -103,6 +103,16 @@ impl Ensemble {
             .min_by(|a, b| a.1.p_value.total_cmp(&b.1.p_value))
             .map(|(name, _)| name)
     }
+
+    /// The number of detectors.
+    pub fn detector_count(&self) -> usize {
+        self.detectors.len()
+    }
+
+    /// The score at or above which a point is an alarm.
+    pub fn alarm_score(&self) -> f64 {
+        self.config.alarm_score
+    }
 }
 
 impl OnlineDetector for Ensemble {
@@ -135,5 +145,17 @@ impl OnlineDetector for Ensemble {
             p_value,
             raw: score_of_p_value(p_value),
         }
+    }
+
+    /// A seasonal expectation when one is ready (it knows the time of day), else the first
+    /// detector's that models the level.
+    fn expectation(&self, time_nanos: i64) -> Option<Expectation> {
+        let of = |seasonal: bool| {
+            self.detectors
+                .iter()
+                .filter(|detector| (detector.name() == "seasonal") == seasonal)
+                .find_map(|detector| detector.expectation(time_nanos))
+        };
+        of(true).or_else(|| of(false))
     }
 }

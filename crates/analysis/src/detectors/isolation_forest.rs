@@ -7,6 +7,10 @@
 //! The forest is retrained every `retrain_every` points on the last `buffer` vectors, with a
 //! seeded generator, so results are reproducible and still online (a point is scored by a
 //! forest trained on earlier points only).
+//!
+//! Each tree is stored as a complete binary tree of its depth limit (a node that stops early
+//! sends everything left, to a leaf holding its path length), so scoring walks exactly
+//! `depth` levels per tree with no branch to mispredict: one comparison picks the child.
 
 use super::calibrate::{Reference, TailCalibrator};
 use super::math::SplitMix64;
@@ -17,8 +21,6 @@ use serde::Deserialize;
 const DIMENSIONS: usize = 5;
 /// A feature never exceeds this many typical steps, so one huge jump stays comparable.
 const FEATURE_CLIP: f64 = 50.0;
-/// Marks a leaf node.
-const LEAF: u8 = u8::MAX;
 
 /// Settings of [`IsolationForest`].
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -41,10 +43,10 @@ pub struct IsolationForestConfig {
 impl Default for IsolationForestConfig {
     fn default() -> Self {
         Self {
-            trees: 24,
-            sample_size: 128,
+            trees: 16,
+            sample_size: 64,
             buffer: 512,
-            retrain_every: 128,
+            retrain_every: 512,
             seed: 0x5EED_F00D,
             calibration_memory: 4096,
         }
@@ -92,8 +94,10 @@ impl IsolationForestConfig {
             vectors: Vec::with_capacity(self.buffer),
             next_slot: 0,
             since_training: 0,
-            nodes: Vec::new(),
-            roots: Vec::new(),
+            splits: Vec::new(),
+            leaf_path_lengths: Vec::new(),
+            members: Vec::with_capacity(self.sample_size),
+            trained: false,
             depth_limit: (self.sample_size as f64).log2().ceil() as usize,
             normaliser: average_path_length(self.sample_size),
             calibrator: TailCalibrator::new(
@@ -106,16 +110,22 @@ impl IsolationForestConfig {
     }
 }
 
-/// One node of a tree; leaves have `feature == LEAF`.
+/// One internal node: vectors with `vector[feature] >= value` go right.
 #[derive(Debug, Clone, Copy)]
-struct Node {
-    feature: u8,
-    split: f64,
-    left: u32,
-    right: u32,
-    /// For a leaf: its depth plus the expected remaining depth of its vectors.
-    path_length: f64,
+struct Split {
+    value: f64,
+    feature: usize,
 }
+
+/// A node that stops early: +inf sends everything left.
+const SEND_LEFT: Split = Split {
+    value: f64::INFINITY,
+    feature: 0,
+};
+
+/// Vectors are padded to this length so a feature index masked with `PADDED - 1` needs no
+/// bounds check.
+const PADDED: usize = 8;
 
 /// The runtime state of the Isolation Forest detector.
 #[derive(Debug, Clone)]
@@ -130,8 +140,13 @@ pub struct IsolationForest {
     vectors: Vec<[f64; DIMENSIONS]>,
     next_slot: usize,
     since_training: usize,
-    nodes: Vec<Node>,
-    roots: Vec<u32>,
+    /// Internal nodes, tree after tree (`internal_nodes` per tree).
+    splits: Vec<Split>,
+    /// Path length of each leaf (`1 << depth_limit` per tree).
+    leaf_path_lengths: Vec<f64>,
+    /// Vector indices drawn for the tree being grown.
+    members: Vec<usize>,
+    trained: bool,
     depth_limit: usize,
     normaliser: f64,
     calibrator: TailCalibrator,
@@ -161,32 +176,43 @@ impl IsolationForest {
         ]
     }
 
-    fn train(&mut self) {
-        self.nodes.clear();
-        self.roots.clear();
-        let mut sample: Vec<usize> = Vec::with_capacity(self.config.sample_size);
-        for _ in 0..self.config.trees {
-            sample.clear();
-            for _ in 0..self.config.sample_size {
-                sample.push(self.random.below(self.vectors.len()));
-            }
-            let root = self.grow(&mut sample.clone(), 0);
-            self.roots.push(root);
-        }
+    fn internal_nodes(&self) -> usize {
+        (1 << self.depth_limit) - 1
     }
 
-    fn grow(&mut self, members: &mut [usize], depth: usize) -> u32 {
-        let index = self.nodes.len() as u32;
-        let leaf = Node {
-            feature: LEAF,
-            split: 0.0,
-            left: 0,
-            right: 0,
-            path_length: depth as f64 + average_path_length(members.len()),
-        };
+    fn train(&mut self) {
+        let internal = self.internal_nodes();
+        let trees = self.config.trees;
+        self.splits.clear();
+        self.splits.resize(trees * internal, SEND_LEFT);
+        self.leaf_path_lengths.clear();
+        self.leaf_path_lengths
+            .resize(trees << self.depth_limit, 0.0);
+        let mut members = std::mem::take(&mut self.members);
+        for tree in 0..trees {
+            members.clear();
+            for _ in 0..self.config.sample_size {
+                members.push(self.random.below(self.vectors.len()));
+            }
+            self.grow(tree, 0, &mut members, 0);
+        }
+        self.members = members;
+        self.trained = true;
+    }
+
+    /// Grows the subtree of internal node `node` (numbered within `tree`, root 0, children
+    /// of n at 2n+1 and 2n+2) over `members`, at `depth`.
+    fn grow(&mut self, tree: usize, node: usize, members: &mut [usize], depth: usize) {
+        let internal = self.internal_nodes();
+        let leaf_path_length = depth as f64 + average_path_length(members.len());
+        // A leaf above the depth limit: its subtree keeps the +inf splits, so the walk ends
+        // at the leftmost leaf below it.
+        let leftmost_leaf =
+            |node: usize, depth: usize| ((node + 1) << (self.depth_limit - depth)) - 1 - internal;
         if members.len() <= 1 || depth >= self.depth_limit {
-            self.nodes.push(leaf);
-            return index;
+            let leaf = leftmost_leaf(node, depth);
+            self.leaf_path_lengths[(tree << self.depth_limit) + leaf] = leaf_path_length;
+            return;
         }
         // Pick a random feature that still varies among the members.
         let start = self.random.below(DIMENSIONS);
@@ -206,8 +232,9 @@ impl IsolationForest {
             }
         }
         let Some((feature, low, high)) = chosen else {
-            self.nodes.push(leaf);
-            return index;
+            let leaf = leftmost_leaf(node, depth);
+            self.leaf_path_lengths[(tree << self.depth_limit) + leaf] = leaf_path_length;
+            return;
         };
         let split = low + self.random.next_f64() * (high - low);
         let mut boundary = 0;
@@ -217,38 +244,31 @@ impl IsolationForest {
                 boundary += 1;
             }
         }
-        self.nodes.push(Node {
-            feature: feature as u8,
-            split,
-            left: 0,
-            right: 0,
-            path_length: 0.0,
-        });
+        self.splits[tree * internal + node] = Split {
+            value: split,
+            feature,
+        };
         let (left_members, right_members) = members.split_at_mut(boundary);
-        let left = self.grow(left_members, depth + 1);
-        let right = self.grow(right_members, depth + 1);
-        let node = &mut self.nodes[index as usize];
-        node.left = left;
-        node.right = right;
-        index
+        self.grow(tree, 2 * node + 1, left_members, depth + 1);
+        self.grow(tree, 2 * node + 2, right_members, depth + 1);
     }
 
     fn anomaly_score(&self, vector: &[f64; DIMENSIONS]) -> f64 {
+        let internal = self.internal_nodes();
+        let mut padded = [0.0; PADDED];
+        padded[..DIMENSIONS].copy_from_slice(vector);
         let mut total = 0.0;
-        for &root in &self.roots {
-            let mut node = &self.nodes[root as usize];
-            while node.feature != LEAF {
-                let next = if vector[node.feature as usize] < node.split {
-                    node.left
-                } else {
-                    node.right
-                };
-                node = &self.nodes[next as usize];
+        for (tree, splits) in self.splits.chunks_exact(internal).enumerate() {
+            let mut node = 0;
+            for _ in 0..self.depth_limit {
+                let split = splits[node];
+                let go_right = padded[split.feature & (PADDED - 1)] >= split.value;
+                node = 2 * node + 1 + go_right as usize;
             }
-            total += node.path_length;
+            total += self.leaf_path_lengths[(tree << self.depth_limit) + node - internal];
         }
-        let mean = total / self.roots.len().max(1) as f64;
-        2f64.powf(-mean / self.normaliser)
+        let mean = total / self.config.trees.max(1) as f64;
+        (-mean / self.normaliser).exp2()
     }
 }
 
@@ -264,9 +284,9 @@ impl OnlineDetector for IsolationForest {
         let mut score = PointScore::QUIET;
         if self.seen >= self.history.len() {
             let vector = self.features(value);
-            if !self.roots.is_empty() {
+            if self.trained {
                 let raw = self.anomaly_score(&vector);
-                score = PointScore::from_p_value(self.calibrator.observe(raw), raw);
+                score = PointScore::from_decades(self.calibrator.observe(raw), raw);
             }
             if self.vectors.len() < self.config.buffer {
                 self.vectors.push(vector);
@@ -276,7 +296,7 @@ impl OnlineDetector for IsolationForest {
             }
             self.since_training += 1;
             if self.vectors.len() >= self.config.sample_size
-                && (self.roots.is_empty() || self.since_training >= self.config.retrain_every)
+                && (!self.trained || self.since_training >= self.config.retrain_every)
             {
                 self.train();
                 self.since_training = 0;

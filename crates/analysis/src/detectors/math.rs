@@ -24,25 +24,38 @@ impl SortedWindow {
     }
 
     /// Adds a finite value, dropping the oldest when full; non-finite values are ignored.
+    /// When full, the oldest value leaves and the new one enters in one move of the values
+    /// between their two positions, not two moves of the whole tail.
     pub fn push(&mut self, value: f64) {
+        self.push_evicting(value);
+    }
+
+    /// [`SortedWindow::push`], returning the value that left the window, if one did.
+    pub fn push_evicting(&mut self, value: f64) -> Option<f64> {
         if !value.is_finite() {
-            return;
+            return None;
         }
-        if self.arrival.len() == self.capacity {
-            if let Some(oldest) = self.arrival.pop_front() {
-                let at = self
-                    .sorted
-                    .partition_point(|probe| probe.total_cmp(&oldest).is_lt());
-                if at < self.sorted.len() {
-                    self.sorted.remove(at);
-                }
-            }
+        let insert_at = self.sorted.partition_point(|&probe| probe <= value);
+        if self.arrival.len() < self.capacity {
+            self.arrival.push_back(value);
+            self.sorted.insert(insert_at, value);
+            return None;
         }
+        let oldest = self.arrival.pop_front()?;
         self.arrival.push_back(value);
-        let at = self
+        // Every stored value is finite, so `<` finds an element equal to `oldest`.
+        let remove_at = self
             .sorted
-            .partition_point(|probe| probe.total_cmp(&value).is_le());
-        self.sorted.insert(at, value);
+            .partition_point(|&probe| probe < oldest)
+            .min(self.sorted.len() - 1);
+        if insert_at > remove_at {
+            self.sorted.copy_within(remove_at + 1..insert_at, remove_at);
+            self.sorted[insert_at - 1] = value;
+        } else {
+            self.sorted.copy_within(insert_at..remove_at, insert_at + 1);
+            self.sorted[insert_at] = value;
+        }
+        Some(oldest)
     }
 
     /// Values held.
@@ -60,7 +73,8 @@ impl SortedWindow {
     pub fn quantile(&self, q: f64) -> Option<f64> {
         let last = self.sorted.len().checked_sub(1)?;
         let position = q.clamp(0.0, 1.0) * last as f64;
-        let below = position.floor() as usize;
+        // `position` is never negative: truncation is the floor (and needs no libm call).
+        let below = position as usize;
         let above = (below + 1).min(last);
         let fraction = position - below as f64;
         Some(self.sorted[below] + fraction * (self.sorted[above] - self.sorted[below]))
@@ -159,6 +173,22 @@ mod tests {
         assert!((sigma - 2.0 / IQR_TO_SIGMA).abs() < 1e-12);
         window.clear();
         assert_eq!(window.quantile(0.5), None);
+    }
+
+    #[test]
+    fn sorted_window_matches_a_sort_of_the_last_values() {
+        let mut random = SplitMix64::new(3);
+        let mut window = SortedWindow::new(17);
+        let mut all = Vec::new();
+        for _ in 0..500 {
+            // Few distinct values, so ties are common.
+            let value = (random.below(9) as f64) - 4.0;
+            window.push(value);
+            all.push(value);
+            let mut expected: Vec<f64> = all[all.len().saturating_sub(17)..].to_vec();
+            expected.sort_by(f64::total_cmp);
+            assert_eq!(window.sorted, expected);
+        }
     }
 
     #[test]

@@ -57,6 +57,21 @@ impl PointScore {
         raw: 0.0,
     };
 
+    /// A score from `-log10` of a calibrated p-value (what the calibrators compute: one
+    /// exponential here instead of a power and a logarithm).
+    pub fn from_decades(decades: f64, raw: f64) -> Self {
+        let decades = if decades.is_nan() {
+            0.0
+        } else {
+            decades.max(0.0)
+        };
+        Self {
+            score: (decades / calibrate::SCORE_DECADES).min(1.0),
+            p_value: calibrate::p_value_of_decades(decades),
+            raw,
+        }
+    }
+
     /// A score from a calibrated p-value and the raw statistic.
     pub fn from_p_value(p_value: f64, raw: f64) -> Self {
         let p_value = if p_value.is_nan() {
@@ -80,6 +95,21 @@ pub trait OnlineDetector: Send + std::fmt::Debug {
     /// Scores the next point (time in nanoseconds since the epoch, non-decreasing) and then
     /// learns from it. Non-finite values score [`PointScore::QUIET`] and are not learned.
     fn update(&mut self, time_nanos: i64, value: f64) -> PointScore;
+
+    /// What the detector expects a point at `time_nanos` to be, from the points so far, if
+    /// it models the level at all (a plot's band, a finding's "expected value").
+    fn expectation(&self, _time_nanos: i64) -> Option<Expectation> {
+        None
+    }
+}
+
+/// The value a detector expects next and the robust spread around it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Expectation {
+    /// The expected value (a rolling median, a seasonal median plus the usual residual).
+    pub value: f64,
+    /// The robust standard deviation around it (never zero).
+    pub spread: f64,
 }
 
 /// A setting a detector cannot work with.

@@ -3,7 +3,7 @@
 
 use super::calibrate::{Reference, TailCalibrator};
 use super::math::SortedWindow;
-use super::{ensure, floored_sigma, DetectorError, OnlineDetector, PointScore};
+use super::{ensure, floored_sigma, DetectorError, Expectation, OnlineDetector, PointScore};
 use serde::Deserialize;
 
 /// Settings of [`RollingRobust`].
@@ -107,7 +107,7 @@ impl OnlineDetector for RollingRobust {
                 self.mean_absolute_deviation += ((value - median).abs().min(10.0 * sigma)
                     - self.mean_absolute_deviation)
                     / 64.0;
-                PointScore::from_p_value(self.calibrator.observe(z), z)
+                PointScore::from_decades(self.calibrator.observe(z), z)
             }
             None => {
                 if let Some(median) = self.window.quantile(0.5) {
@@ -119,5 +119,10 @@ impl OnlineDetector for RollingRobust {
         };
         self.window.push(value);
         score
+    }
+
+    fn expectation(&self, _time_nanos: i64) -> Option<Expectation> {
+        let (value, spread) = self.level_and_scale()?;
+        Some(Expectation { value, spread })
     }
 }

@@ -10,13 +10,15 @@
 
 use super::calibrate::{Reference, TailCalibrator};
 use super::math::SortedWindow;
-use super::{ensure, floored_sigma, DetectorError, OnlineDetector, PointScore};
+use super::{ensure, floored_sigma, DetectorError, Expectation, OnlineDetector, PointScore};
 use serde::Deserialize;
 
 /// Timestamp differences looked at to learn the sampling step.
 const STEP_SAMPLES: usize = 16;
 /// Values per phase bucket at most.
 const MAX_RING: usize = 64;
+/// Residuals needed before their spread is trusted.
+const MIN_RESIDUALS: usize = 32;
 
 /// Settings of [`Seasonal`].
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -45,7 +47,7 @@ impl Default for SeasonalConfig {
         Self {
             period_seconds: 86_400,
             max_buckets: 288,
-            periods_kept: 3,
+            periods_kept: 5,
             min_periods: 2,
             residual_window: 256,
             min_samples_per_period: 8,
@@ -134,15 +136,36 @@ impl SeasonalConfig {
 enum Layout {
     /// The period is too short or the timestamps too irregular: no season.
     Disabled,
-    /// `buckets` buckets, each remembering up to `ring` values.
-    Active { buckets: usize, ring: usize },
+    /// `buckets` buckets of `bucket_nanos` of the period each.
+    Active { buckets: usize, bucket_nanos: i64 },
 }
 
-/// The recent values of one phase bucket.
-#[derive(Debug, Clone, Default)]
+/// The recent values of one phase bucket: kept sorted (the median is one lookup) with
+/// running sums (the spread is two).
+#[derive(Debug, Clone)]
 struct Ring {
-    values: Vec<f64>,
-    next: usize,
+    values: SortedWindow,
+    sum: f64,
+    sum_of_squares: f64,
+}
+
+impl Ring {
+    fn new(capacity: usize) -> Self {
+        Self {
+            values: SortedWindow::new(capacity),
+            sum: 0.0,
+            sum_of_squares: 0.0,
+        }
+    }
+
+    fn push(&mut self, value: f64) {
+        if let Some(evicted) = self.values.push_evicting(value) {
+            self.sum -= evicted;
+            self.sum_of_squares -= evicted * evicted;
+        }
+        self.sum += value;
+        self.sum_of_squares += value * value;
+    }
 }
 
 /// The runtime state of the seasonal detector.
@@ -178,34 +201,80 @@ impl Seasonal {
         let buckets = (samples_per_period as usize).min(self.config.max_buckets);
         let per_bucket = (samples_per_period as usize).div_ceil(buckets);
         let ring = (per_bucket * self.config.periods_kept).clamp(1, MAX_RING);
-        self.rings = vec![Ring::default(); buckets];
-        Layout::Active { buckets, ring }
+        self.rings = vec![Ring::new(ring); buckets];
+        let bucket_nanos = (self.period_nanos() / buckets as i64).max(1);
+        Layout::Active {
+            buckets,
+            bucket_nanos,
+        }
     }
 
-    fn bucket_of(&self, time_nanos: i64, buckets: usize) -> usize {
-        let period = self.period_nanos();
-        let phase = time_nanos.rem_euclid(period) as i128;
-        ((phase * buckets as i128 / period as i128) as usize).min(buckets - 1)
+    /// The bucket of a time's phase (integer divisions only: 128-bit ones are slow).
+    fn bucket_of(&self, time_nanos: i64, buckets: usize, bucket_nanos: i64) -> usize {
+        let phase = time_nanos.rem_euclid(self.period_nanos());
+        ((phase / bucket_nanos) as usize).min(buckets - 1)
     }
 }
 
-/// Median of a few values, by copying them to the stack.
-fn small_median(values: &[f64]) -> Option<f64> {
-    let mut copy = [0.0f64; MAX_RING];
-    let length = values.len().min(MAX_RING);
-    if length == 0 {
-        return None;
+/// Values the noise at one phase is measured on, when the buckets hold that many.
+const SPREAD_MIN_VALUES: usize = 8;
+
+/// The noise level at this phase of the period: the standard deviation of the values of a
+/// bucket and, while they are fewer than [`SPREAD_MIN_VALUES`], of the buckets just after it
+/// (the ones before were already updated this period: they may hold the anomaly itself);
+/// 0 for fewer than five values. Not robust on purpose: noise that is wide at this phase (a
+/// busy daytime) must widen the band; at a step of the season (a batch starting) it widens
+/// it too, which costs some sensitivity right at the step.
+fn neighbourhood_spread(rings: &[Ring], bucket: usize) -> f64 {
+    let count = rings.len();
+    let (mut length, mut sum, mut sum_of_squares) = (0usize, 0.0, 0.0);
+    for offset in 0..count.min(3) {
+        if length >= SPREAD_MIN_VALUES {
+            break;
+        }
+        let ring = &rings[(bucket + offset) % count];
+        length += ring.values.len();
+        sum += ring.sum;
+        sum_of_squares += ring.sum_of_squares;
     }
-    copy[..length].copy_from_slice(&values[..length]);
-    let copy = &mut copy[..length];
-    let middle = length / 2;
-    let (lower, upper_middle, _) = copy.select_nth_unstable_by(middle, f64::total_cmp);
-    let upper_middle = *upper_middle;
-    if length % 2 == 1 {
-        Some(upper_middle)
-    } else {
-        let lower_middle = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        Some((lower_middle + upper_middle) / 2.0)
+    if length < 5 {
+        return 0.0;
+    }
+    let mean = sum / length as f64;
+    let variance = ((sum_of_squares - sum * mean) / (length - 1) as f64).max(0.0);
+    // A standard deviation from few values is often too small: widen it about as much as
+    // Student's t widens a 99.9 % prediction interval over the normal one.
+    variance.sqrt() * (1.0 + 4.0 / (length - 1) as f64)
+}
+
+/// Median of a bucket's values and the noise level around it.
+fn bucket_summary(rings: &[Ring], bucket: usize) -> Option<(f64, f64)> {
+    let median = rings[bucket].values.quantile(0.5)?;
+    Some((median, neighbourhood_spread(rings, bucket)))
+}
+
+impl Seasonal {
+    /// Whether whole periods enough have been seen to judge a point at `time_nanos`.
+    fn ready(&self, time_nanos: i64) -> bool {
+        self.first_time.is_some_and(|first| {
+            time_nanos.saturating_sub(first)
+                >= self
+                    .period_nanos()
+                    .saturating_mul(self.config.min_periods as i64)
+        }) && self.residuals.len() >= MIN_RESIDUALS
+    }
+
+    /// The usual residual and its robust scale around `expected`, never below the spread
+    /// the bucket's own values show (noise is often larger at the daily peak than at night).
+    fn residual_scale(&self, expected: f64, bucket_spread: f64) -> Option<(f64, f64)> {
+        let (centre, iqr_sigma) = self.residuals.median_and_sigma()?;
+        let sigma = floored_sigma(
+            iqr_sigma,
+            self.mean_absolute_residual,
+            expected,
+            self.config.relative_floor,
+        );
+        Some((centre, sigma.max(bucket_spread)))
     }
 }
 
@@ -218,7 +287,7 @@ impl OnlineDetector for Seasonal {
         if !value.is_finite() {
             return PointScore::QUIET;
         }
-        let first_time = *self.first_time.get_or_insert(time_nanos);
+        self.first_time.get_or_insert(time_nanos);
         if self.layout.is_none() {
             if let Some(last) = self.last_time {
                 self.steps.push(time_nanos - last);
@@ -229,44 +298,59 @@ impl OnlineDetector for Seasonal {
             }
             self.layout = Some(self.decide_layout());
         }
-        let Some(Layout::Active { buckets, ring }) = self.layout else {
+        let Some(Layout::Active {
+            buckets,
+            bucket_nanos,
+        }) = self.layout
+        else {
             return PointScore::QUIET;
         };
-        let bucket = self.bucket_of(time_nanos, buckets);
-        let ready = time_nanos.saturating_sub(first_time)
-            >= self
-                .period_nanos()
-                .saturating_mul(self.config.min_periods as i64);
+        let bucket = self.bucket_of(time_nanos, buckets, bucket_nanos);
         let mut score = PointScore::QUIET;
-        if let Some(expected) = small_median(&self.rings[bucket].values) {
+        if let Some((expected, bucket_spread)) = bucket_summary(&self.rings, bucket) {
             let residual = value - expected;
-            if ready && self.residuals.len() >= 32 {
-                if let Some((centre, iqr_sigma)) = self.residuals.median_and_sigma() {
-                    let sigma = floored_sigma(
-                        iqr_sigma,
-                        self.mean_absolute_residual,
-                        expected,
-                        self.config.relative_floor,
-                    );
+            match self
+                .ready(time_nanos)
+                .then(|| self.residual_scale(expected, bucket_spread))
+                .flatten()
+            {
+                Some((centre, sigma)) => {
                     let z = (residual - centre).abs() / sigma;
-                    score = PointScore::from_p_value(self.calibrator.observe(z), z);
+                    score = PointScore::from_decades(self.calibrator.observe(z), z);
                     self.mean_absolute_residual += ((residual - centre).abs().min(10.0 * sigma)
                         - self.mean_absolute_residual)
                         / 64.0;
                 }
-            } else {
-                self.mean_absolute_residual +=
-                    (residual.abs() - self.mean_absolute_residual) / 16.0;
+                None => {
+                    self.mean_absolute_residual +=
+                        (residual.abs() - self.mean_absolute_residual) / 16.0;
+                }
             }
             self.residuals.push(residual);
         }
-        let slot = &mut self.rings[bucket];
-        if slot.values.len() < ring {
-            slot.values.push(value);
-        } else {
-            slot.values[slot.next] = value;
-            slot.next = (slot.next + 1) % ring;
-        }
+        self.rings[bucket].push(value);
         score
+    }
+
+    fn expectation(&self, time_nanos: i64) -> Option<Expectation> {
+        let Some(Layout::Active {
+            buckets,
+            bucket_nanos,
+        }) = self.layout
+        else {
+            return None;
+        };
+        if !self.ready(time_nanos) {
+            return None;
+        }
+        let (expected, bucket_spread) = bucket_summary(
+            &self.rings,
+            self.bucket_of(time_nanos, buckets, bucket_nanos),
+        )?;
+        let (centre, spread) = self.residual_scale(expected, bucket_spread)?;
+        Some(Expectation {
+            value: expected + centre,
+            spread,
+        })
     }
 }

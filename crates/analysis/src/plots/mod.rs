@@ -29,7 +29,13 @@ pub(crate) struct PlotInput<'a> {
     pub traces: &'a TraceStore,
     /// What was derived per span (parents, self time).
     pub derived: &'a [Derived],
-    /// Half-width of the expected band, in robust standard deviations.
+    /// The detector ensemble's view of the series that have findings (its score and expected
+    /// band per point): when a series has one, the plot shows the band the findings were
+    /// judged against rather than a band of its own.
+    pub ensemble: &'a [crate::metrics::SeriesPlot],
+    /// A point scoring at least this is drawn as anomalous (the analyzer's alarm score).
+    pub alarm_score: f64,
+    /// Half-width of the fallback band, in robust standard deviations.
     pub band_sigmas: f64,
     /// Floor of the robust sigma relative to |median|.
     pub relative_floor: f64,
@@ -84,7 +90,12 @@ fn series_plots(input: &PlotInput<'_>) -> Vec<SeriesPlot> {
                 .series
                 .iter()
                 .find(|s| s.attachment == *attachment && s.display == *name)?;
-            series::series_plot(series, findings, settings)
+            let ensemble = input
+                .ensemble
+                .iter()
+                .find(|plot| plot.attachment == *attachment && plot.series == *name)
+                .map(|plot| (plot, input.alarm_score));
+            series::series_plot(series, findings, settings, ensemble)
         })
         .take(MAX_SERIES_PLOTS)
         .collect()

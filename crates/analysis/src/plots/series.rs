@@ -120,6 +120,7 @@ pub(crate) fn series_plot(
     series: &Series,
     findings: &[&Finding],
     settings: BandSettings,
+    ensemble: Option<(&crate::metrics::SeriesPlot, f64)>,
 ) -> Option<SeriesPlot> {
     let lead = findings.first()?;
     let mut points: Vec<Point> = series
@@ -183,17 +184,46 @@ pub(crate) fn series_plot(
             (outside > 0.0).then(|| outside / (upper - lower).max(f64::MIN_POSITIVE))
         })
         .collect();
-    let kept = downsample(&values, &priority, MAX_PLOT_POINTS);
-    let plot_points = kept
-        .iter()
-        .map(|&index| PlotPoint {
-            at: Timestamp::from_unix_nanos(points[index].time),
-            value: points[index].value,
-            lower: band[index].map(|(lower, _)| lower),
-            upper: band[index].map(|(_, upper)| upper),
-            anomalous: priority[index].is_some(),
-        })
-        .collect();
+    let (plot_points, band_method) = match ensemble {
+        // The band the findings were judged against: the ensemble's expected value (seasonal
+        // when its history is long enough, else the rolling median) ± its spread, already
+        // thinned so that no alarm disappears.
+        Some((ensemble, alarm_score)) => (
+            ensemble
+                .points
+                .iter()
+                .map(|point| PlotPoint {
+                    at: point.time,
+                    value: point.value,
+                    lower: point.lower,
+                    upper: point.upper,
+                    anomalous: point.score >= alarm_score
+                        || cited.iter().any(|&(at, _)| at == point.time.unix_nanos())
+                        || point.lower.zip(point.upper).is_some_and(|(lower, upper)| {
+                            point.value < lower || point.value > upper
+                        }),
+                })
+                .collect(),
+            format!(
+                "the detector ensemble's expected value (seasonal median once enough history, else rolling median) ± {} robust standard deviations; points scoring ≥ {alarm_score} are anomalous",
+                ensemble.band_sigmas
+            ),
+        ),
+        None => {
+            let kept = downsample(&values, &priority, MAX_PLOT_POINTS);
+            let plot_points = kept
+                .iter()
+                .map(|&index| PlotPoint {
+                    at: Timestamp::from_unix_nanos(points[index].time),
+                    value: points[index].value,
+                    lower: band[index].map(|(lower, _)| lower),
+                    upper: band[index].map(|(_, upper)| upper),
+                    anomalous: priority[index].is_some(),
+                })
+                .collect();
+            (plot_points, band_method(settings))
+        }
+    };
 
     let mut anomalous_ranges: Vec<AnomalousRange> = findings
         .iter()
@@ -230,7 +260,7 @@ pub(crate) fn series_plot(
             .filter(|subject| subject.kind != SuspectKind::Metric)
             .cloned()
             .collect(),
-        band_method: band_method(settings),
+        band_method,
         points: plot_points,
         total_points: points.len(),
         anomalous_ranges,

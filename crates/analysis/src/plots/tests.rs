@@ -24,6 +24,7 @@ fn series_of(values: &[f64]) -> Series {
     Series {
         attachment: AttachmentId::new(2),
         display: r#"latency_p99_ms{pod="checkout-7d9f"}"#.to_owned(),
+        labels: vec![("pod".into(), "checkout-7d9f".into())],
         subjects: vec![
             Suspect {
                 kind: SuspectKind::Pod,
@@ -86,6 +87,8 @@ fn input<'a>(
         findings,
         traces,
         derived,
+        ensemble: &[],
+        alarm_score: 0.5,
         band_sigmas: SETTINGS.sigmas,
         relative_floor: SETTINGS.relative_floor,
     }

@@ -818,7 +818,9 @@ impl RcaCollector {
             if about {
                 evidence.push(RootCauseEvidence {
                     signal: match finding.kind {
-                        FindingKind::MetricAnomaly | FindingKind::MetricShift => Signal::Metric,
+                        FindingKind::MetricAnomaly
+                        | FindingKind::MetricShift
+                        | FindingKind::MetricSaturation => Signal::Metric,
                         FindingKind::TraceAnomaly => Signal::Trace,
                         FindingKind::ConfigIssue => Signal::Config,
                         _ => Signal::Log,
@@ -954,7 +956,9 @@ fn timeline_of_findings(findings: &[Finding]) -> Vec<TimelineEvent> {
             Some(TimelineEvent {
                 at: finding.first_seen?,
                 signal: match finding.kind {
-                    FindingKind::MetricAnomaly | FindingKind::MetricShift => Signal::Metric,
+                    FindingKind::MetricAnomaly
+                    | FindingKind::MetricShift
+                    | FindingKind::MetricSaturation => Signal::Metric,
                     FindingKind::TraceAnomaly => Signal::Trace,
                     FindingKind::ConfigIssue => Signal::Config,
                     _ => Signal::Log,
