@@ -16,6 +16,10 @@ pub enum AuditAction {
     LlmCall,
     /// An upload was received and parsed (in memory; never stored).
     Upload,
+    /// A runbook was created, replaced or deleted through the admin API: `provider` is
+    /// `admin-api`, `model` the runbook id, `bytes` and `sha256` describe the markdown sent,
+    /// `outcome` is `created`, `replaced` or `deleted`.
+    RunbookChange,
 }
 
 impl AuditAction {
@@ -24,6 +28,7 @@ impl AuditAction {
         match self {
             AuditAction::LlmCall => "llm_call",
             AuditAction::Upload => "upload",
+            AuditAction::RunbookChange => "runbook_change",
         }
     }
 
@@ -31,6 +36,7 @@ impl AuditAction {
         match text {
             "llm_call" => Some(AuditAction::LlmCall),
             "upload" => Some(AuditAction::Upload),
+            "runbook_change" => Some(AuditAction::RunbookChange),
             _ => None,
         }
     }
