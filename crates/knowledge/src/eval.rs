@@ -284,9 +284,10 @@ pub fn score_rankings(ranked: &[RankedCase], fusion: Fusion) -> RetrievalReport 
             }
         }
         if hybrid_rank.is_none_or(|rank| rank > 5) {
-            report
-                .hybrid_misses
-                .push((case.clone(), hybrid.first().map(|hit| hit.runbook_id.clone())));
+            report.hybrid_misses.push((
+                case.clone(),
+                hybrid.first().map(|hit| hit.runbook_id.clone()),
+            ));
         }
     }
     report.scores = tallies

@@ -191,7 +191,11 @@ mod tests {
         check(
             &lists,
             RRF_60,
-            &[("b", 1.0 / 62.0 + 1.0 / 61.0), ("a", 1.0 / 61.0), ("c", 1.0 / 62.0)],
+            &[
+                ("b", 1.0 / 62.0 + 1.0 / 61.0),
+                ("a", 1.0 / 61.0),
+                ("c", 1.0 / 62.0),
+            ],
         );
         let keyword_heavy = Fusion::ReciprocalRank {
             rank_constant: 1.0,
@@ -224,11 +228,17 @@ mod tests {
 
     #[test]
     fn hits_carry_both_ranks_and_truncation_cuts_both_lists() {
-        let lists = rankings(&[("a", 3.0), ("b", 2.0), ("c", 1.0)], &[("c", 0.9), ("a", 0.1)]);
+        let lists = rankings(
+            &[("a", 3.0), ("b", 2.0), ("c", 1.0)],
+            &[("c", 0.9), ("a", 0.1)],
+        );
         let hits = lists.fuse(Fusion::DEFAULT);
         let c = hits.iter().find(|hit| hit.runbook_id == "c").expect("c");
         assert_eq!((c.keyword_rank, c.vector_rank), (Some(3), Some(1)));
-        assert_eq!((c.keyword_score, c.vector_similarity), (Some(1.0), Some(0.9)));
+        assert_eq!(
+            (c.keyword_score, c.vector_similarity),
+            (Some(1.0), Some(0.9))
+        );
         let cut = lists.truncated(1);
         assert_eq!(cut, rankings(&[("a", 3.0)], &[("c", 0.9)]));
         assert!(Rankings::default().fuse(Fusion::DEFAULT).is_empty());

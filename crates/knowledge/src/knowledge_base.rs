@@ -685,7 +685,10 @@ mod tests {
         assert_eq!(vectors.len(), 4, "embedded at once");
         let hits = base.search("kafka lag", 3).expect("search");
         assert_eq!(ids(&hits), ["kafka"]);
-        assert_eq!((hits[0].keyword_rank, hits[0].vector_rank), (Some(1), Some(1)));
+        assert_eq!(
+            (hits[0].keyword_rank, hits[0].vector_rank),
+            (Some(1), Some(1))
+        );
 
         // Replacing keeps the id and its place, and re-indexes the new text for both lists.
         let replaced = runbook("memory", "Swap storm", "swapping", "paging", "");

@@ -29,7 +29,8 @@ fn hnsw_recall_at_10_on_minilm_vectors_of_runbook_lines() {
     let lines: BTreeSet<String> = builtin_runbooks()
         .iter()
         .flat_map(|runbook| {
-            let front_matter = std::iter::once(runbook.title.clone()).chain(runbook.symptoms.clone());
+            let front_matter =
+                std::iter::once(runbook.title.clone()).chain(runbook.symptoms.clone());
             let body: Vec<String> = runbook
                 .body
                 .lines()
@@ -42,12 +43,11 @@ fn hnsw_recall_at_10_on_minilm_vectors_of_runbook_lines() {
         .collect();
     let texts: Vec<String> = lines.into_iter().collect();
     assert!(texts.len() > 1_000, "{} lines", texts.len());
-    let queries: Vec<String> =
-        parse_retrieval_cases(include_str!("../eval/retrieval-queries.tsv"))
-            .expect("the shipped table parses")
-            .into_iter()
-            .map(|case| case.query)
-            .collect();
+    let queries: Vec<String> = parse_retrieval_cases(include_str!("../eval/retrieval-queries.tsv"))
+        .expect("the shipped table parses")
+        .into_iter()
+        .map(|case| case.query)
+        .collect();
 
     let (hnsw, exact) = (HnswVectorIndex::new(), InMemoryVectorIndex::new());
     for (number, vector) in embed_all(&embedder, &texts).into_iter().enumerate() {
@@ -57,7 +57,11 @@ fn hnsw_recall_at_10_on_minilm_vectors_of_runbook_lines() {
     }
     let mut found = 0usize;
     for query in embed_all(&embedder, &queries) {
-        let truth: Vec<String> = exact.search(&query, 10).into_iter().map(|(id, _)| id).collect();
+        let truth: Vec<String> = exact
+            .search(&query, 10)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
         found += hnsw
             .search(&query, 10)
             .iter()
@@ -65,6 +69,9 @@ fn hnsw_recall_at_10_on_minilm_vectors_of_runbook_lines() {
             .count();
     }
     let recall = found as f64 / (10 * queries.len()) as f64;
-    println!("HNSW recall@10 vs exact on {} MiniLM vectors: {recall:.4}", texts.len());
+    println!(
+        "HNSW recall@10 vs exact on {} MiniLM vectors: {recall:.4}",
+        texts.len()
+    );
     assert!(recall >= 0.99, "recall@10 {recall}");
 }

@@ -54,20 +54,22 @@ fn app_with_remote_model(double: &Double) -> axum::Router {
     let mut options = RemoteOptions::new(double.base_url(), "gpt-4o-mini");
     options.max_retries = 0;
     let llm = OpenAiCompatibleProvider::new(options).unwrap();
-    let knowledge = KnowledgeBase::new(
-        builtin_runbooks(),
-        None,
-        Arc::new(InMemoryVectorIndex::new()),
-    )
-    .unwrap();
+    let knowledge = Arc::new(
+        KnowledgeBase::new(
+            builtin_runbooks(),
+            None,
+            Arc::new(InMemoryVectorIndex::new()),
+        )
+        .unwrap(),
+    );
     let store = Arc::new(SqliteSessionStore::in_memory().unwrap());
     let engine = Engine::new(
         EngineConfig::default(),
         EngineParts {
             store: store.clone(),
             llm: Some(Arc::new(llm)),
-            knowledge: Arc::new(knowledge),
-            case_store: store,
+            knowledge: Arc::clone(&knowledge),
+            case_store: store.clone(),
             cases: Arc::new(
                 CaseLibrary::new(Vec::new(), None, Arc::new(InMemoryVectorIndex::new())).unwrap(),
             ),
@@ -76,6 +78,7 @@ fn app_with_remote_model(double: &Double) -> axum::Router {
     router(AppState {
         engine,
         limits: common::default_limits(),
+        runbooks: common::runbook_admin_over(knowledge, store),
     })
 }
 

@@ -28,7 +28,9 @@ impl Random {
     }
 
     fn uniform_vector(&mut self) -> Vec<f32> {
-        (0..DIMENSIONS).map(|_| self.next_unit() * 2.0 - 1.0).collect()
+        (0..DIMENSIONS)
+            .map(|_| self.next_unit() * 2.0 - 1.0)
+            .collect()
     }
 }
 
@@ -53,11 +55,13 @@ impl Kind {
             Kind::Clustered => {
                 // The same centres for data and queries (fixed seed), different offsets.
                 let mut centre_random = Random(0xc3e7);
-                let centres: Vec<Vec<f32>> =
-                    (0..CENTRES).map(|_| centre_random.uniform_vector()).collect();
+                let centres: Vec<Vec<f32>> = (0..CENTRES)
+                    .map(|_| centre_random.uniform_vector())
+                    .collect();
                 (0..count)
                     .map(|_| {
-                        let centre = &centres[(random.next_unit() * CENTRES as f32) as usize % CENTRES];
+                        let centre =
+                            &centres[(random.next_unit() * CENTRES as f32) as usize % CENTRES];
                         centre
                             .iter()
                             .map(|component| component + 0.35 * (random.next_unit() * 2.0 - 1.0))
@@ -90,7 +94,14 @@ fn main() {
     );
     println!(
         "{:<10} {:>8} | {:>10} {:>12} | {:>10} {:>12} {:>10} | {:>8}",
-        "data", "vectors", "exact us/q", "exact build", "hnsw us/q", "hnsw build s", "recall@10", "speedup"
+        "data",
+        "vectors",
+        "exact us/q",
+        "exact build",
+        "hnsw us/q",
+        "hnsw build s",
+        "recall@10",
+        "speedup"
     );
     for kind in [Kind::Uniform, Kind::Clustered] {
         for &size in &sizes {
@@ -99,12 +110,15 @@ fn main() {
             let (exact, hnsw) = (InMemoryVectorIndex::new(), HnswVectorIndex::new());
             let started = Instant::now();
             for (number, vector) in data.iter().enumerate() {
-                exact.upsert(&format!("v{number}"), vector.clone()).expect("exact upsert");
+                exact
+                    .upsert(&format!("v{number}"), vector.clone())
+                    .expect("exact upsert");
             }
             let exact_build = started.elapsed();
             let started = Instant::now();
             for (number, vector) in data.into_iter().enumerate() {
-                hnsw.upsert(&format!("v{number}"), vector).expect("hnsw upsert");
+                hnsw.upsert(&format!("v{number}"), vector)
+                    .expect("hnsw upsert");
             }
             let hnsw_build = started.elapsed();
 

@@ -507,13 +507,24 @@ mod tests {
     }
 
     /// Mean share of the exact top 10 that the HNSW top 10 contains.
-    fn recall_at_10(hnsw: &HnswVectorIndex, exact: &InMemoryVectorIndex, queries: &[Vec<f32>]) -> f64 {
+    fn recall_at_10(
+        hnsw: &HnswVectorIndex,
+        exact: &InMemoryVectorIndex,
+        queries: &[Vec<f32>],
+    ) -> f64 {
         let mut found = 0usize;
         for query in queries {
-            let truth: Vec<String> = exact.search(query, 10).into_iter().map(|(id, _)| id).collect();
+            let truth: Vec<String> = exact
+                .search(query, 10)
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
             let approximate = hnsw.search(query, 10);
             assert_eq!(approximate.len(), truth.len());
-            found += approximate.iter().filter(|(id, _)| truth.contains(id)).count();
+            found += approximate
+                .iter()
+                .filter(|(id, _)| truth.contains(id))
+                .count();
         }
         found as f64 / (10 * queries.len()) as f64
     }
@@ -521,8 +532,11 @@ mod tests {
     fn both(vectors: &[Vec<f32>]) -> (HnswVectorIndex, InMemoryVectorIndex) {
         let (hnsw, exact) = (HnswVectorIndex::new(), InMemoryVectorIndex::new());
         for (number, vector) in vectors.iter().enumerate() {
-            hnsw.upsert(&id(number), vector.clone()).expect("hnsw upsert");
-            exact.upsert(&id(number), vector.clone()).expect("exact upsert");
+            hnsw.upsert(&id(number), vector.clone())
+                .expect("hnsw upsert");
+            exact
+                .upsert(&id(number), vector.clone())
+                .expect("exact upsert");
         }
         (hnsw, exact)
     }
@@ -550,7 +564,11 @@ mod tests {
             hnsw.upsert(&id(number), vector.clone()).expect("upsert");
             exact.upsert(&id(number), vector.clone()).expect("upsert");
             if number % 200 == 0 {
-                assert_eq!(hnsw.search(vector, 1)[0].0, id(number), "fresh vector {number}");
+                assert_eq!(
+                    hnsw.search(vector, 1)[0].0,
+                    id(number),
+                    "fresh vector {number}"
+                );
             }
         }
         assert_eq!(hnsw.len(), 1_600);
@@ -580,7 +598,11 @@ mod tests {
         // Replacing moves an id to its new vector.
         hnsw.upsert(&id(1), vectors[2].clone()).expect("replace");
         exact.upsert(&id(1), vectors[2].clone()).expect("replace");
-        let top_two: Vec<String> = hnsw.search(&vectors[2], 2).into_iter().map(|(id, _)| id).collect();
+        let top_two: Vec<String> = hnsw
+            .search(&vectors[2], 2)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
         assert_eq!(top_two, [id(1), id(2)]);
         // Removing most of the rest outnumbers the live nodes: the graph is rebuilt without them.
         for number in (0..900).filter(|number| number % 3 != 0) {
@@ -624,7 +646,10 @@ mod tests {
         let levels: Vec<usize> = (0..20_000).map(|_| graph.draw_level(16)).collect();
         let above_zero = levels.iter().filter(|&&level| level > 0).count() as f64;
         // P(level >= 1) = 1 / M.
-        assert!((above_zero / 20_000.0 - 1.0 / 16.0).abs() < 0.01, "{above_zero}");
+        assert!(
+            (above_zero / 20_000.0 - 1.0 / 16.0).abs() < 0.01,
+            "{above_zero}"
+        );
         assert!(levels.iter().all(|&level| level <= MAXIMUM_LEVEL));
     }
 }
