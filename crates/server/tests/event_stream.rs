@@ -12,7 +12,7 @@ use axum::http::Request;
 use common::{file, fixture, text, troubleshoot_request, BOUNDARY};
 use double::{Double, Reply};
 use faultmaven_engine::{Engine, EngineConfig, EngineParts};
-use faultmaven_knowledge::{builtin_runbooks, CaseLibrary, KnowledgeBase};
+use faultmaven_knowledge::CaseLibrary;
 use faultmaven_llm::{OpenAiCompatibleProvider, RemoteOptions};
 use faultmaven_server::{router, AppState};
 use faultmaven_store::{InMemoryVectorIndex, SqliteSessionStore};
@@ -54,14 +54,7 @@ fn app_with_remote_model(double: &Double) -> axum::Router {
     let mut options = RemoteOptions::new(double.base_url(), "gpt-4o-mini");
     options.max_retries = 0;
     let llm = OpenAiCompatibleProvider::new(options).unwrap();
-    let knowledge = Arc::new(
-        KnowledgeBase::new(
-            builtin_runbooks(),
-            None,
-            Arc::new(InMemoryVectorIndex::new()),
-        )
-        .unwrap(),
-    );
+    let knowledge = common::builtin_keyword_knowledge();
     let store = Arc::new(SqliteSessionStore::in_memory().unwrap());
     let engine = Engine::new(
         EngineConfig::default(),

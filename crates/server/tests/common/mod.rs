@@ -43,14 +43,7 @@ pub fn state_with(
     config: EngineConfig,
     limits: Limits,
 ) -> AppState {
-    let knowledge = Arc::new(
-        KnowledgeBase::new(
-            builtin_runbooks(),
-            None,
-            Arc::new(InMemoryVectorIndex::new()),
-        )
-        .unwrap(),
-    );
+    let knowledge = builtin_keyword_knowledge();
     let engine = Engine::new(
         config,
         EngineParts {
@@ -68,6 +61,18 @@ pub fn state_with(
         limits,
         runbooks: runbook_admin_over(knowledge, store),
     }
+}
+
+/// The built-in runbooks with keyword retrieval only.
+pub fn builtin_keyword_knowledge() -> Arc<KnowledgeBase> {
+    Arc::new(
+        KnowledgeBase::new(
+            builtin_runbooks(),
+            None,
+            Arc::new(InMemoryVectorIndex::new()),
+        )
+        .unwrap(),
+    )
 }
 
 /// Runbook routes over `knowledge` (the built-in runbooks), storing changes in `store`, with
