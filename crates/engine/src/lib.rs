@@ -551,14 +551,21 @@ impl Investigation {
         })
         .await
         .map_err(|error| EngineError::Internal(format!("retrieval task failed: {error}")))??;
-        let knowledge = &inner.parts.knowledge;
-        let retrieved: Vec<RetrievedRunbook<'_>> = hits
+        // Runbooks are looked up once and held, so an admin edit during this request cannot
+        // change them under it.
+        let found_runbooks: Vec<(usize, Arc<faultmaven_knowledge::Runbook>)> = hits
             .iter()
             .enumerate()
             .filter_map(|(rank, hit)| {
-                knowledge
-                    .runbook(&hit.runbook_id)
-                    .map(|runbook| RetrievedRunbook { runbook, rank })
+                let runbook = inner.parts.knowledge.runbook(&hit.runbook_id)?;
+                Some((rank, runbook))
+            })
+            .collect();
+        let retrieved: Vec<RetrievedRunbook<'_>> = found_runbooks
+            .iter()
+            .map(|(rank, runbook)| RetrievedRunbook {
+                runbook,
+                rank: *rank,
             })
             .collect();
         report_progress(Progress::Retrieved {

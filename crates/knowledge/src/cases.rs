@@ -172,8 +172,11 @@ impl CaseLibrary {
                     });
                 }
                 let query_vector = vectors.swap_remove(0);
-                self.vector_index
-                    .search(&query_vector, self.vector_index.len())
+                // Enough that the best `depth` cases are found even when every other entry of
+                // a shared index (runbooks) ranks above them.
+                let depth = k.max(crate::knowledge_base::MINIMUM_CANDIDATES);
+                let others = self.vector_index.len().saturating_sub(self.len());
+                self.vector_index.search(&query_vector, depth + others)
             }
             _ => Vec::new(),
         };

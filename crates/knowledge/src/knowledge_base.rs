@@ -1,16 +1,18 @@
-//! The knowledge base: runbooks indexed for keyword (BM25) and vector retrieval, searched with
-//! reciprocal rank fusion of the two.
+//! The knowledge base: runbooks indexed for keyword (BM25) and vector retrieval, searched with a
+//! fusion of the two ([`Fusion`]). Runbooks can be added, replaced and removed while it serves
+//! searches (the admin API does), each change indexed at once.
 
 use crate::bm25::Bm25Index;
+use crate::fusion::{Fusion, Rankings};
 use crate::{KnowledgeError, Runbook};
 use faultmaven_llm::Embedder;
 use faultmaven_store::VectorIndex;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
 
-/// The RRF constant: a hit at rank r adds 1 / (60 + r). 60 is the value of the original paper
-/// (Cormack et al., 2009); it keeps one list's top hit from outweighing agreement of both lists.
+/// The RRF constant of the original paper (Cormack et al., 2009), used by the past-case library;
+/// runbook search fuses as [`Fusion::DEFAULT`] says.
 pub const RRF_K: f32 = 60.0;
 
 /// How deep each list goes into the fusion: enough that a runbook ranked low by one retriever
@@ -34,8 +36,7 @@ const VECTOR_ID_PREFIX: &str = "runbook:";
 pub struct RunbookHit {
     /// The runbook's id; look it up with [`KnowledgeBase::runbook`].
     pub runbook_id: String,
-    /// Reciprocal-rank-fusion score: the sum of 1 / (60 + rank) over the lists that found it.
-    /// Only comparable within one search.
+    /// The fused score ([`Fusion`]); only comparable within one search.
     pub score: f32,
     /// 1-based rank in the keyword (BM25) list, if it was found by keywords.
     pub keyword_rank: Option<usize>,
@@ -47,24 +48,74 @@ pub struct RunbookHit {
     pub vector_similarity: Option<f32>,
 }
 
-/// Runbooks with a keyword index and, when an embedder is given, a vector index.
-pub struct KnowledgeBase {
-    runbooks: Vec<Runbook>,
+impl RunbookHit {
+    /// A hit for `runbook_id` that no list has ranked yet.
+    pub(crate) fn unranked(runbook_id: &str) -> Self {
+        Self {
+            runbook_id: runbook_id.to_owned(),
+            score: 0.0,
+            keyword_rank: None,
+            vector_rank: None,
+            keyword_score: None,
+            vector_similarity: None,
+        }
+    }
+}
+
+/// The runbooks and their keyword index, replaced as one value on every change so a search never
+/// sees a half-applied change.
+struct Indexed {
+    runbooks: Vec<Arc<Runbook>>,
     position_of: HashMap<String, usize>,
     keyword_index: Bm25Index,
+}
+
+impl Indexed {
+    fn new(runbooks: Vec<Arc<Runbook>>) -> Self {
+        let position_of = runbooks
+            .iter()
+            .enumerate()
+            .map(|(position, runbook)| (runbook.id.clone(), position))
+            .collect();
+        let keyword_index = Bm25Index::new(runbooks.iter().map(|runbook| {
+            [
+                (Cow::Borrowed(runbook.title.as_str()), TITLE_WEIGHT),
+                (Cow::Owned(runbook.symptoms.join("\n")), SYMPTOMS_WEIGHT),
+                (Cow::Owned(runbook.tags.join("\n")), TAGS_WEIGHT),
+                (Cow::Owned(runbook.services.join("\n")), SERVICES_WEIGHT),
+                (Cow::Borrowed(runbook.body.as_str()), BODY_WEIGHT),
+            ]
+        }));
+        Self {
+            runbooks,
+            position_of,
+            keyword_index,
+        }
+    }
+}
+
+/// Runbooks with a keyword index and, when an embedder is given, a vector index. Shared across
+/// requests; [`KnowledgeBase::upsert`] and [`KnowledgeBase::remove`] change it in place.
+pub struct KnowledgeBase {
     embedder: Option<Arc<dyn Embedder>>,
     vector_index: Arc<dyn VectorIndex>,
+    fusion: Fusion,
+    indexed: RwLock<Indexed>,
+    /// Serialises changes, so the vector index and the keyword index are updated in the same
+    /// order by concurrent writers.
+    changes: Mutex<()>,
 }
 
 impl std::fmt::Debug for KnowledgeBase {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter
             .debug_struct("KnowledgeBase")
-            .field("runbooks", &self.runbooks.len())
+            .field("runbooks", &self.len())
             .field(
                 "embedder",
                 &self.embedder.as_ref().map(|e| e.name().to_owned()),
             )
+            .field("fusion", &self.fusion)
             .finish_non_exhaustive()
     }
 }
@@ -80,161 +131,198 @@ impl KnowledgeBase {
         embedder: Option<Arc<dyn Embedder>>,
         vector_index: Arc<dyn VectorIndex>,
     ) -> Result<Self, KnowledgeError> {
-        let mut position_of = HashMap::with_capacity(runbooks.len());
-        for (position, runbook) in runbooks.iter().enumerate() {
-            if position_of.insert(runbook.id.clone(), position).is_some() {
+        let mut seen = std::collections::HashSet::with_capacity(runbooks.len());
+        for runbook in &runbooks {
+            if !seen.insert(runbook.id.as_str()) {
                 return Err(KnowledgeError::DuplicateRunbook(runbook.id.clone()));
             }
         }
-
-        let keyword_index = Bm25Index::new(runbooks.iter().map(|runbook| {
-            [
-                (Cow::Borrowed(runbook.title.as_str()), TITLE_WEIGHT),
-                (Cow::Owned(runbook.symptoms.join("\n")), SYMPTOMS_WEIGHT),
-                (Cow::Owned(runbook.tags.join("\n")), TAGS_WEIGHT),
-                (Cow::Owned(runbook.services.join("\n")), SERVICES_WEIGHT),
-                (Cow::Borrowed(runbook.body.as_str()), BODY_WEIGHT),
-            ]
-        }));
-
-        if let Some(embedder) = &embedder {
-            let texts: Vec<String> = runbooks.iter().map(embedding_text).collect();
-            let text_refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let vectors = embedder.embed(&text_refs)?;
-            if vectors.len() != runbooks.len() {
-                return Err(KnowledgeError::EmbeddingCount {
-                    expected: runbooks.len(),
-                    returned: vectors.len(),
-                });
-            }
-            for (runbook, vector) in runbooks.iter().zip(vectors) {
-                vector_index.upsert(&vector_id(&runbook.id), vector)?;
-            }
-        }
-
-        Ok(Self {
-            runbooks,
-            position_of,
-            keyword_index,
+        let base = Self {
             embedder,
             vector_index,
-        })
+            fusion: Fusion::DEFAULT,
+            indexed: RwLock::new(Indexed::new(Vec::new())),
+            changes: Mutex::new(()),
+        };
+        base.embed(&runbooks)?;
+        *base.indexed.write().unwrap_or_else(PoisonError::into_inner) =
+            Indexed::new(runbooks.into_iter().map(Arc::new).collect());
+        Ok(base)
+    }
+
+    /// The same knowledge base fusing its rankings with `fusion` instead of [`Fusion::DEFAULT`].
+    pub fn with_fusion(mut self, fusion: Fusion) -> Self {
+        self.fusion = fusion;
+        self
+    }
+
+    /// The fusion [`KnowledgeBase::search`] uses.
+    pub fn fusion(&self) -> Fusion {
+        self.fusion
+    }
+
+    // Every change replaces the whole `Indexed` value at once, so a panic elsewhere cannot leave
+    // it half-updated: a poisoned lock is safe to take over.
+    fn read(&self) -> RwLockReadGuard<'_, Indexed> {
+        self.indexed.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Embeds `runbooks` in one batch and stores their vectors (nothing without an embedder).
+    fn embed(&self, runbooks: &[Runbook]) -> Result<(), KnowledgeError> {
+        let Some(embedder) = &self.embedder else {
+            return Ok(());
+        };
+        if runbooks.is_empty() {
+            return Ok(());
+        }
+        let texts: Vec<String> = runbooks.iter().map(embedding_text).collect();
+        let text_refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let vectors = embedder.embed(&text_refs)?;
+        if vectors.len() != runbooks.len() {
+            return Err(KnowledgeError::EmbeddingCount {
+                expected: runbooks.len(),
+                returned: vectors.len(),
+            });
+        }
+        for (runbook, vector) in runbooks.iter().zip(vectors) {
+            self.vector_index.upsert(&vector_id(&runbook.id), vector)?;
+        }
+        Ok(())
+    }
+
+    /// Adds `runbook`, or replaces the one with its id; indexed for keywords and vectors before
+    /// this returns. Returns the replaced runbook. With an embedder this embeds the runbook: call
+    /// it from `spawn_blocking` in async code.
+    pub fn upsert(&self, runbook: Runbook) -> Result<Option<Arc<Runbook>>, KnowledgeError> {
+        let _change = self.changes.lock().unwrap_or_else(PoisonError::into_inner);
+        self.embed(std::slice::from_ref(&runbook))?;
+        let mut runbooks = self.read().runbooks.clone();
+        let runbook = Arc::new(runbook);
+        let replaced = match runbooks.iter().position(|old| old.id == runbook.id) {
+            Some(position) => Some(std::mem::replace(&mut runbooks[position], runbook)),
+            None => {
+                runbooks.push(runbook);
+                None
+            }
+        };
+        self.replace_indexed(runbooks);
+        Ok(replaced)
+    }
+
+    /// Removes the runbook with this id from both indexes; the removed runbook, or `None` when
+    /// there was none.
+    pub fn remove(&self, id: &str) -> Option<Arc<Runbook>> {
+        let _change = self.changes.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut runbooks = self.read().runbooks.clone();
+        let position = runbooks.iter().position(|runbook| runbook.id == id)?;
+        let removed = runbooks.remove(position);
+        self.vector_index.remove(&vector_id(id));
+        self.replace_indexed(runbooks);
+        Some(removed)
+    }
+
+    fn replace_indexed(&self, runbooks: Vec<Arc<Runbook>>) {
+        // The keyword index is rebuilt outside the lock (BM25 statistics depend on every
+        // document); searches keep using the old one until the swap.
+        let indexed = Indexed::new(runbooks);
+        *self.indexed.write().unwrap_or_else(PoisonError::into_inner) = indexed;
     }
 
     /// The `k` runbooks most relevant to `query`, best first.
     ///
-    /// Keyword (BM25) and vector rankings are fused by reciprocal rank (k = 60); without an
-    /// embedder the keyword ranking alone is used, so a query sharing no word with any runbook
-    /// finds nothing. With an embedder this embeds the query: call it from `spawn_blocking` in
-    /// async code.
+    /// The keyword (BM25) and vector rankings, each cut to `max(k, 20)`, are fused as
+    /// [`KnowledgeBase::fusion`] says; without an embedder the keyword ranking alone is used, so a
+    /// query sharing no word with any runbook finds nothing. With an embedder this embeds the
+    /// query: call it from `spawn_blocking` in async code.
     pub fn search(&self, query: &str, k: usize) -> Result<Vec<RunbookHit>, KnowledgeError> {
         if k == 0 || query.trim().is_empty() {
             return Ok(Vec::new());
         }
-        let depth = k.max(MINIMUM_CANDIDATES);
-        let mut keyword_list = self.keyword_index.search(query);
-        keyword_list.truncate(depth);
-        let vector_list = match &self.embedder {
-            Some(embedder) => self.vector_ranking(embedder.as_ref(), query, depth)?,
-            None => Vec::new(),
-        };
-
-        let mut hits: HashMap<usize, RunbookHit> = HashMap::new();
-        for (rank, &(position, score)) in (1..).zip(&keyword_list) {
-            let hit = hits
-                .entry(position)
-                .or_insert_with(|| self.empty_hit(position));
-            hit.score += reciprocal_rank(rank);
-            hit.keyword_rank = Some(rank);
-            hit.keyword_score = Some(score);
-        }
-        for (rank, &(position, similarity)) in (1..).zip(&vector_list) {
-            let hit = hits
-                .entry(position)
-                .or_insert_with(|| self.empty_hit(position));
-            hit.score += reciprocal_rank(rank);
-            hit.vector_rank = Some(rank);
-            hit.vector_similarity = Some(similarity);
-        }
-
-        let mut ranked: Vec<RunbookHit> = hits.into_values().collect();
-        // Equal fused scores: the better single rank first, then the id, so results are stable.
-        ranked.sort_by(|left, right| {
-            right
-                .score
-                .total_cmp(&left.score)
-                .then_with(|| best_rank(left).cmp(&best_rank(right)))
-                .then_with(|| left.runbook_id.cmp(&right.runbook_id))
-        });
+        let mut ranked = self
+            .rankings(query, k.max(MINIMUM_CANDIDATES))?
+            .fuse(self.fusion);
         ranked.truncate(k);
         Ok(ranked)
     }
 
-    /// A hit for the runbook at `position` that no list has ranked yet.
-    fn empty_hit(&self, position: usize) -> RunbookHit {
-        RunbookHit {
-            runbook_id: self.runbooks[position].id.clone(),
-            score: 0.0,
-            keyword_rank: None,
-            vector_rank: None,
-            keyword_score: None,
-            vector_similarity: None,
+    /// The keyword and vector rankings of `query`, each at most `depth` long, before fusion (for
+    /// evaluation and for trying other fusions). Embeds the query when there is an embedder.
+    pub fn rankings(&self, query: &str, depth: usize) -> Result<Rankings, KnowledgeError> {
+        if depth == 0 || query.trim().is_empty() {
+            return Ok(Rankings::default());
         }
+        let query_vector = match &self.embedder {
+            Some(embedder) => Some(embed_query(embedder.as_ref(), query)?),
+            None => None,
+        };
+        let indexed = self.read();
+        let keyword = indexed
+            .keyword_index
+            .search(query)
+            .into_iter()
+            .take(depth)
+            .map(|(position, score)| (indexed.runbooks[position].id.clone(), score))
+            .collect();
+        let vector = match query_vector {
+            Some(query_vector) => self.vector_ranking(&indexed, &query_vector, depth),
+            None => Vec::new(),
+        };
+        Ok(Rankings { keyword, vector })
     }
 
-    /// Runbook positions by cosine similarity to the query, best first, at most `depth`.
+    /// Runbook ids by cosine similarity to the query, best first, at most `depth`.
     fn vector_ranking(
         &self,
-        embedder: &dyn Embedder,
-        query: &str,
+        indexed: &Indexed,
+        query_vector: &[f32],
         depth: usize,
-    ) -> Result<Vec<(usize, f32)>, KnowledgeError> {
-        let mut vectors = embedder.embed(&[query])?;
-        if vectors.len() != 1 {
-            return Err(KnowledgeError::EmbeddingCount {
-                expected: 1,
-                returned: vectors.len(),
-            });
-        }
-        let query_vector = vectors.swap_remove(0);
-        // The index may hold other entries too; ask for everything it has and keep runbooks.
-        let found = self
+    ) -> Vec<(String, f32)> {
+        // The index may hold other entries too (past cases in a shared index): ask for enough
+        // that `depth` runbooks are among them even if every other entry ranks first.
+        let others = self
             .vector_index
-            .search(&query_vector, self.vector_index.len());
-        Ok(found
+            .len()
+            .saturating_sub(indexed.runbooks.len());
+        self.vector_index
+            .search(query_vector, depth + others)
             .into_iter()
             // A runbook at or below zero similarity has nothing in common with the query; ranking
             // it would only add noise to the fusion.
             .filter(|(_, similarity)| *similarity > 0.0)
             .filter_map(|(id, similarity)| {
                 let runbook_id = id.strip_prefix(VECTOR_ID_PREFIX)?;
-                let position = *self.position_of.get(runbook_id)?;
-                Some((position, similarity))
+                indexed
+                    .position_of
+                    .contains_key(runbook_id)
+                    .then(|| (runbook_id.to_owned(), similarity))
             })
             .take(depth)
-            .collect())
+            .collect()
     }
 
     /// The runbook with this id.
-    pub fn runbook(&self, id: &str) -> Option<&Runbook> {
-        self.position_of
+    pub fn runbook(&self, id: &str) -> Option<Arc<Runbook>> {
+        let indexed = self.read();
+        indexed
+            .position_of
             .get(id)
-            .map(|&position| &self.runbooks[position])
+            .map(|&position| Arc::clone(&indexed.runbooks[position]))
     }
 
-    /// Every runbook, in the order given to [`KnowledgeBase::new`].
-    pub fn runbooks(&self) -> &[Runbook] {
-        &self.runbooks
+    /// Every runbook: those given to [`KnowledgeBase::new`] in their order, then those added
+    /// since (a replaced runbook keeps its place).
+    pub fn runbooks(&self) -> Vec<Arc<Runbook>> {
+        self.read().runbooks.clone()
     }
 
     /// How many runbooks there are.
     pub fn len(&self) -> usize {
-        self.runbooks.len()
+        self.read().runbooks.len()
     }
 
     /// True when there are no runbooks.
     pub fn is_empty(&self) -> bool {
-        self.runbooks.is_empty()
+        self.len() == 0
     }
 
     /// The embedder's name, or `None` when search is keyword only.
@@ -243,16 +331,16 @@ impl KnowledgeBase {
     }
 }
 
-fn reciprocal_rank(rank: usize) -> f32 {
-    1.0 / (RRF_K + rank as f32)
-}
-
-fn best_rank(hit: &RunbookHit) -> usize {
-    hit.keyword_rank
-        .into_iter()
-        .chain(hit.vector_rank)
-        .min()
-        .unwrap_or(usize::MAX)
+/// The embedding of one query.
+fn embed_query(embedder: &dyn Embedder, query: &str) -> Result<Vec<f32>, KnowledgeError> {
+    let mut vectors = embedder.embed(&[query])?;
+    if vectors.len() != 1 {
+        return Err(KnowledgeError::EmbeddingCount {
+            expected: 1,
+            returned: vectors.len(),
+        });
+    }
+    Ok(vectors.swap_remove(0))
 }
 
 fn vector_id(runbook_id: &str) -> String {
@@ -367,8 +455,18 @@ mod tests {
         ]
     }
 
+    /// These tests check the mechanics with plain reciprocal rank fusion (k = 60, equal
+    /// weights), whose scores are easy to state; `fusion.rs` tests the other fusions.
+    const RRF_60: Fusion = Fusion::ReciprocalRank {
+        rank_constant: RRF_K,
+        keyword_weight: 1.0,
+        vector_weight: 1.0,
+    };
+
     fn hybrid(runbooks: Vec<Runbook>, index: Arc<dyn VectorIndex>) -> KnowledgeBase {
-        KnowledgeBase::new(runbooks, Some(Arc::new(ConceptEmbedder)), index).expect("build")
+        KnowledgeBase::new(runbooks, Some(Arc::new(ConceptEmbedder)), index)
+            .expect("build")
+            .with_fusion(RRF_60)
     }
 
     fn index() -> Arc<dyn VectorIndex> {
@@ -386,7 +484,9 @@ mod tests {
     #[test]
     fn keyword_only_without_an_embedder() {
         let vectors = index();
-        let base = KnowledgeBase::new(small_set(), None, Arc::clone(&vectors)).expect("build");
+        let base = KnowledgeBase::new(small_set(), None, Arc::clone(&vectors))
+            .expect("build")
+            .with_fusion(RRF_60);
         assert!(vectors.is_empty(), "no embedder, no vectors");
         assert_eq!(base.embedder_name(), None);
         let hits = base.search("pod OOMKilled again", 5).expect("search");
@@ -508,8 +608,8 @@ mod tests {
         assert_eq!(base.len(), 3);
         assert!(!base.is_empty());
         assert_eq!(
-            base.runbook("dns").map(|runbook| runbook.title.as_str()),
-            Some("DNS")
+            base.runbook("dns").map(|runbook| runbook.title.clone()),
+            Some("DNS".to_owned())
         );
         assert!(base.runbook("nope").is_none());
         assert_eq!(base.runbooks().len(), 3);
@@ -572,6 +672,58 @@ mod tests {
                 returned: 2
             }
         ));
+    }
+
+    #[test]
+    fn added_replaced_and_removed_runbooks_are_searchable_at_once() {
+        let vectors = index();
+        let base = hybrid(small_set(), Arc::clone(&vectors));
+        assert!(base.search("kafka lag", 3).expect("search").is_empty());
+        let added = runbook("kafka", "Kafka consumer lag", "lag", "kafka", "");
+        assert_eq!(base.upsert(added).expect("add"), None);
+        assert_eq!(base.len(), 4);
+        assert_eq!(vectors.len(), 4, "embedded at once");
+        let hits = base.search("kafka lag", 3).expect("search");
+        assert_eq!(ids(&hits), ["kafka"]);
+        assert_eq!(
+            (hits[0].keyword_rank, hits[0].vector_rank),
+            (Some(1), Some(1))
+        );
+
+        // Replacing keeps the id and its place, and re-indexes the new text for both lists.
+        let replaced = runbook("memory", "Swap storm", "swapping", "paging", "");
+        let old = base.upsert(replaced).expect("replace").expect("had one");
+        assert_eq!(old.title, "Memory");
+        assert_eq!(base.len(), 4);
+        assert_eq!(base.runbooks()[1].title, "Swap storm");
+        assert!(base.search("OOMKilled", 3).expect("search").is_empty());
+        assert_eq!(ids(&base.search("paging", 3).expect("search")), ["memory"]);
+
+        let removed = base.remove("kafka").expect("removed");
+        assert_eq!(removed.id, "kafka");
+        assert!(base.remove("kafka").is_none());
+        assert_eq!((base.len(), vectors.len()), (3, 3));
+        assert!(base.runbook("kafka").is_none());
+        let after = base.search("kafka lag", 3).expect("search");
+        assert!(!ids(&after).contains(&"kafka"), "{after:?}");
+    }
+
+    #[test]
+    fn rankings_are_cut_to_the_depth_and_the_default_fusion_is_used() {
+        let base = KnowledgeBase::new(small_set(), Some(Arc::new(ConceptEmbedder)), index())
+            .expect("build");
+        assert_eq!(base.fusion(), Fusion::DEFAULT);
+        let rankings = base.rankings("disk ram volume", 1).expect("rankings");
+        assert_eq!(rankings.keyword.len(), 1);
+        assert_eq!(rankings.vector.len(), 1);
+        assert_eq!(rankings.keyword[0].0, "disk");
+        assert_eq!(
+            base.search("disk ram volume", 3).expect("search"),
+            base.rankings("disk ram volume", 20)
+                .expect("rankings")
+                .fuse(Fusion::DEFAULT)
+        );
+        assert_eq!(base.rankings("", 5).expect("empty"), Rankings::default());
     }
 
     /// (query, expected runbook id) pairs from a tab-separated table; `#` lines are comments.

@@ -1,5 +1,5 @@
 //! Runbooks and their retrieval: a keyword (BM25) index and, with an embedder, a vector index,
-//! fused by reciprocal rank.
+//! fused into one ranking ([`Fusion`]).
 //!
 //! Architecture invariant: this crate knows no model format and no storage backend; it sees the
 //! [`faultmaven_llm::Embedder`] and [`faultmaven_store::VectorIndex`] traits only.
@@ -9,6 +9,7 @@ mod builtin;
 mod cases;
 mod error;
 mod eval;
+mod fusion;
 mod knowledge_base;
 mod runbook;
 
@@ -16,8 +17,9 @@ pub use builtin::{builtin_runbooks, load_runbooks_from_dir};
 pub use cases::{CaseHit, CaseLibrary};
 pub use error::{KnowledgeError, KnowledgeErrorKind};
 pub use eval::{
-    evaluate_retrieval, parse_retrieval_cases, Ranking, RetrievalCase, RetrievalReport,
-    RetrievalScores,
+    choose_fusion, evaluate_retrieval, parse_retrieval_cases, rank_cases, score_rankings, Group,
+    RankedCase, Ranking, RetrievalCase, RetrievalReport, RetrievalScores, Split,
 };
+pub use fusion::{Fusion, Rankings};
 pub use knowledge_base::{KnowledgeBase, RunbookHit, RRF_K};
 pub use runbook::{parse_category, parse_runbook, Runbook};

@@ -6,13 +6,14 @@ use crate::dto::{
     Hypothesis, SessionResponse, TroubleshootResponse,
 };
 use crate::error::ApiError;
+use crate::runbooks::{self, RunbookAdmin};
 use crate::{events, ui};
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use faultmaven_engine::{Engine, Investigation};
 use faultmaven_model::{AnswerValue, AttachmentRole, HypothesisId, QuestionId, SessionId, Verdict};
@@ -36,6 +37,35 @@ pub struct AppState {
     pub engine: Engine,
     /// Request limits.
     pub limits: Limits,
+    /// The runbook routes (list, read, and the admin changes).
+    pub runbooks: RunbookAdmin,
+}
+
+impl FromRef<AppState> for RunbookAdmin {
+    fn from_ref(state: &AppState) -> Self {
+        state.runbooks.clone()
+    }
+}
+
+/// Declares the admin bearer token in the OpenAPI document.
+struct AdminTokenScheme;
+
+impl utoipa::Modify for AdminTokenScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "admin_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The `[server] admin_token` (FAULTMAVEN__SERVER__ADMIN_TOKEN)",
+                    ))
+                    .build(),
+            ),
+        );
+    }
 }
 
 /// The OpenAPI document, generated from the handlers and DTOs below.
@@ -51,10 +81,15 @@ pub struct AppState {
         answer_question,
         get_session,
         delete_session,
+        runbooks::list_runbooks,
+        runbooks::get_runbook,
+        runbooks::put_runbook,
+        runbooks::delete_runbook,
         healthz,
         readyz
     ),
-    components(schemas(crate::dto::TroubleshootForm, crate::dto::Problem))
+    components(schemas(crate::dto::TroubleshootForm, crate::dto::Problem)),
+    modifiers(&AdminTokenScheme)
 )]
 pub struct ApiDoc;
 
@@ -69,6 +104,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/sessions/{id}/feedback", post(feedback))
         .route("/api/v1/sessions/{id}/answers", post(answer_question))
+        .route("/api/v1/runbooks", get(runbooks::list_runbooks))
+        .route("/api/v1/runbooks/{id}", get(runbooks::get_runbook))
+        .route(
+            "/api/v1/admin/runbooks/{id}",
+            put(runbooks::put_runbook).delete(runbooks::delete_runbook),
+        )
         .route("/api/v1/openapi.json", get(openapi))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -1,24 +1,29 @@
 //! Builds the engine and its parts from the configuration: the one place that picks backends.
 
 use crate::config::Config;
+use crate::runbooks::{apply_stored_runbooks, LoadedRunbooks, RunbookAdmin, RunbookAdminOptions};
 use anyhow::{bail, Context};
 use faultmaven_engine::{Engine, EngineParts};
 use faultmaven_knowledge::{CaseLibrary, KnowledgeBase};
 use faultmaven_llm::{Embedder, LlmProvider};
 use faultmaven_model::PastCase;
 use faultmaven_store::{
-    AuditLog, CaseStore, InMemoryVectorIndex, SessionStore, SqliteAuditLog, SqliteSessionStore,
+    AuditLog, CaseStore, HnswVectorIndex, RunbookStore, SessionStore, SqliteAuditLog,
+    SqliteSessionStore, StoredRunbook,
 };
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// The stores named by the configuration: sessions, and past cases in the same database.
+/// The stores named by the configuration: sessions, and past cases and admin-written runbooks in
+/// the same database.
 pub struct Stores {
     /// Session state with its TTL.
     pub sessions: Arc<dyn SessionStore>,
     /// Resolved cases (they outlive sessions).
     pub cases: Arc<dyn CaseStore>,
+    /// Runbooks written through the admin API.
+    pub runbooks: Arc<dyn RunbookStore>,
 }
 
 /// Opens the stores named by the configuration.
@@ -26,7 +31,8 @@ pub fn open_stores(config: &Config) -> anyhow::Result<Stores> {
     let sqlite = open_sqlite(config)?;
     Ok(Stores {
         sessions: sqlite.clone(),
-        cases: sqlite,
+        cases: sqlite.clone(),
+        runbooks: sqlite,
     })
 }
 
@@ -172,20 +178,29 @@ pub struct Knowledge {
     pub runbooks: Arc<KnowledgeBase>,
     /// Past cases, loaded from the case store.
     pub cases: Arc<CaseLibrary>,
+    /// Where each runbook comes from (for the runbook routes).
+    pub loaded: LoadedRunbooks,
 }
 
-/// Indexes the runbooks and `past_cases`, loading, when enabled, the embedding model
-/// for vector retrieval (shared by both).
-pub fn load_knowledge(config: &Config, past_cases: Vec<PastCase>) -> anyhow::Result<Knowledge> {
-    let mut runbooks = faultmaven_knowledge::builtin_runbooks();
-    if !config.knowledge.runbook_dir.is_empty() {
-        let extra =
-            faultmaven_knowledge::load_runbooks_from_dir(Path::new(&config.knowledge.runbook_dir))
-                .with_context(|| {
-                    format!("loading runbooks from {}", config.knowledge.runbook_dir)
-                })?;
-        runbooks.extend(extra);
-    }
+/// Indexes the built-in and directory runbooks with the stored admin changes applied, and
+/// `past_cases`, loading, when enabled, the embedding model for vector retrieval (shared by
+/// both). Runbooks and cases get one HNSW vector index each.
+pub fn load_knowledge(
+    config: &Config,
+    past_cases: Vec<PastCase>,
+    stored_runbooks: Vec<StoredRunbook>,
+) -> anyhow::Result<Knowledge> {
+    let directory = if config.knowledge.runbook_dir.is_empty() {
+        Vec::new()
+    } else {
+        faultmaven_knowledge::load_runbooks_from_dir(Path::new(&config.knowledge.runbook_dir))
+            .with_context(|| format!("loading runbooks from {}", config.knowledge.runbook_dir))?
+    };
+    let mut loaded = apply_stored_runbooks(
+        faultmaven_knowledge::builtin_runbooks(),
+        directory,
+        stored_runbooks,
+    );
     let embedder: Option<Arc<dyn Embedder>> = if config.knowledge.embeddings {
         let paths = faultmaven_llm::ModelPaths::in_dir(&config.llm.model_dir());
         let embedder =
@@ -197,13 +212,17 @@ pub fn load_knowledge(config: &Config, past_cases: Vec<PastCase>) -> anyhow::Res
         None
     };
     let started = Instant::now();
-    let vector_index = Arc::new(InMemoryVectorIndex::new());
-    let knowledge = KnowledgeBase::new(runbooks, embedder.clone(), vector_index.clone())
-        .context("indexing runbooks")?;
-    let cases =
-        CaseLibrary::new(past_cases, embedder, vector_index).context("indexing past cases")?;
+    let knowledge = KnowledgeBase::new(
+        std::mem::take(&mut loaded.runbooks),
+        embedder.clone(),
+        Arc::new(HnswVectorIndex::new()),
+    )
+    .context("indexing runbooks")?;
+    let cases = CaseLibrary::new(past_cases, embedder, Arc::new(HnswVectorIndex::new()))
+        .context("indexing past cases")?;
     tracing::info!(
         runbooks = knowledge.len(),
+        admin_runbooks = loaded.admin_ids.len(),
         cases = cases.len(),
         seconds = started.elapsed().as_secs_f64(),
         "knowledge base ready"
@@ -211,39 +230,70 @@ pub fn load_knowledge(config: &Config, past_cases: Vec<PastCase>) -> anyhow::Res
     Ok(Knowledge {
         runbooks: Arc::new(knowledge),
         cases: Arc::new(cases),
+        loaded,
     })
+}
+
+/// The engine and the state of the runbook routes, sharing one knowledge base.
+pub struct Application {
+    /// The engine.
+    pub engine: Engine,
+    /// What the runbook routes need.
+    pub runbooks: RunbookAdmin,
 }
 
 /// Builds the engine with every part the configuration names.
 pub async fn build_engine(config: &Config) -> anyhow::Result<Engine> {
+    Ok(build_application(config).await?.engine)
+}
+
+/// Builds the engine and the runbook routes' state with every part the configuration names.
+pub async fn build_application(config: &Config) -> anyhow::Result<Application> {
     let stores = open_stores(config)?;
     let past_cases = stores
         .cases
         .list_cases()
         .await
         .context("reading past cases")?;
+    let stored_runbooks = stores
+        .runbooks
+        .list_runbooks()
+        .await
+        .context("reading admin runbooks")?;
     // Loading models and embedding runbooks is blocking CPU and file work: off the runtime.
     let blocking_config = config.clone();
     let (llm, knowledge) = tokio::task::spawn_blocking(move || {
         anyhow::Ok((
             load_llm(&blocking_config)?,
-            load_knowledge(&blocking_config, past_cases)?,
+            load_knowledge(&blocking_config, past_cases, stored_runbooks)?,
         ))
     })
     .await
     .context("model loading task failed")??;
+    let audit = open_audit_log(config)?;
     let engine = Engine::new(
         config.engine.clone(),
         EngineParts {
             store: stores.sessions,
             llm,
-            knowledge: knowledge.runbooks,
+            knowledge: Arc::clone(&knowledge.runbooks),
             case_store: stores.cases,
             cases: knowledge.cases,
         },
     );
-    Ok(match open_audit_log(config)? {
-        Some(audit) => engine.with_audit_log(audit),
+    let engine = match &audit {
+        Some(audit) => engine.with_audit_log(Arc::clone(audit)),
         None => engine,
-    })
+    };
+    let runbooks = RunbookAdmin::new(
+        knowledge.runbooks,
+        stores.runbooks,
+        audit,
+        &knowledge.loaded,
+        RunbookAdminOptions {
+            token: config.server.admin_token.clone(),
+            max_runbook_bytes: config.knowledge.max_runbook_bytes,
+        },
+    );
+    Ok(Application { engine, runbooks })
 }

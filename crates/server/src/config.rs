@@ -39,6 +39,10 @@ pub struct ServerConfig {
     pub max_files: usize,
     /// Longest text field in bytes.
     pub max_text_field_bytes: usize,
+    /// Bearer token of the admin routes (`/api/v1/admin/...`); absent or empty disables them.
+    /// Kept hashed; `Debug` prints `***`.
+    #[serde(default, deserialize_with = "crate::admin_token::deserialize_optional")]
+    pub admin_token: Option<crate::admin_token::AdminToken>,
 }
 
 /// `[store]`
@@ -122,6 +126,13 @@ pub struct KnowledgeConfig {
     pub embeddings: bool,
     /// Extra runbook directory; empty for none.
     pub runbook_dir: String,
+    /// Largest runbook accepted by `PUT /api/v1/admin/runbooks/{id}`, in bytes.
+    #[serde(default = "default_max_runbook_bytes")]
+    pub max_runbook_bytes: usize,
+}
+
+fn default_max_runbook_bytes() -> usize {
+    64 * 1024
 }
 
 impl LlmConfig {
@@ -294,6 +305,33 @@ mod tests {
         );
         assert!(!format!("{config:?}").contains("sk-proj-Abc123"));
         assert!(config.store.audit);
+    }
+
+    #[test]
+    fn admin_token_from_the_environment_is_hashed_and_validated() {
+        let config = Config::load(None, Vec::new()).unwrap();
+        assert!(config.server.admin_token.is_none(), "disabled by default");
+        let with = |value: &str| {
+            Config::load(
+                None,
+                vec![("FAULTMAVEN__SERVER__ADMIN_TOKEN".into(), value.into())],
+            )
+        };
+        let config = with("s3cret-admin-token-0123").unwrap();
+        let token = config.server.admin_token.as_ref().expect("configured");
+        assert!(token.matches("s3cret-admin-token-0123"));
+        assert!(!format!("{config:?}").contains("s3cret"));
+        // A token of digits is read as a number by the environment parser; still a token.
+        let digits = with("12345678901234567").unwrap();
+        assert!(digits
+            .server
+            .admin_token
+            .unwrap()
+            .matches("12345678901234567"));
+        assert!(with("").unwrap().server.admin_token.is_none());
+        let error = with("too-short").unwrap_err();
+        assert!(format!("{error:#}").contains("at least 16"), "{error:#}");
+        assert_eq!(config.knowledge.max_runbook_bytes, 65536);
     }
 
     #[test]

@@ -697,6 +697,15 @@ impl From<&model::Finding> for Finding {
     }
 }
 
+impl From<&model::NextStep> for NextStep {
+    fn from(step: &model::NextStep) -> Self {
+        Self {
+            description: step.description.clone(),
+            command: step.command.clone(),
+        }
+    }
+}
+
 impl From<&model::Hypothesis> for Hypothesis {
     fn from(h: &model::Hypothesis) -> Self {
         Self {
@@ -707,14 +716,7 @@ impl From<&model::Hypothesis> for Hypothesis {
             rationale: h.rationale.clone(),
             finding_ids: h.finding_ids.iter().map(ToString::to_string).collect(),
             suspects: h.suspects.iter().map(Entity::from).collect(),
-            next_steps: h
-                .next_steps
-                .iter()
-                .map(|s| NextStep {
-                    description: s.description.clone(),
-                    command: s.command.clone(),
-                })
-                .collect(),
+            next_steps: h.next_steps.iter().map(NextStep::from).collect(),
             runbook: h.runbook.clone(),
             status: snake(&h.status),
         }
@@ -852,4 +854,77 @@ pub struct TroubleshootForm {
     /// Known-good data to compare with: any number of parts.
     #[schema(value_type = Vec<String>, format = Binary)]
     pub baseline: Vec<Vec<u8>>,
+}
+
+/// A runbook in `GET /api/v1/runbooks`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RunbookSummary {
+    /// Stable id (the file stem, or the id it was written under).
+    pub id: String,
+    /// The cause it is about.
+    pub title: String,
+    /// `resource_exhaustion`, `dependency_failure`, `network`, `configuration`, `code_defect`,
+    /// `performance`, `security`, `storage` or `unknown`.
+    pub category: String,
+    /// Log phrases and metric signs it matches.
+    pub symptoms: Vec<String>,
+    /// Technologies it applies to.
+    pub services: Vec<String>,
+    /// Retrieval keywords.
+    pub tags: Vec<String>,
+    /// `builtin` (shipped), `directory` (`[knowledge] runbook_dir`) or `admin` (written through
+    /// the admin API, possibly replacing one of the others).
+    #[schema(example = "builtin")]
+    pub source: String,
+}
+
+impl RunbookSummary {
+    /// The summary of `runbook`, which comes from `source`.
+    pub fn new(
+        runbook: &faultmaven_knowledge::Runbook,
+        source: crate::runbooks::RunbookSource,
+    ) -> Self {
+        Self {
+            id: runbook.id.clone(),
+            title: runbook.title.clone(),
+            category: snake(&runbook.category),
+            symptoms: runbook.symptoms.clone(),
+            services: runbook.services.clone(),
+            tags: runbook.tags.clone(),
+            source: source.as_str().to_owned(),
+        }
+    }
+}
+
+/// `GET /api/v1/runbooks`: every runbook in use, by id.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RunbookList {
+    /// The runbooks.
+    pub runbooks: Vec<RunbookSummary>,
+}
+
+/// One runbook with its body: `GET /api/v1/runbooks/{id}` and the admin `PUT`'s answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RunbookDetail {
+    /// What the list shows.
+    #[serde(flatten)]
+    pub summary: RunbookSummary,
+    /// The markdown after the front matter.
+    pub body: String,
+    /// The checks of the body: each fenced command with the line before it.
+    pub steps: Vec<NextStep>,
+}
+
+impl RunbookDetail {
+    /// The detail of `runbook`, which comes from `source`.
+    pub fn new(
+        runbook: &faultmaven_knowledge::Runbook,
+        source: crate::runbooks::RunbookSource,
+    ) -> Self {
+        Self {
+            summary: RunbookSummary::new(runbook, source),
+            body: runbook.body.clone(),
+            steps: runbook.steps.iter().map(NextStep::from).collect(),
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! Architecture invariant: this is the only crate that knows HTTP (axum), JSON DTOs and the
 //! OpenAPI document; everything it does goes through `faultmaven_engine::Engine`.
 
+pub mod admin_token;
 pub mod api;
 pub mod assemble;
 pub mod config;
@@ -10,6 +11,7 @@ pub mod dto;
 pub mod error;
 pub mod events;
 pub mod report;
+pub mod runbooks;
 pub mod ui;
 
 pub use api::{router, AppState, Limits};

@@ -125,13 +125,14 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let engine = assemble::build_engine(&config).await?;
+    let assemble::Application { engine, runbooks } = assemble::build_application(&config).await?;
     let sweeper = faultmaven_store::spawn_ttl_sweeper(
         engine.store(),
         Duration::from_secs(config.store.sweep_interval_seconds.max(1)),
     );
     let state = AppState {
         engine,
+        runbooks,
         limits: Limits {
             max_body_bytes: config.server.max_body_bytes,
             max_files: config.server.max_files,

@@ -491,10 +491,8 @@ async fn secrets_never_reach_the_response_or_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sessions.sqlite");
     let store = std::sync::Arc::new(faultmaven_store::SqliteSessionStore::open(&db).unwrap());
-    let app = faultmaven_server::router(faultmaven_server::AppState {
-        engine: engine_with(store, EngineConfig::default()),
-        limits: default_limits(),
-    });
+    let app =
+        faultmaven_server::router(state_with(store, EngineConfig::default(), default_limits()));
     let (status, _, body) = send(
         &app,
         troubleshoot_request(&[
@@ -575,10 +573,8 @@ async fn a_confirmed_hypothesis_becomes_a_past_case_for_later_sessions() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cases.sqlite");
     let store = std::sync::Arc::new(faultmaven_store::SqliteSessionStore::open(&db).unwrap());
-    let app = faultmaven_server::router(faultmaven_server::AppState {
-        engine: engine_with(store, EngineConfig::default()),
-        limits: default_limits(),
-    });
+    let app =
+        faultmaven_server::router(state_with(store, EngineConfig::default(), default_limits()));
     let upload = || {
         troubleshoot_request(&[
             text("query", "why are orders failing"),

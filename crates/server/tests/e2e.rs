@@ -22,13 +22,14 @@ async fn spawn_app(database_dir: &std::path::Path) -> String {
     )
     .unwrap();
     assert_eq!(config.llm.provider, "embedded");
-    let engine = assemble::build_engine(&config)
+    let assemble::Application { engine, runbooks } = assemble::build_application(&config)
         .await
         .unwrap_or_else(|error| panic!("{error:#} (run scripts/fetch-models first)"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let app = router(AppState {
         engine,
+        runbooks,
         limits: Limits {
             max_body_bytes: 16 * 1024 * 1024,
             max_files: 8,

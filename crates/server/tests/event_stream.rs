@@ -12,7 +12,7 @@ use axum::http::Request;
 use common::{file, fixture, text, troubleshoot_request, BOUNDARY};
 use double::{Double, Reply};
 use faultmaven_engine::{Engine, EngineConfig, EngineParts};
-use faultmaven_knowledge::{builtin_runbooks, CaseLibrary, KnowledgeBase};
+use faultmaven_knowledge::CaseLibrary;
 use faultmaven_llm::{FallbackProvider, LlmProvider, OpenAiCompatibleProvider, RemoteOptions};
 use faultmaven_server::{router, AppState};
 use faultmaven_store::{InMemoryVectorIndex, SqliteSessionStore};
@@ -75,20 +75,15 @@ fn app_with_remote_model(double: &Double) -> axum::Router {
 }
 
 fn app_with_model(llm: Arc<dyn LlmProvider>) -> axum::Router {
-    let knowledge = KnowledgeBase::new(
-        builtin_runbooks(),
-        None,
-        Arc::new(InMemoryVectorIndex::new()),
-    )
-    .unwrap();
+    let knowledge = common::builtin_keyword_knowledge();
     let store = Arc::new(SqliteSessionStore::in_memory().unwrap());
     let engine = Engine::new(
         EngineConfig::default(),
         EngineParts {
             store: store.clone(),
             llm: Some(llm),
-            knowledge: Arc::new(knowledge),
-            case_store: store,
+            knowledge: Arc::clone(&knowledge),
+            case_store: store.clone(),
             cases: Arc::new(
                 CaseLibrary::new(Vec::new(), None, Arc::new(InMemoryVectorIndex::new())).unwrap(),
             ),
@@ -97,6 +92,7 @@ fn app_with_model(llm: Arc<dyn LlmProvider>) -> axum::Router {
     router(AppState {
         engine,
         limits: common::default_limits(),
+        runbooks: common::runbook_admin_over(knowledge, store),
     })
 }
 

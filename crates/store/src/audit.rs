@@ -19,6 +19,10 @@ pub enum AuditAction {
     LlmCall,
     /// An upload was received and parsed (in memory; never stored).
     Upload,
+    /// A runbook was created, replaced or deleted through the admin API: `provider` is
+    /// `admin-api`, `model` the runbook id, `bytes` and `sha256` describe the markdown sent,
+    /// `outcome` is `created`, `replaced` or `deleted`.
+    RunbookChange,
 }
 
 impl AuditAction {
@@ -28,6 +32,7 @@ impl AuditAction {
             AuditAction::LlmPrompt => "llm_prompt",
             AuditAction::LlmCall => "llm_call",
             AuditAction::Upload => "upload",
+            AuditAction::RunbookChange => "runbook_change",
         }
     }
 
@@ -36,6 +41,7 @@ impl AuditAction {
             "llm_prompt" => Some(AuditAction::LlmPrompt),
             "llm_call" => Some(AuditAction::LlmCall),
             "upload" => Some(AuditAction::Upload),
+            "runbook_change" => Some(AuditAction::RunbookChange),
             _ => None,
         }
     }

@@ -1,4 +1,5 @@
-//! Storage behind traits: session state, past cases, and vectors for retrieval.
+//! Storage behind traits: session state, past cases, admin-written runbooks, and vectors for
+//! retrieval.
 //!
 //! Architecture invariant: this is the only crate that knows SQL. Callers hold an
 //! `Arc<dyn SessionStore>` or `Arc<dyn VectorIndex>` and never see a connection or a query.
@@ -8,6 +9,7 @@
 mod audit;
 mod cases;
 mod error;
+mod runbooks;
 mod session;
 mod sqlite;
 mod vector;
@@ -18,6 +20,7 @@ mod conformance;
 pub use audit::{AuditAction, AuditEvent, AuditLog, SqliteAuditLog};
 pub use cases::CaseStore;
 pub use error::{StoreError, StoreErrorKind};
+pub use runbooks::{RunbookBody, RunbookStore, StoredRunbook};
 pub use session::{spawn_ttl_sweeper, SessionStore};
 pub use sqlite::SqliteSessionStore;
-pub use vector::{InMemoryVectorIndex, VectorIndex};
+pub use vector::{HnswParameters, HnswVectorIndex, InMemoryVectorIndex, VectorIndex};

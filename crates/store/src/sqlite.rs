@@ -118,9 +118,11 @@ where
     .map_err(|error| StoreError::Task(error.to_string()))?
 }
 
-/// Brings the session schema to the newest version.
+/// Brings the session schema, and the tables of the other stores kept in the same file, to the
+/// newest version.
 fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
-    run_migrations(connection, "schema_version", MIGRATIONS)
+    run_migrations(connection, "schema_version", MIGRATIONS)?;
+    crate::runbooks::migrate(connection)
 }
 
 /// Applies the `migrations` newer than the version recorded in `version_table`, in one

@@ -1,4 +1,9 @@
-//! The vector index seam and an exact in-memory implementation.
+//! The vector index seam and two in-memory implementations: an exact one (the reference) and an
+//! approximate HNSW graph (the default for retrieval, [`HnswVectorIndex`]).
+
+mod hnsw;
+
+pub use hnsw::{HnswParameters, HnswVectorIndex};
 
 use crate::StoreError;
 use std::cmp::Ordering;
@@ -32,7 +37,8 @@ pub trait VectorIndex: Send + Sync + 'static {
 /// An exact index: every search compares the query with every stored vector.
 ///
 /// Vectors are normalised on upsert, so a search is one dot product per vector. Fine for
-/// thousands of vectors; beyond that an approximate index belongs behind the same trait. All
+/// thousands of vectors; beyond that [`HnswVectorIndex`] answers in a fraction of the time and
+/// this index stays the reference it is measured against. All
 /// vectors have one dimension: fixed at construction ([`InMemoryVectorIndex::with_dimensions`])
 /// or by the first upsert ([`InMemoryVectorIndex::new`]).
 #[derive(Debug, Default)]
@@ -87,7 +93,7 @@ fn normalised(mut vector: Vec<f32>) -> Result<Vec<f32>, &'static str> {
     if vector.iter().any(|component| !component.is_finite()) {
         return Err("a component is NaN or infinite");
     }
-    let norm = vector.iter().map(|c| c * c).sum::<f32>().sqrt();
+    let norm = dot(&vector, &vector).sqrt();
     if norm == 0.0 || !norm.is_finite() {
         return Err("the vector has no direction (all zeros or too large)");
     }
@@ -97,20 +103,51 @@ fn normalised(mut vector: Vec<f32>) -> Result<Vec<f32>, &'static str> {
     Ok(vector)
 }
 
+/// Checks `vector` against the index's dimension (any, when not yet fixed) and normalises it:
+/// the dimension it fixes and the unit vector, or the error an upsert of it returns.
+fn prepared(
+    dimensions: Option<usize>,
+    id: &str,
+    vector: Vec<f32>,
+) -> Result<(usize, Vec<f32>), StoreError> {
+    let dimensions = dimensions.unwrap_or(vector.len());
+    if vector.len() != dimensions {
+        return Err(StoreError::DimensionMismatch {
+            expected: dimensions,
+            actual: vector.len(),
+        });
+    }
+    let vector = normalised(vector).map_err(|reason| StoreError::InvalidVector {
+        id: id.to_owned(),
+        reason,
+    })?;
+    Ok((dimensions, vector))
+}
+
+/// The dot product, summed in eight independent lanes: floating-point addition is not
+/// associative, so a single running sum would stop the compiler from vectorising the loop.
+fn dot(left: &[f32], right: &[f32]) -> f32 {
+    const LANES: usize = 8;
+    let mut lanes = [0.0f32; LANES];
+    let (left_chunks, right_chunks) = (left.chunks_exact(LANES), right.chunks_exact(LANES));
+    let tail: f32 = left_chunks
+        .remainder()
+        .iter()
+        .zip(right_chunks.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
+    for (a, b) in left_chunks.zip(right_chunks) {
+        for ((sum, x), y) in lanes.iter_mut().zip(a).zip(b) {
+            *sum += x * y;
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
 impl VectorIndex for InMemoryVectorIndex {
     fn upsert(&self, id: &str, vector: Vec<f32>) -> Result<(), StoreError> {
         let mut entries = self.write();
-        let dimensions = entries.dimensions.unwrap_or(vector.len());
-        if vector.len() != dimensions {
-            return Err(StoreError::DimensionMismatch {
-                expected: dimensions,
-                actual: vector.len(),
-            });
-        }
-        let vector = normalised(vector).map_err(|reason| StoreError::InvalidVector {
-            id: id.to_owned(),
-            reason,
-        })?;
+        let (dimensions, vector) = prepared(entries.dimensions, id, vector)?;
         entries.dimensions = Some(dimensions);
         match entries.row_of.get(id).copied() {
             Some(row) => {
@@ -160,7 +197,7 @@ impl VectorIndex for InMemoryVectorIndex {
         let mut scored: Vec<(usize, f32)> = entries
             .rows
             .chunks_exact(query.len())
-            .map(|row| row.iter().zip(&query).map(|(a, b)| a * b).sum::<f32>())
+            .map(|row| dot(row, &query))
             .enumerate()
             .collect();
         // Best first; equal scores by id so results do not depend on insertion order.
@@ -187,165 +224,178 @@ impl VectorIndex for InMemoryVectorIndex {
     }
 }
 
+/// The behaviour every backend shares, run against each of them.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::StoreErrorKind;
+macro_rules! vector_index_conformance {
+    ($module:ident, $index:ty) => {
+        #[cfg(test)]
+        mod $module {
+            use super::*;
+            use crate::StoreErrorKind;
 
-    fn index_of(vectors: &[(&str, [f32; 3])]) -> InMemoryVectorIndex {
-        let index = InMemoryVectorIndex::with_dimensions(3);
-        for (id, vector) in vectors {
-            index.upsert(id, vector.to_vec()).expect("upsert");
-        }
-        index
-    }
+            type Index = $index;
 
-    fn check(index: &InMemoryVectorIndex, query: [f32; 3], k: usize, expected: &[(&str, f32)]) {
-        let found = index.search(&query, k);
-        let ids: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
-        let expected_ids: Vec<&str> = expected.iter().map(|(id, _)| *id).collect();
-        assert_eq!(ids, expected_ids, "query {query:?}, k {k}: {found:?}");
-        for ((_, score), (id, expected_score)) in found.iter().zip(expected) {
-            assert!(
-                (score - expected_score).abs() < 1e-5,
-                "{id}: score {score}, expected {expected_score}"
-            );
-        }
-    }
-
-    #[test]
-    fn search_returns_the_most_similar_first() {
-        let index = index_of(&[
-            ("east", [1.0, 0.0, 0.0]),
-            ("north", [0.0, 5.0, 0.0]),
-            ("north-east", [2.0, 2.0, 0.0]),
-            ("west", [-3.0, 0.0, 0.0]),
-        ]);
-        let half_root_two = std::f32::consts::FRAC_1_SQRT_2;
-        check(
-            &index,
-            [1.0, 0.0, 0.0],
-            4,
-            &[
-                ("east", 1.0),
-                ("north-east", half_root_two),
-                ("north", 0.0),
-                ("west", -1.0),
-            ],
-        );
-        // Length does not matter, only direction; k cuts the list.
-        check(
-            &index,
-            [0.0, 0.1, 0.0],
-            2,
-            &[("north", 1.0), ("north-east", half_root_two)],
-        );
-        check(&index, [1.0, 1.0, 0.0], 1, &[("north-east", 1.0)]);
-        // Asking for more than there is returns everything.
-        assert_eq!(index.search(&[0.0, 0.0, 1.0], 10).len(), 4);
-        assert!(index.search(&[1.0, 0.0, 0.0], 0).is_empty());
-    }
-
-    #[test]
-    fn ties_are_ordered_by_id() {
-        let index = index_of(&[
-            ("b", [1.0, 0.0, 0.0]),
-            ("c", [0.0, 0.0, 1.0]),
-            ("a", [2.0, 0.0, 0.0]),
-        ]);
-        check(&index, [1.0, 0.0, 0.0], 2, &[("a", 1.0), ("b", 1.0)]);
-    }
-
-    #[test]
-    fn wrong_dimension_and_degenerate_vectors_are_refused() {
-        let index = InMemoryVectorIndex::with_dimensions(3);
-        assert_eq!(index.dimensions(), Some(3));
-        let error = index.upsert("short", vec![1.0, 2.0]).expect_err("2 of 3");
-        assert!(matches!(
-            error,
-            StoreError::DimensionMismatch {
-                expected: 3,
-                actual: 2
+            fn index_of(vectors: &[(&str, [f32; 3])]) -> Index {
+                let index = Index::with_dimensions(3);
+                for (id, vector) in vectors {
+                    index.upsert(id, vector.to_vec()).expect("upsert");
+                }
+                index
             }
-        ));
-        assert_eq!(error.kind(), StoreErrorKind::InvalidInput);
-        for bad in [
-            vec![0.0, 0.0, 0.0],
-            vec![1.0, f32::NAN, 0.0],
-            vec![f32::INFINITY, 0.0, 0.0],
-        ] {
-            let error = index.upsert("bad", bad.clone()).expect_err("degenerate");
-            assert!(matches!(error, StoreError::InvalidVector { .. }), "{bad:?}");
-        }
-        assert!(index.is_empty());
-        index.upsert("ok", vec![0.0, 1.0, 0.0]).expect("upsert");
-        assert!(
-            index.search(&[1.0, 0.0], 5).is_empty(),
-            "query of the wrong dimension"
-        );
-        assert!(index.search(&[0.0, 0.0, 0.0], 5).is_empty(), "zero query");
-    }
 
-    #[test]
-    fn the_first_vector_fixes_the_dimension_of_an_unsized_index() {
-        let index = InMemoryVectorIndex::new();
-        assert_eq!(index.dimensions(), None);
-        assert!(index.search(&[1.0, 0.0], 3).is_empty());
-        index.upsert("a", vec![1.0, 0.0]).expect("first vector");
-        assert_eq!(index.dimensions(), Some(2));
-        let error = index.upsert("b", vec![1.0, 0.0, 0.0]).expect_err("3 of 2");
-        assert!(matches!(
-            error,
-            StoreError::DimensionMismatch {
-                expected: 2,
-                actual: 3
+            fn check(index: &Index, query: [f32; 3], k: usize, expected: &[(&str, f32)]) {
+                let found = index.search(&query, k);
+                let ids: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+                let expected_ids: Vec<&str> = expected.iter().map(|(id, _)| *id).collect();
+                assert_eq!(ids, expected_ids, "query {query:?}, k {k}: {found:?}");
+                for ((_, score), (id, expected_score)) in found.iter().zip(expected) {
+                    assert!(
+                        (score - expected_score).abs() < 1e-5,
+                        "{id}: score {score}, expected {expected_score}"
+                    );
+                }
             }
-        ));
-        // Only an accepted vector fixes the dimension.
-        let refused = InMemoryVectorIndex::new();
-        assert!(refused.upsert("zero", vec![0.0; 4]).is_err());
-        assert_eq!(refused.dimensions(), None);
-        refused
-            .upsert("ok", vec![0.0, 1.0])
-            .expect("two components");
-        assert_eq!(refused.dimensions(), Some(2));
-        check_first(&index, [1.0, 0.0], "a");
-    }
 
-    fn check_first(index: &InMemoryVectorIndex, query: [f32; 2], expected: &str) {
-        let found = index.search(&query, 1);
-        assert_eq!(found.first().map(|(id, _)| id.as_str()), Some(expected));
-    }
+            #[test]
+            fn search_returns_the_most_similar_first() {
+                let index = index_of(&[
+                    ("east", [1.0, 0.0, 0.0]),
+                    ("north", [0.0, 5.0, 0.0]),
+                    ("north-east", [2.0, 2.0, 0.0]),
+                    ("west", [-3.0, 0.0, 0.0]),
+                ]);
+                let half_root_two = std::f32::consts::FRAC_1_SQRT_2;
+                check(
+                    &index,
+                    [1.0, 0.0, 0.0],
+                    4,
+                    &[
+                        ("east", 1.0),
+                        ("north-east", half_root_two),
+                        ("north", 0.0),
+                        ("west", -1.0),
+                    ],
+                );
+                // Length does not matter, only direction; k cuts the list.
+                check(
+                    &index,
+                    [0.0, 0.1, 0.0],
+                    2,
+                    &[("north", 1.0), ("north-east", half_root_two)],
+                );
+                check(&index, [1.0, 1.0, 0.0], 1, &[("north-east", 1.0)]);
+                // Asking for more than there is returns everything.
+                assert_eq!(index.search(&[0.0, 0.0, 1.0], 10).len(), 4);
+                assert!(index.search(&[1.0, 0.0, 0.0], 0).is_empty());
+            }
 
-    #[test]
-    fn upsert_replaces_and_remove_keeps_the_rest_searchable() {
-        let index = index_of(&[
-            ("x", [1.0, 0.0, 0.0]),
-            ("y", [0.0, 1.0, 0.0]),
-            ("z", [0.0, 0.0, 1.0]),
-        ]);
-        index.upsert("x", vec![0.0, 0.0, -1.0]).expect("replace");
-        assert_eq!(index.len(), 3);
-        check(&index, [0.0, 0.0, -1.0], 1, &[("x", 1.0)]);
+            #[test]
+            fn ties_are_ordered_by_id() {
+                let index = index_of(&[
+                    ("b", [1.0, 0.0, 0.0]),
+                    ("c", [0.0, 0.0, 1.0]),
+                    ("a", [2.0, 0.0, 0.0]),
+                ]);
+                check(&index, [1.0, 0.0, 0.0], 2, &[("a", 1.0), ("b", 1.0)]);
+            }
 
-        // Removing the first row moves the last one into its place; both must stay correct.
-        assert!(index.remove("x"));
-        assert!(!index.remove("x"));
-        assert!(!index.remove("never-there"));
-        assert_eq!(index.len(), 2);
-        check(&index, [0.0, 0.0, 1.0], 2, &[("z", 1.0), ("y", 0.0)]);
-        check(&index, [0.0, 1.0, 0.0], 1, &[("y", 1.0)]);
-        index
-            .upsert("z", vec![0.0, 1.0, 1.0])
-            .expect("replace moved row");
-        check(
-            &index,
-            [0.0, 1.0, 1.0],
-            2,
-            &[("z", 1.0), ("y", std::f32::consts::FRAC_1_SQRT_2)],
-        );
-        assert!(index.remove("y") && index.remove("z"));
-        assert!(index.is_empty());
-        assert!(index.search(&[0.0, 1.0, 0.0], 3).is_empty());
-    }
+            #[test]
+            fn wrong_dimension_and_degenerate_vectors_are_refused() {
+                let index = Index::with_dimensions(3);
+                assert_eq!(index.dimensions(), Some(3));
+                let error = index.upsert("short", vec![1.0, 2.0]).expect_err("2 of 3");
+                assert!(matches!(
+                    error,
+                    StoreError::DimensionMismatch {
+                        expected: 3,
+                        actual: 2
+                    }
+                ));
+                assert_eq!(error.kind(), StoreErrorKind::InvalidInput);
+                for bad in [
+                    vec![0.0, 0.0, 0.0],
+                    vec![1.0, f32::NAN, 0.0],
+                    vec![f32::INFINITY, 0.0, 0.0],
+                ] {
+                    let error = index.upsert("bad", bad.clone()).expect_err("degenerate");
+                    assert!(matches!(error, StoreError::InvalidVector { .. }), "{bad:?}");
+                }
+                assert!(index.is_empty());
+                index.upsert("ok", vec![0.0, 1.0, 0.0]).expect("upsert");
+                assert!(
+                    index.search(&[1.0, 0.0], 5).is_empty(),
+                    "query of the wrong dimension"
+                );
+                assert!(index.search(&[0.0, 0.0, 0.0], 5).is_empty(), "zero query");
+            }
+
+            #[test]
+            fn the_first_vector_fixes_the_dimension_of_an_unsized_index() {
+                let index = Index::new();
+                assert_eq!(index.dimensions(), None);
+                assert!(index.search(&[1.0, 0.0], 3).is_empty());
+                index.upsert("a", vec![1.0, 0.0]).expect("first vector");
+                assert_eq!(index.dimensions(), Some(2));
+                let error = index.upsert("b", vec![1.0, 0.0, 0.0]).expect_err("3 of 2");
+                assert!(matches!(
+                    error,
+                    StoreError::DimensionMismatch {
+                        expected: 2,
+                        actual: 3
+                    }
+                ));
+                // Only an accepted vector fixes the dimension.
+                let refused = Index::new();
+                assert!(refused.upsert("zero", vec![0.0; 4]).is_err());
+                assert_eq!(refused.dimensions(), None);
+                refused
+                    .upsert("ok", vec![0.0, 1.0])
+                    .expect("two components");
+                assert_eq!(refused.dimensions(), Some(2));
+                check_first(&index, [1.0, 0.0], "a");
+            }
+
+            fn check_first(index: &Index, query: [f32; 2], expected: &str) {
+                let found = index.search(&query, 1);
+                assert_eq!(found.first().map(|(id, _)| id.as_str()), Some(expected));
+            }
+
+            #[test]
+            fn upsert_replaces_and_remove_keeps_the_rest_searchable() {
+                let index = index_of(&[
+                    ("x", [1.0, 0.0, 0.0]),
+                    ("y", [0.0, 1.0, 0.0]),
+                    ("z", [0.0, 0.0, 1.0]),
+                ]);
+                index.upsert("x", vec![0.0, 0.0, -1.0]).expect("replace");
+                assert_eq!(index.len(), 3);
+                check(&index, [0.0, 0.0, -1.0], 1, &[("x", 1.0)]);
+
+                // Removing the first row moves the last one into its place; both must stay correct.
+                assert!(index.remove("x"));
+                assert!(!index.remove("x"));
+                assert!(!index.remove("never-there"));
+                assert_eq!(index.len(), 2);
+                check(&index, [0.0, 0.0, 1.0], 2, &[("z", 1.0), ("y", 0.0)]);
+                check(&index, [0.0, 1.0, 0.0], 1, &[("y", 1.0)]);
+                index
+                    .upsert("z", vec![0.0, 1.0, 1.0])
+                    .expect("replace moved row");
+                check(
+                    &index,
+                    [0.0, 1.0, 1.0],
+                    2,
+                    &[("z", 1.0), ("y", std::f32::consts::FRAC_1_SQRT_2)],
+                );
+                assert!(index.remove("y") && index.remove("z"));
+                assert!(index.is_empty());
+                assert!(index.search(&[0.0, 1.0, 0.0], 3).is_empty());
+            }
+        }
+    };
 }
+
+#[cfg(test)]
+vector_index_conformance!(exact_index, InMemoryVectorIndex);
+#[cfg(test)]
+vector_index_conformance!(hnsw_index, HnswVectorIndex);

@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, Response};
 use faultmaven_engine::{Engine, EngineConfig, EngineParts};
 use faultmaven_knowledge::{builtin_runbooks, CaseLibrary, KnowledgeBase};
+use faultmaven_server::runbooks::{apply_stored_runbooks, RunbookAdmin, RunbookAdminOptions};
 use faultmaven_server::{router, AppState, Limits};
 use faultmaven_store::{InMemoryVectorIndex, SqliteSessionStore};
 use std::path::{Path, PathBuf};
@@ -31,35 +32,66 @@ pub fn default_limits() -> Limits {
     }
 }
 
-/// An engine with a real SQLite store (file or memory), keyword retrieval and no language model:
-/// API tests check the pipeline's contract; the embedded model is exercised in the e2e test.
-pub fn engine_with(store: Arc<SqliteSessionStore>, config: EngineConfig) -> Engine {
-    let knowledge = KnowledgeBase::new(
-        builtin_runbooks(),
-        None,
-        Arc::new(InMemoryVectorIndex::new()),
-    )
-    .unwrap();
-    Engine::new(
+/// The admin token of [`state_with`].
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// The application state over a real SQLite store (file or memory): keyword retrieval and no
+/// language model (API tests check the pipeline's contract; the embedded model is exercised in
+/// the e2e test), and runbook routes whose admin token is [`ADMIN_TOKEN`].
+pub fn state_with(
+    store: Arc<SqliteSessionStore>,
+    config: EngineConfig,
+    limits: Limits,
+) -> AppState {
+    let knowledge = builtin_keyword_knowledge();
+    let engine = Engine::new(
         config,
         EngineParts {
             store: store.clone(),
             llm: None,
-            knowledge: Arc::new(knowledge),
-            case_store: store,
+            knowledge: Arc::clone(&knowledge),
+            case_store: store.clone(),
             cases: Arc::new(
                 CaseLibrary::new(Vec::new(), None, Arc::new(InMemoryVectorIndex::new())).unwrap(),
             ),
         },
+    );
+    AppState {
+        engine,
+        limits,
+        runbooks: runbook_admin_over(knowledge, store),
+    }
+}
+
+/// The built-in runbooks with keyword retrieval only.
+pub fn builtin_keyword_knowledge() -> Arc<KnowledgeBase> {
+    Arc::new(
+        KnowledgeBase::new(
+            builtin_runbooks(),
+            None,
+            Arc::new(InMemoryVectorIndex::new()),
+        )
+        .unwrap(),
     )
+}
+
+/// Runbook routes over `knowledge` (the built-in runbooks), storing changes in `store`, with
+/// [`ADMIN_TOKEN`] as the admin token and no audit log.
+pub fn runbook_admin_over(
+    knowledge: Arc<KnowledgeBase>,
+    store: Arc<SqliteSessionStore>,
+) -> RunbookAdmin {
+    let loaded = apply_stored_runbooks(builtin_runbooks(), Vec::new(), Vec::new());
+    let options = RunbookAdminOptions {
+        token: Some(faultmaven_server::admin_token::AdminToken::new(ADMIN_TOKEN).unwrap()),
+        max_runbook_bytes: 64 * 1024,
+    };
+    RunbookAdmin::new(knowledge, store, None, &loaded, options)
 }
 
 pub fn app_with(limits: Limits, config: EngineConfig) -> axum::Router {
     let store = Arc::new(SqliteSessionStore::in_memory().unwrap());
-    router(AppState {
-        engine: engine_with(store, config),
-        limits,
-    })
+    router(state_with(store, config, limits))
 }
 
 pub fn app() -> axum::Router {
