@@ -303,7 +303,7 @@ pub struct HypothesisInputs<'a> {
     pub runbooks: Vec<RetrievedRunbook<'a>>,
     /// The whole runbook library: with data, a runbook whose symptoms the findings show is a
     /// candidate even when retrieval ranked it low.
-    pub library: &'a [Runbook],
+    pub library: &'a [std::sync::Arc<Runbook>],
     /// Whether the request had data (a question alone gives weaker hypotheses).
     pub has_data: bool,
     /// The (redacted) question, if any.
@@ -329,7 +329,7 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
     if inputs.has_data {
         for runbook in inputs.library {
             if !candidates.iter().any(|(r, _)| r.id == runbook.id) {
-                candidates.push((runbook, None));
+                candidates.push((runbook.as_ref(), None));
             }
         }
     }

@@ -587,11 +587,12 @@ impl Investigation {
             .unwrap_or_default();
         all_findings.extend(report.findings.iter().cloned());
 
+        let library = inner.parts.knowledge.runbooks();
         let mut fresh = build_hypotheses(&HypothesisInputs {
             findings: &report.findings,
             attachments: &all_attachments,
             runbooks: retrieved,
-            library: knowledge.runbooks(),
+            library: &library,
             has_data: attachment_count > 0,
             question: query.as_deref(),
             limit: inner.config.max_hypotheses,

@@ -199,6 +199,8 @@ impl RunbookAdmin {
             latency_ms: 0,
             outcome: outcome.to_owned(),
             detail: None,
+            records: None,
+            decoded_bytes: None,
         };
         // The change is made; an audit failure is logged for the operator rather than undoing it.
         if let Err(error) = audit.record(&event).await {

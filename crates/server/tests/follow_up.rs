@@ -13,7 +13,7 @@ use faultmaven_model::{
     HypothesisCategory, HypothesisId, HypothesisStatus, Intent, QuestionId, QuestionTopic,
     RequestKind, SessionId, SessionState, Severity, Suspect, SuspectKind, Timestamp,
 };
-use faultmaven_server::{router, AppState};
+use faultmaven_server::router;
 use faultmaven_store::{SessionStore, SqliteSessionStore};
 use std::sync::Arc;
 
@@ -124,10 +124,7 @@ fn session() -> SessionState {
 async fn app_with_session() -> axum::Router {
     let store = Arc::new(SqliteSessionStore::in_memory().unwrap());
     store.put(&session()).await.unwrap();
-    router(AppState {
-        engine: engine_with(store, EngineConfig::default()),
-        limits: default_limits(),
-    })
+    router(state_with(store, EngineConfig::default(), default_limits()))
 }
 
 fn answer(body: serde_json::Value) -> Request<Body> {

@@ -270,12 +270,13 @@ async fn one_scenario_with_the_embedded_model() {
     )
     .unwrap();
     assert_eq!(config.llm.provider, "embedded");
-    let engine = assemble::build_engine(&config)
+    let application = assemble::build_application(&config)
         .await
         .unwrap_or_else(|error| panic!("{error:#} (run scripts/fetch-models first)"));
     let app = router(AppState {
-        engine,
+        engine: application.engine,
         limits: common::default_limits(),
+        runbooks: application.runbooks,
     });
     let scenario = load("kafka-consumer-lag-billing");
     let response = run(&app, &scenario).await;
