@@ -7,7 +7,7 @@
 
 use crate::EngineError;
 use faultmaven_analysis::{AnalysisConfig, AnalysisReport, Analyzer};
-use faultmaven_ingest::{AttachmentParser, IngestConfig, Redactor};
+use faultmaven_ingest::{IngestConfig, Redactor, UploadParser};
 use faultmaven_model::{AttachmentId, AttachmentRole, AttachmentSummary};
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -139,18 +139,18 @@ fn run_worker(
 ) -> Result<IntakeResult, EngineError> {
     let mut analyzer = Analyzer::new(analysis);
     let mut attachments = Vec::new();
-    let mut current: Option<AttachmentParser> = None;
+    let mut current: Option<UploadParser> = None;
     let mut next_number = first_attachment_number;
     while let Some(command) = receiver.blocking_recv() {
         match command {
             Command::Begin { name, role } => {
                 if let Some(parser) = current.take() {
-                    attachments.push(parser.finish(&mut analyzer)?);
+                    finish_upload(parser, &mut analyzer, &mut attachments, &mut next_number)?;
                 }
                 let id = AttachmentId::new(next_number);
                 next_number += 1;
                 analyzer.register_attachment(id, role, &name);
-                current = Some(AttachmentParser::new(
+                current = Some(UploadParser::new(
                     id,
                     &name,
                     role,
@@ -168,17 +168,33 @@ fn run_worker(
             },
             Command::End => {
                 if let Some(parser) = current.take() {
-                    attachments.push(parser.finish(&mut analyzer)?);
+                    finish_upload(parser, &mut analyzer, &mut attachments, &mut next_number)?;
                 }
             }
         }
     }
     if let Some(parser) = current.take() {
-        attachments.push(parser.finish(&mut analyzer)?);
+        finish_upload(parser, &mut analyzer, &mut attachments, &mut next_number)?;
     }
     let report = analyzer.finish(first_finding_number);
     Ok(IntakeResult {
         attachments,
         report,
     })
+}
+
+/// Finishes one upload. An archive becomes several attachments (its members get the ids after
+/// its own), so the next upload's id is known only now.
+fn finish_upload(
+    parser: UploadParser,
+    analyzer: &mut Analyzer,
+    attachments: &mut Vec<AttachmentSummary>,
+    next_number: &mut u32,
+) -> Result<(), EngineError> {
+    let summaries = parser.finish(analyzer)?;
+    if let Some(last) = summaries.iter().map(|summary| summary.id.number()).max() {
+        *next_number = (*next_number).max(last + 1);
+    }
+    attachments.extend(summaries);
+    Ok(())
 }

@@ -110,7 +110,7 @@ const TABLE: &[Expected] = &[
     expected(
         "java-exception.txt",
         DataKind::Code,
-        "java_stack_trace",
+        "code",
         15,
         1,
         0,
@@ -118,12 +118,12 @@ const TABLE: &[Expected] = &[
     expected(
         "python-traceback.txt",
         DataKind::Code,
-        "python_traceback",
+        "code",
         21,
         1,
         0,
     ),
-    expected("go-panic.txt", DataKind::Code, "go_panic", 21, 1, 0),
+    expected("go-panic.txt", DataKind::Code, "code", 21, 1, 0),
     expected(
         "incident-notes.txt",
         DataKind::Unknown,

@@ -643,6 +643,10 @@ struct MergedTemplate {
 }
 
 impl RecordSink for Analyzer {
+    fn attachment(&mut self, id: AttachmentId, role: AttachmentRole, name: &str) {
+        self.register_attachment(id, role, name);
+    }
+
     fn config(&mut self, entry: faultmaven_model::ConfigEntry<'_>) {
         let role = self.role(entry.attachment);
         self.configs.add(role, &entry);
