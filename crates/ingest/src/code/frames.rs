@@ -92,7 +92,7 @@ regex!(GO_LOCATION, r"^\s+(\S+\.go):(\d+)(?: \+0x[0-9a-f]+)?$");
 // at fn (/app/x.js:1:2) / at /app/x.js:1:2 / at async Foo.bar (file:///app/x.mjs:3:4)
 regex!(
     NODE_FRAME,
-    r"^\s*at (?:(?:async |new )?([^\s(][^()]*?) \()?((?:[a-z]+:)?[^():\s][^()]*?):(\d+):(\d+)\)?$"
+    r"^\s*at (?:async )?(?:(?:new )?([^\s(][^()]*?) \()?((?:[a-z]+:)?[^():\s][^()]*?):(\d+):(\d+)\)?$"
 );
 // at Shop.Orders.Place(Int32 id) in C:\src\Orders.cs:line 9
 regex!(
