@@ -39,11 +39,19 @@ fn exception_finding(file: &str) -> anyhow::Result<(Finding, Vec<u64>)> {
 fn traces_of_every_runtime_cite_exception_and_frames() -> anyhow::Result<()> {
     // (file, exception type in the title, evidence lines: the header, then the top frames)
     let cases: &[(&str, &str, &[u64])] = &[
-        ("java-npe.trace", "java.lang.NullPointerException", &[1, 2, 3, 4]),
+        (
+            "java-npe.trace",
+            "java.lang.NullPointerException",
+            &[1, 2, 3, 4],
+        ),
         ("python-keyerror.trace", "KeyError", &[6, 4, 2]),
         ("go-nil-map.trace", "panic", &[1, 4, 6, 8]),
         ("node-typeerror.trace", "TypeError", &[1, 2, 3, 4]),
-        ("dotnet-invalidop.trace", "System.InvalidOperationException", &[1, 2, 3, 4]),
+        (
+            "dotnet-invalidop.trace",
+            "System.InvalidOperationException",
+            &[1, 2, 3, 4],
+        ),
         ("ruby-nomethod.trace", "NoMethodError", &[1, 1, 2, 4]),
         ("php-uncaught.trace", "RuntimeException", &[1, 3, 4, 5]),
         ("rust-panic.trace", "panic", &[1, 4, 6, 8]),
@@ -52,7 +60,11 @@ fn traces_of_every_runtime_cite_exception_and_frames() -> anyhow::Result<()> {
         let (finding, evidence) = exception_finding(file)?;
         assert!(finding.title.starts_with(kind), "{file}: {}", finding.title);
         assert_eq!(&evidence, lines, "{file}: {}", finding.detail);
-        assert!(finding.detail.contains("Top frames:"), "{file}: {}", finding.detail);
+        assert!(
+            finding.detail.contains("Top frames:"),
+            "{file}: {}",
+            finding.detail
+        );
     }
     Ok(())
 }

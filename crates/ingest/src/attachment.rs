@@ -2,13 +2,13 @@
 //! then stream lines through that format's parser. Memory stays bounded by the sniff window,
 //! one line, one pending record and the decompressor's buffers, whatever the upload's size.
 
+use crate::archive::decompress::{Compression, RatioLimit, StreamDecoder};
 use crate::format::{self, FormatParser, ParserSettings, Sniffed, Window};
 use crate::lines::{Line, LineSplitter};
 use crate::output::{Output, Tally};
 use crate::transcode::{detect_encoding, TextEncoding, Utf16Decoder, ENCODING_PROBE_BYTES};
 use crate::{IngestConfig, IngestError, Redactor};
 use faultmaven_model::{AttachmentId, AttachmentRole, AttachmentSummary, DataKind, RecordSink};
-use crate::archive::decompress::{Compression, RatioLimit, StreamDecoder};
 use std::sync::Arc;
 
 enum Encoding {

@@ -106,7 +106,10 @@ fn normalized_output_of_every_log_and_metric_sample() {
         let [summary] = summaries.as_slice() else {
             continue;
         };
-        if !matches!(summary.kind, DataKind::Log | DataKind::Metric | DataKind::Code) {
+        if !matches!(
+            summary.kind,
+            DataKind::Log | DataKind::Metric | DataKind::Code
+        ) {
             continue;
         }
         let mut text = format!(

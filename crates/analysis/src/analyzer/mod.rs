@@ -675,7 +675,9 @@ impl RecordSink for Analyzer {
             .lines()
             .enumerate()
             .find(|(_, line)| line.contains(signature.kind.as_str()))
-            .map_or((0, snippet.text.lines().next().unwrap_or("")), |(i, l)| (i, l));
+            .map_or((0, snippet.text.lines().next().unwrap_or("")), |(i, l)| {
+                (i, l)
+            });
         let example = Example {
             attachment: snippet.attachment,
             first_line: snippet.first_line + header.0 as u64,

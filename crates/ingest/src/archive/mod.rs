@@ -192,7 +192,10 @@ pub(crate) struct Place {
 /// One layer of an upload.
 enum Node {
     /// Too few bytes seen to recognise a container or compression.
-    Sniffing { place: Place, head: Vec<u8> },
+    Sniffing {
+        place: Place,
+        head: Vec<u8>,
+    },
     /// Content to parse as text, logs, metrics, ...
     Attachment(Box<AttachmentParser>),
     /// gzip or zstd around the next layer (its place is the same attachment).
@@ -281,15 +284,18 @@ impl Node {
     }
 
     /// Turns the sniffing node into what its first bytes say it is.
-    fn decide(&mut self, shared: &mut Shared, sink: &mut dyn RecordSink) -> Result<(), IngestError> {
+    fn decide(
+        &mut self,
+        shared: &mut Shared,
+        sink: &mut dyn RecordSink,
+    ) -> Result<(), IngestError> {
         let Self::Sniffing { place, head } = self else {
             return Ok(());
         };
         let head = std::mem::take(head);
         let place = place.clone();
-        let container = Compression::detect(&head).is_some()
-            || zip::is_zip(&head)
-            || tar::is_tar(&head);
+        let container =
+            Compression::detect(&head).is_some() || zip::is_zip(&head) || tar::is_tar(&head);
         if container && place.depth >= shared.config.archive.max_depth {
             return Err(IngestError::NestedTooDeep {
                 limit: shared.config.archive.max_depth,
@@ -327,18 +333,25 @@ impl Node {
     }
 
     /// End of the node's input: its summaries (and those of its members) go to `shared`.
-    fn finish(&mut self, shared: &mut Shared, sink: &mut dyn RecordSink) -> Result<(), IngestError> {
+    fn finish(
+        &mut self,
+        shared: &mut Shared,
+        sink: &mut dyn RecordSink,
+    ) -> Result<(), IngestError> {
         if matches!(self, Self::Sniffing { .. }) {
             self.decide(shared, sink)?;
         }
-        match std::mem::replace(self, Self::Sniffing {
-            place: Place {
-                id: AttachmentId::new(0),
-                name: String::new(),
-                depth: 0,
+        match std::mem::replace(
+            self,
+            Self::Sniffing {
+                place: Place {
+                    id: AttachmentId::new(0),
+                    name: String::new(),
+                    depth: 0,
+                },
+                head: Vec::new(),
             },
-            head: Vec::new(),
-        }) {
+        ) {
             // `decide` always leaves another state.
             Self::Sniffing { .. } => Ok(()),
             Self::Attachment(parser) => {
@@ -515,9 +528,7 @@ fn member_label(raw: &str) -> String {
 /// (`../`) or is absolute. Names are only labels here, but such names are what an extraction
 /// attack looks like, so they are reported.
 fn name_concern(name: &str) -> Option<&'static str> {
-    let climbs = name
-        .split(['/', '\\'])
-        .any(|component| component == "..");
+    let climbs = name.split(['/', '\\']).any(|component| component == "..");
     if climbs {
         Some("climbs out of the archive (`..`)")
     } else if name.starts_with('/')

@@ -36,7 +36,11 @@ fn checksum_matches(block: &[u8]) -> bool {
     };
     let (mut unsigned, mut signed) = (0u32, 0i64);
     for (index, &byte) in block.iter().enumerate() {
-        let byte = if (148..156).contains(&index) { b' ' } else { byte };
+        let byte = if (148..156).contains(&index) {
+            b' '
+        } else {
+            byte
+        };
         unsigned += u32::from(byte);
         signed += i64::from(byte as i8);
     }
@@ -60,10 +64,7 @@ enum State {
         padding: u64,
     },
     /// A member's data.
-    Data {
-        remaining: u64,
-        padding: u64,
-    },
+    Data { remaining: u64, padding: u64 },
     /// Data of an entry that is not parsed, then its padding.
     Skip { remaining: u64 },
     /// After the end-of-archive blocks or a damaged header: the rest is ignored.
@@ -148,7 +149,8 @@ impl TarArchive {
                     self.member_data(&data[..take], shared, sink);
                     if done {
                         if let Some(member) = self.member.take() {
-                            self.report.end_member(member.node, &member.label, shared, sink);
+                            self.report
+                                .end_member(member.node, &member.label, shared, sink);
                         }
                         self.state = State::Skip { remaining: padding };
                     }
@@ -241,7 +243,9 @@ impl TarArchive {
                 } else {
                     self.report.issue(
                         max_issues,
-                        format_args!("tar extension header of {size} bytes at byte {header_offset} ignored"),
+                        format_args!(
+                            "tar extension header of {size} bytes at byte {header_offset} ignored"
+                        ),
                     );
                 }
             }
@@ -423,7 +427,10 @@ mod tests {
         let data = b"19 path=a/long.log\n11 size=42\n99 bad";
         assert_eq!(
             pax_records(data),
-            vec![(&b"path"[..], &b"a/long.log"[..]), (&b"size"[..], &b"42"[..])]
+            vec![
+                (&b"path"[..], &b"a/long.log"[..]),
+                (&b"size"[..], &b"42"[..])
+            ]
         );
         assert!(pax_records(b"0 x=y\n").is_empty());
     }

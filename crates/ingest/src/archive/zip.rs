@@ -60,15 +60,18 @@ impl ZipArchiveBuffer {
     }
 
     /// The whole archive is here: reads its members one after another.
-    pub fn finish(mut self, shared: &mut Shared, sink: &mut dyn RecordSink) -> Result<(), IngestError> {
+    pub fn finish(
+        mut self,
+        shared: &mut Shared,
+        sink: &mut dyn RecordSink,
+    ) -> Result<(), IngestError> {
         let max_issues = shared.config.max_issues_per_attachment;
         let bytes = std::mem::take(&mut self.bytes);
         self.report.bytes = bytes.len() as u64;
-        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|error| {
-            IngestError::Corrupt {
+        let mut archive =
+            zip::ZipArchive::new(Cursor::new(bytes)).map_err(|error| IngestError::Corrupt {
                 reason: format!("the zip archive cannot be read: {error}"),
-            }
-        })?;
+            })?;
         for index in 0..archive.len() {
             if let Err(stop) = self.member(&mut archive, index, shared, sink) {
                 let left = archive.len() - index - 1;
@@ -108,8 +111,10 @@ impl ZipArchiveBuffer {
             return Ok(());
         }
         if file.is_symlink() || !file.is_file() {
-            self.report
-                .issue(max_issues, format_args!("link or special entry {label} skipped"));
+            self.report.issue(
+                max_issues,
+                format_args!("link or special entry {label} skipped"),
+            );
             return Ok(());
         }
         if let Some(concern) = name_concern(&label) {

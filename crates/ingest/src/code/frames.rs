@@ -213,9 +213,7 @@ pub(crate) fn classify(line: &str, upload_line: u64) -> Option<TraceLine> {
     }
     if let Some(c) = RUBY_FRAME.captures(text) {
         let qualified = c.get(3).map_or("", |m| m.as_str());
-        let qualified = qualified
-            .strip_prefix("block in ")
-            .unwrap_or(qualified);
+        let qualified = qualified.strip_prefix("block in ").unwrap_or(qualified);
         let (module, function) = match qualified.rsplit_once(['#', '.']) {
             Some((module, method)) => (Some(module), method),
             None => (None, qualified),

@@ -240,8 +240,7 @@ pub(crate) fn detect<'a>(lines: impl Iterator<Item = &'a str>) -> Option<(&'stat
         .map(|(name, _)| total(name))
         .max()
         .unwrap_or(0);
-    (best_votes >= MIN_VOTES && best_votes >= runner_up * 2 && share >= 50)
-        .then_some((best, share))
+    (best_votes >= MIN_VOTES && best_votes >= runner_up * 2 && share >= 50).then_some((best, share))
 }
 
 /// Lines that look like code whatever the language: braces, statement ends, comments.

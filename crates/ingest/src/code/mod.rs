@@ -101,10 +101,17 @@ fn exception_header(line: &str) -> Option<&str> {
     let name = line[..name_end].trim_end_matches(':');
     let last = name.rsplit(['.', ':', '\\']).next().unwrap_or(name);
     let rest = &line[name.len()..];
-    let shaped = ["Exception", "Error", "Throwable", "Interrupt", "Exit", "Fault"]
-        .iter()
-        // A bare `Error` says nothing; `ValueError` or `java.io.IOException` do.
-        .any(|suffix| last.ends_with(suffix) && (last.len() > suffix.len() || name.contains('.')))
+    let shaped = [
+        "Exception",
+        "Error",
+        "Throwable",
+        "Interrupt",
+        "Exit",
+        "Fault",
+    ]
+    .iter()
+    // A bare `Error` says nothing; `ValueError` or `java.io.IOException` do.
+    .any(|suffix| last.ends_with(suffix) && (last.len() > suffix.len() || name.contains('.')))
         && last.starts_with(|c: char| c.is_ascii_uppercase());
     (shaped && (rest.is_empty() || rest.starts_with(':'))).then_some(line)
 }
@@ -236,8 +243,13 @@ fn rust_panic(lines: &[&str]) -> Option<String> {
     let (_, rest) = lines[index].split_once("panicked at")?;
     let rest = rest.trim();
     let message = match rest.strip_prefix('\'') {
-        Some(quoted) => quoted.rsplit_once("', ").map_or(quoted, |(m, _)| m).to_owned(),
-        None => lines.get(index + 1).map_or(String::new(), |m| m.trim().to_owned()),
+        Some(quoted) => quoted
+            .rsplit_once("', ")
+            .map_or(quoted, |(m, _)| m)
+            .to_owned(),
+        None => lines
+            .get(index + 1)
+            .map_or(String::new(), |m| m.trim().to_owned()),
     };
     Some(format!("panic: {message}"))
 }
@@ -258,7 +270,9 @@ fn ruby_exception(lines: &[&str]) -> Option<String> {
 /// `RuntimeException: message`.
 fn php_exception(line: &str) -> Option<String> {
     let (_, rest) = line.split_once("Uncaught ")?;
-    let rest = rest.rsplit_once(" in /").map_or(rest, |(message, _)| message);
+    let rest = rest
+        .rsplit_once(" in /")
+        .map_or(rest, |(message, _)| message);
     Some(rest.trim().to_owned())
 }
 
@@ -305,8 +319,7 @@ impl FormatParser for CodeParser {
 
     fn finish(&mut self, out: &mut Output<'_>) {
         let lines = std::mem::take(&mut self.lines);
-        let (Some(&(first_line, _)), Some(&(last_line, _))) = (lines.first(), lines.last())
-        else {
+        let (Some(&(first_line, _)), Some(&(last_line, _))) = (lines.first(), lines.last()) else {
             return;
         };
         let numbered: Vec<(u64, &str)> = lines
