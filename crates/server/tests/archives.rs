@@ -47,8 +47,16 @@ async fn archive_members_and_pasted_traces_become_attachments_and_findings() {
     let (status, _, body) = send(
         &app,
         troubleshoot_request(&[
-            file("file", "node-logs.tar.gz", sample("archives/node-logs.tar.gz")),
-            file("file", "support-bundle.zip", sample("archives/support-bundle.zip")),
+            file(
+                "file",
+                "node-logs.tar.gz",
+                sample("archives/node-logs.tar.gz"),
+            ),
+            file(
+                "file",
+                "support-bundle.zip",
+                sample("archives/support-bundle.zip"),
+            ),
             file("file", "npe.txt", sample("code/java-npe.trace")),
         ]),
     )
@@ -57,12 +65,37 @@ async fn archive_members_and_pasted_traces_become_attachments_and_findings() {
     let found = attachments(&body);
     let expected = [
         ("a1", "node-logs.tar.gz", "archive", "tar"),
-        ("a2", "node-logs.tar.gz!/var/log/checkout-api.log", "log", "plain_text_log"),
-        ("a3", "node-logs.tar.gz!/var/log/worker.jsonl", "log", "json_lines"),
+        (
+            "a2",
+            "node-logs.tar.gz!/var/log/checkout-api.log",
+            "log",
+            "plain_text_log",
+        ),
+        (
+            "a3",
+            "node-logs.tar.gz!/var/log/worker.jsonl",
+            "log",
+            "json_lines",
+        ),
         ("a4", "support-bundle.zip", "archive", "zip"),
-        ("a5", "support-bundle.zip!/logs/checkout-api.log", "log", "plain_text_log"),
-        ("a6", "support-bundle.zip!/metrics/host.csv", "metric", "csv_metrics"),
-        ("a7", "support-bundle.zip!/logs/worker.jsonl.gz", "log", "json_lines"),
+        (
+            "a5",
+            "support-bundle.zip!/logs/checkout-api.log",
+            "log",
+            "plain_text_log",
+        ),
+        (
+            "a6",
+            "support-bundle.zip!/metrics/host.csv",
+            "metric",
+            "csv_metrics",
+        ),
+        (
+            "a7",
+            "support-bundle.zip!/logs/worker.jsonl.gz",
+            "log",
+            "json_lines",
+        ),
         ("a8", "npe.txt", "code", "code"),
     ];
     let expected: Vec<_> = expected
@@ -82,7 +115,12 @@ async fn archive_members_and_pasted_traces_become_attachments_and_findings() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["title"].as_str().unwrap().contains("NullPointerException"))
+        .find(|f| {
+            f["title"]
+                .as_str()
+                .unwrap()
+                .contains("NullPointerException")
+        })
         .unwrap_or_else(|| panic!("no exception finding: {body}"));
     let lines: Vec<u64> = exception["evidence"]
         .as_array()
@@ -100,7 +138,11 @@ async fn hostile_archives_give_issues_or_a_clear_problem() {
     // Archives nest: a zip inside a tar is read member by member.
     let (status, _, body) = send(
         &app,
-        troubleshoot_request(&[file("file", "bundle.tar", sample("archives/nested-bundle.tar"))]),
+        troubleshoot_request(&[file(
+            "file",
+            "bundle.tar",
+            sample("archives/nested-bundle.tar"),
+        )]),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -128,11 +170,8 @@ async fn hostile_archives_give_issues_or_a_clear_problem() {
     let mut tar = header.to_vec();
     tar.extend_from_slice(b"evil!\n");
     tar.resize(2048, 0);
-    let (status, _, body) = send(
-        &app,
-        troubleshoot_request(&[file("file", "evil.tar", tar)]),
-    )
-    .await;
+    let (status, _, body) =
+        send(&app, troubleshoot_request(&[file("file", "evil.tar", tar)])).await;
     assert_eq!(status, 200, "{body}");
     let issues = body["attachments"][0]["issues"].to_string();
     assert!(issues.contains("climbs out of the archive"), "{body}");
