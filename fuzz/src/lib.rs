@@ -189,6 +189,25 @@ pub fn config() -> IngestConfig {
     }
 }
 
+/// Hands `upload` to `feed` in the plan's chunk sizes; `None` as soon as `feed` gives up.
+fn feed_in_chunks(
+    plan: &Plan,
+    upload: &[u8],
+    mut feed: impl FnMut(&[u8]) -> Option<()>,
+) -> Option<()> {
+    let mut rest = upload;
+    let mut sizes = plan.chunk_sizes.iter().cycle();
+    while !rest.is_empty() {
+        let size = match sizes.next() {
+            Some(&0) | None => rest.len(),
+            Some(&size) => size.min(rest.len()),
+        };
+        feed(&rest[..size])?;
+        rest = &rest[size..];
+    }
+    Some(())
+}
+
 /// Feeds `upload` to a fresh parser according to `plan` and checks the summary. Returns the
 /// summary, or `None` when the upload was rejected with a typed error (damaged or oversized
 /// compressed content), which is allowed.
@@ -202,29 +221,21 @@ pub fn drive(plan: &Plan, upload: &[u8]) -> Option<AttachmentSummary> {
         redactor,
     );
     let mut sink = CheckingSink::default();
-    let mut rest = upload;
-    let mut sizes = plan.chunk_sizes.iter().cycle();
-    while !rest.is_empty() {
-        let size = match sizes.next() {
-            Some(&0) | None => rest.len(),
-            Some(&size) => size.min(rest.len()),
-        };
-        if parser.feed(&rest[..size], &mut sink).is_err() {
-            return None;
-        }
-        // Bounded memory: never more than the window, one line and the decompressor's
-        // buffers, whatever was fed.
-        let bound = plan.config.sniff_window_bytes
-            + plan.config.max_line_bytes
-            + plan.config.max_record_bytes
-            + 512 * 1024;
+    // Bounded memory: never more than the window, one line and the decompressor's buffers,
+    // whatever was fed.
+    let bound = plan.config.sniff_window_bytes
+        + plan.config.max_line_bytes
+        + plan.config.max_record_bytes
+        + 512 * 1024;
+    feed_in_chunks(plan, upload, |chunk| {
+        parser.feed(chunk, &mut sink).ok()?;
         assert!(
             parser.buffered_bytes() <= bound,
             "buffered {} > {bound}",
             parser.buffered_bytes()
         );
-        rest = &rest[size..];
-    }
+        Some(())
+    })?;
     let summary = parser.finish(&mut sink).ok()?;
     assert_eq!(
         summary.records, sink.records,
@@ -268,18 +279,7 @@ pub fn drive_upload(plan: &Plan, upload: &[u8]) -> Option<Vec<AttachmentSummary>
         redactor,
     );
     let mut sink = UploadSink::default();
-    let mut rest = upload;
-    let mut sizes = plan.chunk_sizes.iter().cycle();
-    while !rest.is_empty() {
-        let size = match sizes.next() {
-            Some(&0) | None => rest.len(),
-            Some(&size) => size.min(rest.len()),
-        };
-        if parser.feed(&rest[..size], &mut sink).is_err() {
-            return None;
-        }
-        rest = &rest[size..];
-    }
+    feed_in_chunks(plan, upload, |chunk| parser.feed(chunk, &mut sink).ok())?;
     let summaries = parser.finish(&mut sink).ok()?;
     let mut ids: Vec<u32> = summaries.iter().map(|s| s.id.number()).collect();
     ids.dedup();

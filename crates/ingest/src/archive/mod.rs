@@ -401,10 +401,25 @@ impl Node {
 
 /// Adds an issue to a finished summary, within the per-attachment cap.
 fn push_issue(summary: &mut AttachmentSummary, max_issues: usize, reason: &dyn fmt::Display) {
-    if summary.issues.len() >= max_issues {
-        summary.issues_truncated = true;
+    add_issue(
+        &mut summary.issues,
+        &mut summary.issues_truncated,
+        max_issues,
+        reason,
+    );
+}
+
+/// Adds an issue about the whole attachment, or notes that the cap was reached.
+fn add_issue(
+    issues: &mut Vec<ParseIssue>,
+    truncated: &mut bool,
+    max_issues: usize,
+    reason: &dyn fmt::Display,
+) {
+    if issues.len() >= max_issues {
+        *truncated = true;
     } else {
-        summary.issues.push(ParseIssue {
+        issues.push(ParseIssue {
             line: None,
             reason: reason.to_string(),
         });
@@ -435,14 +450,12 @@ impl ArchiveReport {
     }
 
     fn issue(&mut self, max_issues: usize, reason: fmt::Arguments<'_>) {
-        if self.issues.len() >= max_issues {
-            self.issues_truncated = true;
-        } else {
-            self.issues.push(ParseIssue {
-                line: None,
-                reason: reason.to_string(),
-            });
-        }
+        add_issue(
+            &mut self.issues,
+            &mut self.issues_truncated,
+            max_issues,
+            &reason,
+        );
     }
 
     /// Starts parsing a member called `label`: its node, or `None` (with an issue) when the

@@ -5,7 +5,7 @@
 //! `at src/x.rs:1:2`), PHP (`#0 /x.php(3): f()`) and C/C++ (gdb and sanitizer backtraces).
 
 use faultmaven_model::StackFrame;
-use regex::Regex;
+use regex::{Captures, Regex};
 use std::sync::LazyLock;
 
 /// The runtime a frame's shape belongs to.
@@ -139,52 +139,73 @@ fn frame(
     }
 }
 
+/// Group `index` of a match, when it took part.
+fn group<'t>(captures: &Captures<'t>, index: usize) -> Option<&'t str> {
+    captures.get(index).map(|m| m.as_str())
+}
+
+/// `Class::method`, `Class->method`, `a.b.method`: the qualifier and the last name, split at
+/// the last of the separators.
+fn split_last<'t>(qualified: &'t str, separators: &[&str]) -> (Option<&'t str>, &'t str) {
+    separators
+        .iter()
+        .filter_map(|separator| {
+            qualified
+                .rfind(separator)
+                .map(|at| (at, separator.len()))
+        })
+        .max()
+        .filter(|(at, _)| *at > 0)
+        .map_or((None, qualified), |(at, width)| {
+            (Some(&qualified[..at]), &qualified[at + width..])
+        })
+}
+
+/// A complete frame whose file and line are groups `file` and `line` of the match.
+fn located(
+    runtime: Runtime,
+    captures: &Captures<'_>,
+    (module, function): (Option<&str>, &str),
+    (file, line): (usize, usize),
+    upload_line: u64,
+) -> Option<TraceLine> {
+    Some(TraceLine::Frame(
+        runtime,
+        frame(
+            function,
+            module,
+            group(captures, file),
+            group(captures, line),
+            upload_line,
+        ),
+    ))
+}
+
 /// Classifies one line of a trace; `None` for headers, messages and anything else.
 pub(crate) fn classify(line: &str, upload_line: u64) -> Option<TraceLine> {
     let text = line.trim_end();
     if let Some(c) = JVM_FRAME.captures(text) {
-        let file_part = c.get(3).map_or("", |m| m.as_str());
+        let file_part = group(&c, 3).unwrap_or_default();
         let file = file_part.split(':').next().filter(|f| f.contains('.'));
-        let class = c.get(1).map(|m| m.as_str());
-        let method = c.get(2).map_or("", |m| m.as_str());
-        let function = format!("{}.{method}", class.unwrap_or_default());
-        let line = c.get(4).map(|m| m.as_str());
+        let class = group(&c, 1);
+        let function = format!("{}.{}", class.unwrap_or_default(), &c[2]);
         return Some(TraceLine::Frame(
             Runtime::Jvm,
-            frame(&function, class, file, line, upload_line),
+            frame(&function, class, file, group(&c, 4), upload_line),
         ));
     }
     if let Some(c) = PYTHON_FRAME.captures(text) {
-        let function = c.get(3).map_or("<module>", |m| m.as_str());
-        return Some(TraceLine::Frame(
-            Runtime::Python,
-            frame(
-                function,
-                None,
-                c.get(1).map(|m| m.as_str()),
-                c.get(2).map(|m| m.as_str()),
-                upload_line,
-            ),
-        ));
+        let function = group(&c, 3).unwrap_or("<module>");
+        return located(Runtime::Python, &c, (None, function), (1, 2), upload_line);
     }
     if let Some(c) = DOTNET_FRAME.captures(text) {
         // `at x.Y(Native Method)`-style JVM frames were taken above; what is left with a
         // typed parameter list or a ` in file:line N` tail is .NET.
         let dotnet = c.get(4).is_some() || !c[3].contains(".java");
         if dotnet && !text.contains(".js:") {
-            let class = c.get(1).map(|m| m.as_str());
-            let method = c.get(2).map_or("", |m| m.as_str());
-            let function = format!("{}.{method}", class.unwrap_or_default());
-            return Some(TraceLine::Frame(
-                Runtime::DotNet,
-                frame(
-                    &function,
-                    class,
-                    c.get(4).map(|m| m.as_str()),
-                    c.get(5).map(|m| m.as_str()),
-                    upload_line,
-                ),
-            ));
+            let class = group(&c, 1);
+            let function = format!("{}.{}", class.unwrap_or_default(), &c[2]);
+            return located(Runtime::DotNet, &c, (class, &function), (4, 5), upload_line);
         }
     }
     if let Some(c) = RUST_LOCATION.captures(text) {
@@ -195,73 +216,28 @@ pub(crate) fn classify(line: &str, upload_line: u64) -> Option<TraceLine> {
         });
     }
     if let Some(c) = NODE_FRAME.captures(text) {
-        let function = c.get(1).map_or("<anonymous>", |m| m.as_str());
-        let (module, function) = match function.rsplit_once('.') {
-            Some((module, method)) if !module.is_empty() => (Some(module), method),
-            _ => (None, function),
-        };
-        return Some(TraceLine::Frame(
+        let function = group(&c, 1).unwrap_or("<anonymous>");
+        return located(
             Runtime::Node,
-            frame(
-                function,
-                module,
-                c.get(2).map(|m| m.as_str()),
-                c.get(3).map(|m| m.as_str()),
-                upload_line,
-            ),
-        ));
+            &c,
+            split_last(function, &["."]),
+            (2, 3),
+            upload_line,
+        );
     }
     if let Some(c) = RUBY_FRAME.captures(text) {
-        let qualified = c.get(3).map_or("", |m| m.as_str());
+        let qualified = group(&c, 3).unwrap_or_default();
         let qualified = qualified.strip_prefix("block in ").unwrap_or(qualified);
-        let (module, function) = match qualified.rsplit_once(['#', '.']) {
-            Some((module, method)) => (Some(module), method),
-            None => (None, qualified),
-        };
-        return Some(TraceLine::Frame(
-            Runtime::Ruby,
-            frame(
-                function,
-                module,
-                c.get(1).map(|m| m.as_str()),
-                c.get(2).map(|m| m.as_str()),
-                upload_line,
-            ),
-        ));
+        let split = split_last(qualified, &["#", "."]);
+        return located(Runtime::Ruby, &c, split, (1, 2), upload_line);
     }
     if let Some(c) = NATIVE_FRAME.captures(text) {
-        let qualified = &c[1];
-        let (module, function) = match qualified.rsplit_once("::") {
-            Some((class, method)) => (Some(class), method),
-            None => (None, qualified),
-        };
-        return Some(TraceLine::Frame(
-            Runtime::Native,
-            frame(
-                function,
-                module,
-                c.get(2).map(|m| m.as_str()),
-                c.get(3).map(|m| m.as_str()),
-                upload_line,
-            ),
-        ));
+        let split = split_last(group(&c, 1).unwrap_or_default(), &["::"]);
+        return located(Runtime::Native, &c, split, (2, 3), upload_line);
     }
     if let Some(c) = PHP_FRAME.captures(text) {
-        let call = c.get(3).map_or("", |m| m.as_str());
-        let (module, function) = match call.rsplit_once("->").or_else(|| call.rsplit_once("::")) {
-            Some((class, method)) => (Some(class), method),
-            None => (None, call),
-        };
-        return Some(TraceLine::Frame(
-            Runtime::Php,
-            frame(
-                function,
-                module,
-                c.get(1).map(|m| m.as_str()),
-                c.get(2).map(|m| m.as_str()),
-                upload_line,
-            ),
-        ));
+        let split = split_last(group(&c, 3).unwrap_or_default(), &["->", "::"]);
+        return located(Runtime::Php, &c, split, (1, 2), upload_line);
     }
     if let Some(c) = GO_LOCATION.captures(text) {
         return Some(TraceLine::Location {
@@ -271,11 +247,7 @@ pub(crate) fn classify(line: &str, upload_line: u64) -> Option<TraceLine> {
         });
     }
     if let Some(c) = RUST_FUNCTION.captures(text) {
-        let qualified = c[1].trim();
-        let (module, function) = match qualified.rsplit_once("::") {
-            Some((module, function)) => (Some(module), function),
-            None => (None, qualified),
-        };
+        let (module, function) = split_last(c[1].trim(), &["::"]);
         return Some(TraceLine::FunctionOnly(
             Runtime::Rust,
             frame(function, module, None, None, upload_line),
@@ -285,7 +257,7 @@ pub(crate) fn classify(line: &str, upload_line: u64) -> Option<TraceLine> {
     // `created by` so prose is not read as frames.
     if (text.ends_with(')') || text.starts_with("created by ")) && !text.starts_with(' ') {
         if let Some(c) = GO_FUNCTION.captures(text) {
-            let package = c.get(1).map(|m| m.as_str());
+            let package = group(&c, 1);
             let function = format!("{}.{}", package.unwrap_or_default(), &c[2]);
             return Some(TraceLine::FunctionOnly(
                 Runtime::Go,
