@@ -126,7 +126,7 @@ pub(crate) struct CodeReading {
 
 /// Reads the frames, runtime and exception of numbered lines; a snippet without frames gets
 /// the language of its source.
-pub(crate) fn read<'a>(lines: &[(u64, &'a str)]) -> CodeReading {
+pub(crate) fn read(lines: &[(u64, &str)]) -> CodeReading {
     let mut frames: Vec<(Runtime, StackFrame)> = Vec::new();
     let mut first_frame_index = None;
     for (index, &(number, line)) in lines.iter().enumerate() {
