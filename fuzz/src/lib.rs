@@ -289,7 +289,10 @@ pub fn drive_upload(plan: &Plan, upload: &[u8]) -> Option<Vec<AttachmentSummary>
         "member limit"
     );
     let records: u64 = summaries.iter().map(|s| s.records).sum();
-    assert_eq!(records, sink.inner.records, "summaries count what was emitted");
+    assert_eq!(
+        records, sink.inner.records,
+        "summaries count what was emitted"
+    );
     for summary in &summaries {
         assert!(
             summary.issues.len() <= plan.config.max_issues_per_attachment,

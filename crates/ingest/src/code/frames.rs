@@ -149,11 +149,7 @@ fn group<'t>(captures: &Captures<'t>, index: usize) -> Option<&'t str> {
 fn split_last<'t>(qualified: &'t str, separators: &[&str]) -> (Option<&'t str>, &'t str) {
     separators
         .iter()
-        .filter_map(|separator| {
-            qualified
-                .rfind(separator)
-                .map(|at| (at, separator.len()))
-        })
+        .filter_map(|separator| qualified.rfind(separator).map(|at| (at, separator.len())))
         .max()
         .filter(|(at, _)| *at > 0)
         .map_or((None, qualified), |(at, width)| {
