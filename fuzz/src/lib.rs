@@ -1,7 +1,9 @@
 //! Shared driver of the fuzz targets: feeds bytes to an `AttachmentParser` in chunks chosen by
 //! the fuzzer and checks the invariants every parse must keep, whatever the input.
 
-use faultmaven_ingest::{AttachmentParser, Format, IngestConfig, RedactionConfig, Redactor};
+use faultmaven_ingest::{
+    AttachmentParser, Format, IngestConfig, RedactionConfig, Redactor, UploadParser,
+};
 use faultmaven_model::{
     AttachmentId, AttachmentRole, AttachmentSummary, CodeSnippet, ConfigEntry, LogRecord,
     MetricSample, RecordSink, SpanRecord,
@@ -46,8 +48,64 @@ impl RecordSink for CheckingSink {
         self.records += 1;
     }
 
-    fn code(&mut self, _snippet: CodeSnippet<'_>) {
+    fn code(&mut self, snippet: CodeSnippet<'_>) {
+        assert!(
+            snippet.first_line >= 1 && snippet.first_line <= snippet.last_line,
+            "snippet lines"
+        );
+        for frame in &snippet.frames {
+            assert!(
+                frame.upload_line >= snippet.first_line && frame.upload_line <= snippet.last_line,
+                "a frame cites a line of its snippet"
+            );
+        }
         self.records += 1;
+        self.text_bytes += snippet.text.len() as u64;
+    }
+}
+
+/// A [`CheckingSink`] that also checks every record belongs to an announced attachment.
+#[derive(Default)]
+pub struct UploadSink {
+    /// The checks of single attachments.
+    pub inner: CheckingSink,
+    /// Attachments heard of (the upload's own id is 1).
+    pub announced: Vec<AttachmentId>,
+}
+
+impl UploadSink {
+    fn known(&self, id: AttachmentId) {
+        assert!(
+            id == AttachmentId::new(1) || self.announced.contains(&id),
+            "a record of an attachment never announced"
+        );
+    }
+}
+
+impl RecordSink for UploadSink {
+    fn log(&mut self, record: LogRecord<'_>) {
+        self.known(record.attachment);
+        self.inner.log(record);
+    }
+    fn metric(&mut self, sample: MetricSample<'_>) {
+        self.known(sample.attachment);
+        self.inner.metric(sample);
+    }
+    fn span(&mut self, span: SpanRecord<'_>) {
+        self.known(span.attachment);
+        self.inner.span(span);
+    }
+    fn config(&mut self, entry: ConfigEntry<'_>) {
+        self.known(entry.attachment);
+        self.inner.config(entry);
+    }
+    fn code(&mut self, snippet: CodeSnippet<'_>) {
+        self.known(snippet.attachment);
+        self.inner.code(snippet);
+    }
+    fn attachment(&mut self, id: AttachmentId, _role: AttachmentRole, _name: &str) {
+        assert!(!self.announced.contains(&id), "ids are unique");
+        self.announced.push(id);
     }
 }
 
@@ -131,6 +189,25 @@ pub fn config() -> IngestConfig {
     }
 }
 
+/// Hands `upload` to `feed` in the plan's chunk sizes; `None` as soon as `feed` gives up.
+fn feed_in_chunks(
+    plan: &Plan,
+    upload: &[u8],
+    mut feed: impl FnMut(&[u8]) -> Option<()>,
+) -> Option<()> {
+    let mut rest = upload;
+    let mut sizes = plan.chunk_sizes.iter().cycle();
+    while !rest.is_empty() {
+        let size = match sizes.next() {
+            Some(&0) | None => rest.len(),
+            Some(&size) => size.min(rest.len()),
+        };
+        feed(&rest[..size])?;
+        rest = &rest[size..];
+    }
+    Some(())
+}
+
 /// Feeds `upload` to a fresh parser according to `plan` and checks the summary. Returns the
 /// summary, or `None` when the upload was rejected with a typed error (damaged or oversized
 /// compressed content), which is allowed.
@@ -152,29 +229,21 @@ fn drive_parser(plan: &Plan, declared: Option<Format>, upload: &[u8]) -> Option<
         parser = parser.with_format(format);
     }
     let mut sink = CheckingSink::default();
-    let mut rest = upload;
-    let mut sizes = plan.chunk_sizes.iter().cycle();
-    while !rest.is_empty() {
-        let size = match sizes.next() {
-            Some(&0) | None => rest.len(),
-            Some(&size) => size.min(rest.len()),
-        };
-        if parser.feed(&rest[..size], &mut sink).is_err() {
-            return None;
-        }
-        // Bounded memory: never more than the window, one line and the decompressor's
-        // buffers, whatever was fed.
-        let bound = plan.config.sniff_window_bytes
-            + plan.config.max_line_bytes
-            + plan.config.max_record_bytes
-            + 512 * 1024;
+    // Bounded memory: never more than the window, one line and the decompressor's buffers,
+    // whatever was fed.
+    let bound = plan.config.sniff_window_bytes
+        + plan.config.max_line_bytes
+        + plan.config.max_record_bytes
+        + 512 * 1024;
+    feed_in_chunks(plan, upload, |chunk| {
+        parser.feed(chunk, &mut sink).ok()?;
         assert!(
             parser.buffered_bytes() <= bound,
             "buffered {} > {bound}",
             parser.buffered_bytes()
         );
-        rest = &rest[size..];
-    }
+        Some(())
+    })?;
     let summary = parser.finish(&mut sink).ok()?;
     assert_eq!(
         summary.records, sink.records,
@@ -224,4 +293,40 @@ pub fn drive_declared(formats: &[Format], data: &[u8]) {
             );
         }
     }
+}
+
+/// Feeds `upload` to an `UploadParser` (archives included) according to `plan` and checks the
+/// summaries: ids unique, one per announced member at most, records counted, issues capped,
+/// members within the configured limit. `None` when the upload was rejected with a typed error.
+pub fn drive_upload(plan: &Plan, upload: &[u8]) -> Option<Vec<AttachmentSummary>> {
+    let redactor = Arc::new(Redactor::new(&plan.config.redaction));
+    let mut parser = UploadParser::new(
+        AttachmentId::new(1),
+        plan.name,
+        AttachmentRole::Incident,
+        &plan.config,
+        redactor,
+    );
+    let mut sink = UploadSink::default();
+    feed_in_chunks(plan, upload, |chunk| parser.feed(chunk, &mut sink).ok())?;
+    let summaries = parser.finish(&mut sink).ok()?;
+    let mut ids: Vec<u32> = summaries.iter().map(|s| s.id.number()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), summaries.len(), "one summary per attachment");
+    assert!(
+        sink.announced.len() <= plan.config.archive.max_members,
+        "member limit"
+    );
+    let records: u64 = summaries.iter().map(|s| s.records).sum();
+    assert_eq!(
+        records, sink.inner.records,
+        "summaries count what was emitted"
+    );
+    for summary in &summaries {
+        assert!(
+            summary.issues.len() <= plan.config.max_issues_per_attachment,
+            "issue cap"
+        );
+    }
+    Some(summaries)
 }

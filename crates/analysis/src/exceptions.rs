@@ -35,6 +35,42 @@ pub(crate) fn may_contain_exception(text: &str) -> bool {
         || text.contains("Interrupt")
 }
 
+/// The exception a pasted trace (a code snippet) reports: read from its text like a log's
+/// trace, so the same exception groups with its log sightings; else from what ingest read
+/// (runtimes this module does not parse, such as Ruby and PHP).
+pub(crate) fn snippet_exception(
+    snippet: &faultmaven_model::CodeSnippet<'_>,
+) -> Option<ExceptionSignature> {
+    if let Some(signature) = parse_exception(&snippet.text) {
+        return Some(signature);
+    }
+    let exception = snippet.exception.as_deref()?;
+    let (kind, message) = match exception.split_once(": ") {
+        Some((kind, message)) => (kind.trim(), message),
+        None => (exception.trim(), ""),
+    };
+    Some(ExceptionSignature {
+        fatal: kind == "panic" || kind.starts_with("fatal"),
+        kind: crate::signals::cut(kind, MAX_MESSAGE_CHARS),
+        top_frame: snippet.frames.first().map(describe_frame),
+        message: message_text(message),
+        root_cause: None,
+    })
+}
+
+/// `function (file:line)`, the way signatures name frames.
+pub(crate) fn describe_frame(frame: &faultmaven_model::StackFrame) -> String {
+    let file = frame
+        .file
+        .as_deref()
+        .map(|file| file.rsplit(['/', '\\']).next().unwrap_or(file));
+    match (file, frame.line) {
+        (Some(file), Some(line)) => format!("{} ({file}:{line})", frame.function),
+        (Some(file), None) => format!("{} ({file})", frame.function),
+        _ => frame.function.clone(),
+    }
+}
+
 /// Parses the exception a message (possibly several lines) reports, if any.
 pub(crate) fn parse_exception(text: &str) -> Option<ExceptionSignature> {
     if !may_contain_exception(text) {

@@ -139,22 +139,35 @@ pub(crate) async fn record_uploads(
     attachments: &[AttachmentSummary],
     received: &[ReceivedUpload],
 ) -> Result<(), StoreError> {
-    for (attachment, received) in attachments.iter().zip(received) {
+    for (index, upload) in received.iter().enumerate() {
+        // An archive's members have the ids from its own up to the next upload's.
+        let first = upload.attachment.number();
+        let end = received
+            .get(index + 1)
+            .map_or(u32::MAX, |next| next.attachment.number());
+        let parts: Vec<&AttachmentSummary> = attachments
+            .iter()
+            .filter(|summary| (first..end).contains(&summary.id.number()))
+            .collect();
+        let format = parts
+            .iter()
+            .find(|summary| summary.id == upload.attachment)
+            .map_or_else(|| "archive".to_owned(), |summary| summary.format.clone());
         let event = AuditEvent {
             at: now(),
             action: AuditAction::Upload,
             session_id: Some(session_id.as_str().to_owned()),
-            provider: attachment.format.clone(),
-            model: attachment.id.to_string(),
-            bytes: received.bytes,
-            sha256: Some(received.sha256.clone()),
+            provider: format,
+            model: upload.attachment.to_string(),
+            bytes: upload.bytes,
+            sha256: Some(upload.sha256.clone()),
             tokens_in: 0,
             tokens_out: 0,
             latency_ms: 0,
             outcome: "ok".into(),
             detail: None,
-            records: Some(attachment.records),
-            decoded_bytes: Some(attachment.bytes),
+            records: Some(parts.iter().map(|summary| summary.records).sum()),
+            decoded_bytes: Some(parts.iter().map(|summary| summary.bytes).sum()),
         };
         audit.record(&event).await.inspect_err(|error| {
             tracing::error!(%error, "upload audit event not recorded; the request fails");

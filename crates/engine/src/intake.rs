@@ -7,7 +7,7 @@
 
 use crate::EngineError;
 use faultmaven_analysis::{AnalysisConfig, AnalysisReport, Analyzer};
-use faultmaven_ingest::{AttachmentParser, IngestConfig, Redactor};
+use faultmaven_ingest::{IngestConfig, Redactor, UploadParser};
 use faultmaven_model::{AttachmentId, AttachmentRole, AttachmentSummary};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -26,9 +26,9 @@ enum Command {
 /// What intake produced once every upload has been read.
 #[derive(Debug)]
 pub struct IntakeResult {
-    /// One summary per upload, in upload order.
+    /// One summary per attachment, in upload order (an archive's members follow it).
     pub attachments: Vec<AttachmentSummary>,
-    /// What was received of each upload, in the same order: for the audit trail.
+    /// What was received of each upload, in upload order: for the audit trail.
     pub received: Vec<ReceivedUpload>,
     /// Findings, templates and counts from analysis.
     pub report: AnalysisReport,
@@ -38,6 +38,9 @@ pub struct IntakeResult {
 /// their content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedUpload {
+    /// The upload's own attachment id; an archive's members have the ids after it, up to the
+    /// next upload's.
+    pub attachment: AttachmentId,
     /// Bytes received.
     pub bytes: u64,
     /// Lowercase hex SHA-256 of those bytes, computed chunk by chunk as they streamed in.
@@ -46,13 +49,15 @@ pub struct ReceivedUpload {
 
 /// The SHA-256 and length of an upload, fed as its chunks arrive (nothing is buffered).
 struct ReceivedDigest {
+    attachment: AttachmentId,
     hasher: Sha256,
     bytes: u64,
 }
 
 impl ReceivedDigest {
-    fn new() -> Self {
+    fn new(attachment: AttachmentId) -> Self {
         Self {
+            attachment,
             hasher: Sha256::new(),
             bytes: 0,
         }
@@ -65,6 +70,7 @@ impl ReceivedDigest {
 
     fn finish(self) -> ReceivedUpload {
         ReceivedUpload {
+            attachment: self.attachment,
             bytes: self.bytes,
             sha256: crate::audit::hex(&self.hasher.finalize()),
         }
@@ -180,13 +186,20 @@ fn run_worker(
     let mut analyzer = Analyzer::new(analysis);
     let mut attachments = Vec::new();
     let mut received = Vec::new();
-    let mut current: Option<(AttachmentParser, ReceivedDigest)> = None;
+    let mut current: Option<(UploadParser, ReceivedDigest)> = None;
     let mut next_number = first_attachment_number;
-    let mut end_current = |current: &mut Option<(AttachmentParser, ReceivedDigest)>,
-                           analyzer: &mut Analyzer|
+    // Finishes one upload. An archive becomes several attachments (its members get the ids
+    // after its own), so the next upload's id is known only now.
+    let mut end_current = |current: &mut Option<(UploadParser, ReceivedDigest)>,
+                           analyzer: &mut Analyzer,
+                           next_number: &mut u32|
      -> Result<(), EngineError> {
         if let Some((parser, digest)) = current.take() {
-            attachments.push(parser.finish(analyzer)?);
+            let summaries = parser.finish(analyzer)?;
+            if let Some(last) = summaries.iter().map(|summary| summary.id.number()).max() {
+                *next_number = (*next_number).max(last + 1);
+            }
+            attachments.extend(summaries);
             received.push(digest.finish());
         }
         Ok(())
@@ -194,13 +207,13 @@ fn run_worker(
     while let Some(command) = receiver.blocking_recv() {
         match command {
             Command::Begin { name, role } => {
-                end_current(&mut current, &mut analyzer)?;
+                end_current(&mut current, &mut analyzer, &mut next_number)?;
                 let id = AttachmentId::new(next_number);
                 next_number += 1;
                 analyzer.register_attachment(id, role, &name);
                 current = Some((
-                    AttachmentParser::new(id, &name, role, ingest, Arc::clone(&redactor)),
-                    ReceivedDigest::new(),
+                    UploadParser::new(id, &name, role, ingest, Arc::clone(&redactor)),
+                    ReceivedDigest::new(id),
                 ));
             }
             Command::Chunk(bytes) => match current.as_mut() {
@@ -214,10 +227,10 @@ fn run_worker(
                     ))
                 }
             },
-            Command::End => end_current(&mut current, &mut analyzer)?,
+            Command::End => end_current(&mut current, &mut analyzer, &mut next_number)?,
         }
     }
-    end_current(&mut current, &mut analyzer)?;
+    end_current(&mut current, &mut analyzer, &mut next_number)?;
     let report = analyzer.finish(first_finding_number);
     Ok(IntakeResult {
         attachments,
@@ -225,3 +238,4 @@ fn run_worker(
         report,
     })
 }
+

@@ -1,7 +1,7 @@
 //! Prints the sniffing accuracy table over `testdata/sniff-expectations.tsv`
 //! (`./scripts/eval sniff`); the test `sniff_accuracy` asserts the same at 100%.
 
-use faultmaven_ingest::{sniff, AttachmentParser, IngestConfig, Redactor};
+use faultmaven_ingest::{sniff, IngestConfig, Redactor, UploadParser};
 use faultmaven_model::{AttachmentId, AttachmentRole, CollectedRecords};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,7 +28,7 @@ fn main() -> anyhow::Result<()> {
         }
         let bytes = std::fs::read(testdata.join(path))?;
         let by_head = sniff("upload.bin", &bytes).format;
-        let mut parser = AttachmentParser::new(
+        let mut parser = UploadParser::new(
             AttachmentId::new(1),
             path,
             AttachmentRole::Incident,
@@ -37,7 +37,13 @@ fn main() -> anyhow::Result<()> {
         );
         let mut records = CollectedRecords::default();
         parser.feed(&bytes, &mut records)?;
-        let parsed = parser.finish(&mut records)?.format;
+        // An archive's first summary is its own; its members follow.
+        let parsed = parser
+            .finish(&mut records)?
+            .into_iter()
+            .next()
+            .map(|summary| summary.format)
+            .unwrap_or_default();
         let ok = by_head.as_str() == expected && parsed == expected;
         total += 1;
         correct += usize::from(ok);

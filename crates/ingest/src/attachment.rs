@@ -2,31 +2,23 @@
 //! then stream lines through that format's parser. Memory stays bounded by the sniff window,
 //! one line, one pending record and the decompressor's buffers, whatever the upload's size.
 
+use crate::archive::decompress::{Compression, RatioLimit, StreamDecoder};
 use crate::format::{self, FormatParser, ParserSettings, Sniffed, Window};
 use crate::lines::{Line, LineSplitter};
 use crate::output::{Output, Tally};
 use crate::transcode::{detect_encoding, TextEncoding, Utf16Decoder, ENCODING_PROBE_BYTES};
 use crate::{IngestConfig, IngestError, Redactor};
 use faultmaven_model::{AttachmentId, AttachmentRole, AttachmentSummary, DataKind, RecordSink};
-use flate2::write::MultiGzDecoder;
-use std::io::Write;
 use std::sync::Arc;
 
-/// The first two bytes of every gzip stream.
-pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-
-/// Compressed bytes handed to the decompressor per step: small enough that one step's output
-/// (at most the decompressor's 32 KiB buffer, plus its window) stays small.
-const COMPRESSED_STEP: usize = 8 * 1024;
-
 enum Encoding {
-    /// Fewer than two bytes seen: cannot tell gzip from text yet.
+    /// Fewer bytes seen than a compression magic number: cannot tell compression from text yet.
     Undecided {
         head: Vec<u8>,
     },
     Plain,
-    Gzip {
-        decoder: Box<MultiGzDecoder<Vec<u8>>>,
+    Compressed {
+        decoder: StreamDecoder,
         decompressed: u64,
     },
 }
@@ -225,11 +217,13 @@ impl Content {
 ///
 /// Records reach the sink as soon as they are complete, already redacted. Problems with single
 /// lines become issues in the summary; only a damaged or oversized compressed stream fails the
-/// upload.
+/// upload. gzip and zstd are undone on the way in; archives (zip, tar) are the job of
+/// [`UploadParser`](crate::UploadParser), which hands each member to an `AttachmentParser`.
 pub struct AttachmentParser {
     id: AttachmentId,
     role: AttachmentRole,
     max_decompressed_bytes: u64,
+    ratio_limit: RatioLimit,
     encoding: Encoding,
     content: Content,
     failed: Option<IngestError>,
@@ -258,8 +252,12 @@ impl AttachmentParser {
             id,
             role,
             max_decompressed_bytes: config.max_decompressed_bytes,
+            ratio_limit: RatioLimit {
+                max_ratio: config.archive.max_compression_ratio,
+                grace_bytes: config.archive.ratio_grace_bytes,
+            },
             encoding: Encoding::Undecided {
-                head: Vec::with_capacity(2),
+                head: Vec::with_capacity(Compression::MAGIC_BYTES),
             },
             content: Content {
                 text: TextState::Probing(Vec::with_capacity(ENCODING_PROBE_BYTES)),
@@ -304,63 +302,48 @@ impl AttachmentParser {
         sink: &mut dyn RecordSink,
     ) -> Result<(), IngestError> {
         if let Encoding::Undecided { head } = &mut self.encoding {
-            let take = (GZIP_MAGIC.len() - head.len()).min(chunk.len());
+            let take = (Compression::MAGIC_BYTES - head.len()).min(chunk.len());
             head.extend_from_slice(&chunk[..take]);
             chunk = &chunk[take..];
-            if head.len() < GZIP_MAGIC.len() {
+            if head.len() < Compression::MAGIC_BYTES {
                 return Ok(());
             }
             let head = std::mem::take(head);
-            self.decide_encoding(&head);
+            self.decide_encoding(&head)?;
             self.push_encoded(&head, sink)?;
         }
         self.push_encoded(chunk, sink)
     }
 
-    fn decide_encoding(&mut self, head: &[u8]) {
-        self.encoding = if head == GZIP_MAGIC {
-            Encoding::Gzip {
-                decoder: Box::new(MultiGzDecoder::new(Vec::new())),
+    fn decide_encoding(&mut self, head: &[u8]) -> Result<(), IngestError> {
+        self.encoding = match Compression::detect(head) {
+            Some(compression) => Encoding::Compressed {
+                decoder: StreamDecoder::new(compression, self.ratio_limit)?,
                 decompressed: 0,
-            }
-        } else {
-            Encoding::Plain
+            },
+            None => Encoding::Plain,
         };
+        Ok(())
     }
 
-    fn push_encoded(
-        &mut self,
-        mut data: &[u8],
-        sink: &mut dyn RecordSink,
-    ) -> Result<(), IngestError> {
+    fn push_encoded(&mut self, data: &[u8], sink: &mut dyn RecordSink) -> Result<(), IngestError> {
         match &mut self.encoding {
             Encoding::Undecided { .. } => Ok(()),
             Encoding::Plain => {
                 self.content.push(data, sink);
                 Ok(())
             }
-            Encoding::Gzip {
+            Encoding::Compressed {
                 decoder,
                 decompressed,
             } => {
-                while !data.is_empty() {
-                    let step = &data[..data.len().min(COMPRESSED_STEP)];
-                    let consumed = decoder.write(step).map_err(corrupt)?;
-                    data = &data[consumed..];
-                    drain(
-                        decoder,
-                        decompressed,
-                        self.max_decompressed_bytes,
-                        &mut self.content,
-                        sink,
-                    )?;
-                    if consumed == 0 {
-                        return Err(IngestError::Corrupt {
-                            reason: "the decompressor accepts no more input".into(),
-                        });
-                    }
-                }
-                Ok(())
+                let content = &mut self.content;
+                let limit = self.max_decompressed_bytes;
+                decoder.write(data, &mut |output| {
+                    take_decompressed(decompressed, output, limit)?;
+                    content.push(output, sink);
+                    Ok::<(), IngestError>(())
+                })
             }
         }
     }
@@ -372,22 +355,21 @@ impl AttachmentParser {
         }
         if let Encoding::Undecided { head } = &mut self.encoding {
             let head = std::mem::take(head);
-            self.decide_encoding(&head);
+            self.decide_encoding(&head)?;
             self.push_encoded(&head, sink)?;
         }
-        if let Encoding::Gzip {
+        if let Encoding::Compressed {
             decoder,
             decompressed,
         } = &mut self.encoding
         {
-            decoder.try_finish().map_err(corrupt)?;
-            drain(
-                decoder,
-                decompressed,
-                self.max_decompressed_bytes,
-                &mut self.content,
-                sink,
-            )?;
+            let content = &mut self.content;
+            let limit = self.max_decompressed_bytes;
+            decoder.finish(&mut |output| {
+                take_decompressed(decompressed, output, limit)?;
+                content.push(output, sink);
+                Ok::<(), IngestError>(())
+            })?;
         }
         self.content.finish(sink);
         let (kind, format, lines) = match &self.content.stage {
@@ -424,40 +406,21 @@ impl AttachmentParser {
     /// the upload.
     pub fn buffered_bytes(&self) -> usize {
         let decoder = match &self.encoding {
-            Encoding::Gzip { decoder, .. } => decoder.get_ref().capacity(),
+            Encoding::Compressed { decoder, .. } => decoder.buffered_bytes(),
             _ => 0,
         };
         self.content.buffered_bytes() + decoder
     }
 }
 
-fn corrupt(error: std::io::Error) -> IngestError {
-    IngestError::Corrupt {
-        reason: error.to_string(),
-    }
-}
-
-/// Moves decompressed output into the content pipeline, enforcing the size limit.
-fn drain(
-    decoder: &mut MultiGzDecoder<Vec<u8>>,
-    decompressed: &mut u64,
-    limit: u64,
-    content: &mut Content,
-    sink: &mut dyn RecordSink,
-) -> Result<(), IngestError> {
-    let mut output = std::mem::take(decoder.get_mut());
-    if output.is_empty() {
-        *decoder.get_mut() = output;
-        return Ok(());
-    }
+/// Counts decompressed output against the upload's limit.
+fn take_decompressed(decompressed: &mut u64, output: &[u8], limit: u64) -> Result<(), IngestError> {
     *decompressed += output.len() as u64;
     if *decompressed > limit {
-        return Err(IngestError::DecompressedTooLarge { limit });
+        Err(IngestError::DecompressedTooLarge { limit })
+    } else {
+        Ok(())
     }
-    content.push(&output, sink);
-    output.clear();
-    *decoder.get_mut() = output;
-    Ok(())
 }
 
 /// Hands one split line to the format parser, first reporting it when it was cut at the limit.

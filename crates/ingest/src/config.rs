@@ -39,6 +39,8 @@ pub struct IngestConfig {
     /// Year given to timestamps that carry none (syslog `Jan  5 14:03:07`). `None` means the
     /// current year when the parser is created; set it to make output reproducible.
     pub base_year: Option<i32>,
+    /// Limits on archives (zip, tar) and nested compression.
+    pub archive: ArchiveConfig,
     /// Which secrets and personal data are masked before records leave the crate.
     pub redaction: RedactionConfig,
 }
@@ -57,6 +59,7 @@ impl Default for IngestConfig {
             max_config_entries: 100_000,
             max_document_bytes: 128 * 1024 * 1024,
             base_year: None,
+            archive: ArchiveConfig::default(),
             redaction: RedactionConfig::default(),
         }
     }
@@ -66,6 +69,43 @@ impl IngestConfig {
     /// The base year to use now: the configured one, else the current UTC year.
     pub fn effective_base_year(&self) -> i32 {
         self.base_year.unwrap_or_else(|| chrono::Utc::now().year())
+    }
+}
+
+/// Limits on archives and compressed streams. `max_decompressed_bytes` (above) caps what a
+/// whole upload expands to, every member and layer included; these cap the rest of a bomb's
+/// tricks. Exceeding one inside an archive skips what is left with an issue (members already
+/// parsed are kept); at the top of an upload that is not an archive it fails the upload.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArchiveConfig {
+    /// Most layers of containers and compression around a member: `app.log.gz` is 1,
+    /// `logs.tar.gz` 2, a `.gz` inside a `.zip` inside a `.tar` 3.
+    pub max_depth: usize,
+    /// Most members (files) parsed per upload, over all archives in it; the rest are skipped
+    /// with one issue. Each member becomes an attachment in the response, so this also bounds
+    /// the response.
+    pub max_members: usize,
+    /// Most a compressed stream or zip member may expand relative to its compressed size
+    /// (logs compress 5 to 50 times; a bomb a thousand times or more).
+    pub max_compression_ratio: u64,
+    /// The ratio is enforced only past this many decompressed bytes, so a tiny, highly
+    /// compressible file is never mistaken for a bomb.
+    pub ratio_grace_bytes: u64,
+    /// Largest zip file accepted. A zip's table of contents is at its end, so the archive is
+    /// held in memory (never on disk: raw uploads stay in memory) up to this size.
+    pub max_zip_bytes: usize,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        Self {
+            max_depth: 4,
+            max_members: 1_000,
+            max_compression_ratio: 500,
+            ratio_grace_bytes: 1 << 20,
+            max_zip_bytes: 256 << 20,
+        }
     }
 }
 

@@ -1,10 +1,8 @@
-//! Recognition of configuration files, trace documents and stack traces. Configuration and
-//! traces are only detected and counted for now (later work parses them); stack traces are
-//! parsed as log records by the text parser.
+//! Recognition of configuration files and trace documents (stack traces pasted on their own
+//! are recognised by the `code` module).
 
 use crate::format::{FormatParser, Window};
 use crate::output::Output;
-use crate::text::{is_trace_start, TraceLanguage};
 
 /// Counts lines and produces no records: formats we recognise but do not parse yet.
 pub(crate) struct LineCountParser;
@@ -274,40 +272,6 @@ pub(crate) fn sniff_zipkin_json(window: &Window<'_>) -> u8 {
     } else {
         0
     }
-}
-
-/// A stack trace on its own: the first line starts one and most lines are frames.
-fn sniff_trace(window: &Window<'_>, language: TraceLanguage) -> u8 {
-    let Some(first) = window.lines().iter().find(|line| !line.trim().is_empty()) else {
-        return 0;
-    };
-    if is_trace_start(first) != Some(language) {
-        return 0;
-    }
-    let stats = window.text_stats();
-    let share = percent(stats.trace_lines, stats.non_blank_lines);
-    let needed = match language {
-        TraceLanguage::Python => 30,
-        TraceLanguage::Java => 50,
-        TraceLanguage::Go => 30,
-    };
-    if share >= needed && stats.timestamp_share() < 0.3 {
-        88
-    } else {
-        0
-    }
-}
-
-pub(crate) fn sniff_java_trace(window: &Window<'_>) -> u8 {
-    sniff_trace(window, TraceLanguage::Java)
-}
-
-pub(crate) fn sniff_python_traceback(window: &Window<'_>) -> u8 {
-    sniff_trace(window, TraceLanguage::Python)
-}
-
-pub(crate) fn sniff_go_panic(window: &Window<'_>) -> u8 {
-    sniff_trace(window, TraceLanguage::Go)
 }
 
 #[cfg(test)]

@@ -16,6 +16,24 @@ pub enum IngestError {
         /// What the decompressor reported.
         reason: String,
     },
+    /// A compressed stream or archive member expands far more than real data does.
+    #[error("the data expands more than {limit} times its compressed size (a likely decompression bomb)")]
+    CompressionRatioTooHigh {
+        /// The largest ratio accepted.
+        limit: u64,
+    },
+    /// A zip file is larger than the configured limit.
+    #[error("the zip archive is larger than {limit} bytes")]
+    ZipTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// Archives and compression are nested deeper than the configured limit.
+    #[error("archives and compression are nested more than {limit} levels deep")]
+    NestedTooDeep {
+        /// The deepest nesting accepted.
+        limit: usize,
+    },
 }
 
 /// Coarse classes of [`IngestError`], for mapping to HTTP statuses.
@@ -31,7 +49,10 @@ impl IngestError {
     /// The class of the error.
     pub fn kind(&self) -> IngestErrorKind {
         match self {
-            Self::DecompressedTooLarge { .. } => IngestErrorKind::TooLarge,
+            Self::DecompressedTooLarge { .. }
+            | Self::CompressionRatioTooHigh { .. }
+            | Self::ZipTooLarge { .. } => IngestErrorKind::TooLarge,
+            Self::NestedTooDeep { .. } => IngestErrorKind::InvalidInput,
             Self::Corrupt { .. } => IngestErrorKind::InvalidInput,
         }
     }

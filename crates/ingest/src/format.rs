@@ -2,6 +2,7 @@
 //! file-name endings that hint at it, its sniffer (a score from the content) and the builder
 //! of its streaming parser. Adding a format means adding one entry.
 
+use crate::archive::decompress::{Compression, RatioLimit, StreamDecoder};
 use crate::config_files::{ConfigDocumentParser, ConfigSyntax};
 use crate::container::{self, ContainerLogParser, Wrapper};
 use crate::csv::{learn_shape, CsvLogParser, CsvMetricsParser, CsvShape};
@@ -13,7 +14,7 @@ use crate::output::Output;
 use crate::prometheus::{self, PrometheusParser, PrometheusStats};
 use crate::text::{learn, PlainTextParser, TextLogParser, TextStats};
 use crate::traces::{sniff_csv_spans, CsvSpanParser, TraceDocument, TraceDocumentParser};
-use crate::{journald, otlp_metrics, prometheus_api, windows_event};
+use crate::{journald, otlp_metrics, prometheus_api, windows_event, IngestError};
 use faultmaven_model::{AttachmentId, DataKind};
 use std::borrow::Cow;
 use std::cell::OnceCell;
@@ -64,12 +65,9 @@ pub enum Format {
     ZipkinJson,
     /// Comma- or tab-separated table of spans (trace id, span id, service, start, duration).
     CsvSpans,
-    /// A Java stack trace on its own.
-    JavaStackTrace,
-    /// A Python traceback on its own.
-    PythonTraceback,
-    /// A Go panic or goroutine dump on its own.
-    GoPanic,
+    /// Code pasted on its own: a stack trace of any common runtime or a source snippet
+    /// (the language is in the snippet record).
+    Code,
     /// Docker `json-file` container log (`{"log":...,"stream":...,"time":...}`).
     DockerJson,
     /// Kubernetes CRI container log (`<time> stdout F <message>`).
@@ -92,6 +90,12 @@ pub enum Format {
     PlainText,
     /// A gzip stream whose content could not be looked at (only from [`sniff`]).
     Gzip,
+    /// A zstd stream whose content could not be looked at (only from [`sniff`]).
+    Zstd,
+    /// A zip archive; its members are attachments of their own.
+    Zip,
+    /// A tar archive (possibly compressed); its members are attachments of their own.
+    Tar,
     /// No content at all.
     Empty,
 }
@@ -121,9 +125,7 @@ impl Format {
             Self::JaegerJson => "jaeger_json",
             Self::ZipkinJson => "zipkin_json",
             Self::CsvSpans => "csv_spans",
-            Self::JavaStackTrace => "java_stack_trace",
-            Self::PythonTraceback => "python_traceback",
-            Self::GoPanic => "go_panic",
+            Self::Code => "code",
             Self::DockerJson => "docker_json",
             Self::CriLog => "cri_log",
             Self::JournaldExport => "journald_export",
@@ -135,6 +137,9 @@ impl Format {
             Self::OtlpMetricsJson => "otlp_metrics_json",
             Self::PlainText => "plain_text",
             Self::Gzip => "gzip",
+            Self::Zstd => "zstd",
+            Self::Zip => "zip",
+            Self::Tar => "tar",
             Self::Empty => "empty",
         }
     }
@@ -142,7 +147,8 @@ impl Format {
     /// The kind of data the format holds.
     pub fn kind(self) -> DataKind {
         match self {
-            Self::Gzip | Self::Empty => DataKind::Unknown,
+            Self::Gzip | Self::Zstd | Self::Empty => DataKind::Unknown,
+            Self::Zip | Self::Tar => DataKind::Archive,
             format => entry(format).map_or(DataKind::Unknown, |entry| entry.kind),
         }
     }
@@ -314,6 +320,7 @@ fn name_hints(name: &str) -> Vec<String> {
     let base = base
         .strip_suffix(".gz")
         .or_else(|| base.strip_suffix(".gzip"))
+        .or_else(|| base.strip_suffix(".zst"))
         .unwrap_or(&base)
         .to_owned();
     let mut hints = Vec::new();
@@ -662,28 +669,34 @@ pub(crate) static REGISTRY: &[FormatEntry] = &[
         build: |window, settings| csv_log_with(window, settings, b"\t"),
     },
     FormatEntry {
-        format: Format::PythonTraceback,
+        format: Format::Code,
         kind: DataKind::Code,
-        extensions: &["py", "txt", "trace"],
+        extensions: &[
+            "trace",
+            "stacktrace",
+            "py",
+            "java",
+            "kt",
+            "go",
+            "js",
+            "mjs",
+            "ts",
+            "cs",
+            "rb",
+            "rs",
+            "php",
+            "c",
+            "h",
+            "cc",
+            "cpp",
+            "hpp",
+            "sh",
+            "bash",
+            "sql",
+        ],
         name_only_score: 0,
-        sniff: detect::sniff_python_traceback,
-        build: text_log,
-    },
-    FormatEntry {
-        format: Format::JavaStackTrace,
-        kind: DataKind::Code,
-        extensions: &["java", "txt", "trace"],
-        name_only_score: 0,
-        sniff: detect::sniff_java_trace,
-        build: text_log,
-    },
-    FormatEntry {
-        format: Format::GoPanic,
-        kind: DataKind::Code,
-        extensions: &["go", "txt", "trace"],
-        name_only_score: 0,
-        sniff: detect::sniff_go_panic,
-        build: text_log,
+        sniff: crate::code::sniff,
+        build: |_, settings| Box::new(crate::code::CodeParser::new(settings)),
     },
     FormatEntry {
         format: Format::Logfmt,
@@ -799,34 +812,74 @@ pub(crate) fn choose(window: &Window<'_>) -> &'static FormatEntry {
 }
 
 /// Size of the content looked at by [`sniff`] when the head is compressed.
-const SNIFF_DECOMPRESSED_LIMIT: u64 = 64 * 1024;
+const SNIFF_DECOMPRESSED_LIMIT: usize = 64 * 1024;
 
 /// Detects the format of an upload from its first bytes (`name_hint` only breaks ties).
-/// Compressed heads are decompressed (up to 64 KiB) and their content sniffed.
+/// Compressed heads are decompressed (up to 64 KiB) and their content sniffed; archives are
+/// reported as such (their members are sniffed one by one when the upload is parsed).
 pub fn sniff(name_hint: &str, head: &[u8]) -> Sniffed {
+    sniff_layers(name_hint, head, SNIFF_MAX_LAYERS)
+}
+
+/// Compression layers [`sniff`] looks through (a `.tar.gz` is one, a `.gz.gz` two).
+const SNIFF_MAX_LAYERS: usize = 2;
+
+fn sniff_layers(name_hint: &str, head: &[u8], layers_left: usize) -> Sniffed {
+    let of = |format: Format| Sniffed {
+        kind: format.kind(),
+        format,
+    };
     if head.is_empty() {
-        return Sniffed {
-            kind: DataKind::Unknown,
-            format: Format::Empty,
-        };
+        return of(Format::Empty);
     }
-    if head.starts_with(&crate::attachment::GZIP_MAGIC) {
-        use std::io::Read;
-        let mut decompressed = Vec::new();
-        let decoder = flate2::read::MultiGzDecoder::new(head);
-        // A head is usually a cut stream: whatever decompressed before the cut is enough.
-        let _ = decoder
-            .take(SNIFF_DECOMPRESSED_LIMIT)
-            .read_to_end(&mut decompressed);
-        if decompressed.is_empty() {
-            return Sniffed {
-                kind: DataKind::Unknown,
-                format: Format::Gzip,
-            };
+    if let Some(compression) = Compression::detect(head) {
+        let decompressed = decompress_head(compression, head);
+        if decompressed.is_empty() || layers_left == 0 {
+            return of(match compression {
+                Compression::Gzip => Format::Gzip,
+                Compression::Zstd => Format::Zstd,
+            });
         }
-        return sniff_content(name_hint, &decompressed, false);
+        return sniff_layers(name_hint, &decompressed, layers_left - 1);
+    }
+    if crate::archive::is_zip(head) {
+        return of(Format::Zip);
+    }
+    if crate::archive::is_tar(head) {
+        return of(Format::Tar);
     }
     sniff_content(name_hint, head, false)
+}
+
+/// Whatever a compressed head decompresses to before it is cut (at most 64 KiB).
+fn decompress_head(compression: Compression, head: &[u8]) -> Vec<u8> {
+    let mut decompressed = Vec::new();
+    let limit = RatioLimit {
+        max_ratio: u64::MAX,
+        grace_bytes: u64::MAX,
+    };
+    let Ok(mut decoder) = StreamDecoder::new(compression, limit) else {
+        return decompressed;
+    };
+    // A head is usually a cut stream: whatever decompressed before the cut (or the damage)
+    // is enough. The "error" stops decompressing once the window is full.
+    let mut keep = |output: &[u8]| {
+        let room = SNIFF_DECOMPRESSED_LIMIT - decompressed.len();
+        decompressed.extend_from_slice(&output[..output.len().min(room)]);
+        if decompressed.len() >= SNIFF_DECOMPRESSED_LIMIT {
+            Err(IngestError::DecompressedTooLarge {
+                limit: SNIFF_DECOMPRESSED_LIMIT as u64,
+            })
+        } else {
+            Ok(())
+        }
+    };
+    if decoder.write(head, &mut keep).is_ok() {
+        // Ending the stream releases what the decoder still holds; a cut head fails here,
+        // after its output went on.
+        let _ = decoder.finish(&mut keep);
+    }
+    decompressed
 }
 
 fn sniff_content(name_hint: &str, content: &[u8], complete: bool) -> Sniffed {

@@ -29,7 +29,9 @@
 //! Architecture invariant: this crate knows the model crate and nothing above it; it does no
 //! I/O of its own (bytes are pushed in) and never holds a whole upload.
 
+mod archive;
 mod attachment;
+mod code;
 mod config;
 mod config_files;
 mod container;
@@ -54,8 +56,9 @@ mod traces;
 mod transcode;
 mod windows_event;
 
+pub use archive::UploadParser;
 pub use attachment::AttachmentParser;
-pub use config::{IngestConfig, RedactionConfig};
+pub use config::{ArchiveConfig, IngestConfig, RedactionConfig};
 pub use error::{IngestError, IngestErrorKind};
 pub use format::{sniff, Format, Sniffed};
 pub use redact::{RedactionKind, Redactor};

@@ -2,7 +2,9 @@
 //! counts. Parsers never talk to the sink directly, so no record can skip redaction.
 
 use crate::Redactor;
-use faultmaven_model::{ConfigEntry, LogRecord, MetricSample, ParseIssue, RecordSink, SpanRecord};
+use faultmaven_model::{
+    CodeSnippet, ConfigEntry, LogRecord, MetricSample, ParseIssue, RecordSink, SpanRecord,
+};
 use std::fmt;
 
 /// Counts and issues of one attachment.
@@ -100,6 +102,26 @@ impl Output<'_> {
         }
         self.tally.records += 1;
         self.sink.span(span);
+    }
+
+    /// Redacts the snippet's text, exception and frames (paths name users, messages carry
+    /// secrets like any log line) and passes it on.
+    pub fn code(&mut self, mut snippet: CodeSnippet<'_>) {
+        snippet.text = without_nul(self.redactor.redact_cow(snippet.text));
+        snippet.exception = snippet
+            .exception
+            .map(|exception| without_nul(self.redactor.redact_cow(exception)));
+        for frame in &mut snippet.frames {
+            frame.function = self.redact_owned(std::mem::take(&mut frame.function));
+            frame.module = frame.module.take().map(|module| self.redact_owned(module));
+            frame.file = frame.file.take().map(|file| self.redact_owned(file));
+        }
+        self.tally.records += 1;
+        self.sink.code(snippet);
+    }
+
+    fn redact_owned(&self, text: String) -> String {
+        without_nul(self.redactor.redact_cow(std::borrow::Cow::Owned(text))).into_owned()
     }
 
     /// Records a problem with one line (or the whole file when `line` is `None`).

@@ -1,5 +1,5 @@
 //! `insta` snapshots of the normalized output (every record kind, via `CollectedRecords`) of
-//! every log and metric sample listed in `testdata/sniff-expectations.tsv`. Review changes with
+//! every log, metric and code sample listed in `testdata/sniff-expectations.tsv`. Review changes with
 //! `cargo insta review`; the snapshots live in `tests/snapshots/`.
 
 // Integration tests: a failed unwrap is a failed test.
@@ -7,8 +7,8 @@
 
 mod support;
 
-use faultmaven_ingest::{AttachmentParser, Redactor};
-use faultmaven_model::{AttachmentId, AttachmentRole, CollectedRecords, DataKind};
+use faultmaven_ingest::Redactor;
+use faultmaven_model::{CollectedRecords, DataKind};
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -49,6 +49,29 @@ fn render(records: &CollectedRecords) -> String {
         )
         .unwrap();
     }
+    for snippet in &records.code {
+        writeln!(
+            text,
+            "code {}-{} language={} exception={:?}",
+            snippet.first_line,
+            snippet.last_line,
+            snippet.language.as_deref().unwrap_or("-"),
+            snippet.exception.as_deref().unwrap_or(""),
+        )
+        .unwrap();
+        for frame in &snippet.frames {
+            writeln!(
+                text,
+                "  frame @{} {} module={:?} file={:?} line={:?}",
+                frame.upload_line,
+                frame.function,
+                frame.module.as_deref().unwrap_or(""),
+                frame.file.as_deref().unwrap_or(""),
+                frame.line
+            )
+            .unwrap();
+        }
+    }
     let others = records.spans.len() + records.configs.len() + records.code.len();
     if others > 0 {
         writeln!(
@@ -70,17 +93,23 @@ fn normalized_output_of_every_log_and_metric_sample() {
     let mut snapshotted = 0;
     for row in support::sniff_expectations() {
         let bytes = std::fs::read(support::testdata().join(&row.path)).unwrap();
-        let mut parser = AttachmentParser::new(
-            AttachmentId::new(1),
+        let (summaries, upload) = support::parse_upload_with(
             &row.path,
-            AttachmentRole::Incident,
+            &bytes,
+            bytes.len(),
             &config,
             Arc::clone(&redactor),
-        );
-        let mut records = CollectedRecords::default();
-        parser.feed(&bytes, &mut records).unwrap();
-        let summary = parser.finish(&mut records).unwrap();
-        if !matches!(summary.kind, DataKind::Log | DataKind::Metric) {
+        )
+        .unwrap();
+        let records = upload.records;
+        // Archives are covered member by member in `tests/archives.rs`.
+        let [summary] = summaries.as_slice() else {
+            continue;
+        };
+        if !matches!(
+            summary.kind,
+            DataKind::Log | DataKind::Metric | DataKind::Code
+        ) {
             continue;
         }
         let mut text = format!(

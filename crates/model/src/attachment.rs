@@ -17,6 +17,8 @@ pub enum DataKind {
     Config,
     /// Source code or a stack trace on its own.
     Code,
+    /// An archive (zip, tar); each member is reported as its own attachment.
+    Archive,
     /// Nothing we recognise; kept as plain text lines.
     Unknown,
 }
@@ -30,6 +32,7 @@ impl DataKind {
             Self::Trace => "trace",
             Self::Config => "config",
             Self::Code => "code",
+            Self::Archive => "archive",
             Self::Unknown => "unknown",
         }
     }

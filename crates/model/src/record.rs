@@ -3,7 +3,7 @@
 //! Records borrow from the parser's buffers (`Cow`), so the hot path need not allocate per line;
 //! a consumer that keeps something copies only what it keeps.
 
-use crate::{AttachmentId, Timestamp};
+use crate::{AttachmentId, AttachmentRole, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
@@ -184,10 +184,15 @@ pub struct ConfigEntry<'a> {
 pub struct StackFrame {
     /// Function or method, e.g. `com.shop.OrderService.place` or `handler`.
     pub function: String,
+    /// The module, package or class the function belongs to, when the frame says
+    /// (`com.shop.OrderService`, `net/http`, `App\\Controller\\OrderController`).
+    pub module: Option<String>,
     /// Source file, when the frame says.
     pub file: Option<String>,
     /// Source line, when the frame says.
     pub line: Option<u32>,
+    /// Line of the upload the frame was read from, 1-based, so findings can cite it.
+    pub upload_line: u64,
 }
 
 /// A code snippet or a stack trace pasted on its own.
@@ -229,6 +234,11 @@ pub trait RecordSink {
     /// Receives one code snippet or stand-alone stack trace.
     fn code(&mut self, snippet: CodeSnippet<'_>) {
         let _ = snippet;
+    }
+    /// Hears of an attachment found inside an upload (an archive member, named
+    /// `bundle.zip!/var/log/app.log`) before its first record arrives.
+    fn attachment(&mut self, id: AttachmentId, role: AttachmentRole, name: &str) {
+        let _ = (id, role, name);
     }
 }
 

@@ -482,12 +482,17 @@ impl Analyzer {
                     times(group.baseline)
                 ));
             }
+            if !group.frames.is_empty() {
+                let frames: Vec<&str> = group.frames.iter().map(|f| f.excerpt.as_str()).collect();
+                detail.push_str(&format!(" Top frames: {}.", frames.join(", ")));
+            }
             let mut evidence = vec![first.evidence()];
             if let Some(last) = &group.last {
                 if last != first {
                     evidence.push(last.evidence());
                 }
             }
+            evidence.extend(group.frames.iter().map(Example::evidence));
             // Seen in the baseline too: less likely to be what changed.
             let baseline_discount = if group.baseline > 0 { 0.8 } else { 1.0 };
             findings.push(Finding {

@@ -292,6 +292,9 @@ impl TemplateStats {
     }
 }
 
+/// Frames of a pasted trace cited as evidence of its exception.
+const MAX_EVIDENCE_FRAMES: usize = 3;
+
 /// Context kept for a trace while its frames arrive.
 #[derive(Debug, Clone)]
 struct TraceContext {
@@ -313,6 +316,8 @@ struct ExceptionGroup {
     last_time: Option<i64>,
     fatal_level: bool,
     subjects: Vec<Suspect>,
+    /// The top frames of a pasted trace (code snippet), each citing its line.
+    frames: Vec<Example>,
 }
 
 /// The streaming analyzer. Register attachments, feed records through [`RecordSink`], then
@@ -413,6 +418,30 @@ impl Analyzer {
         let Some(signature) = parse_exception(&trace.text) else {
             return;
         };
+        // Quote the line that names the exception, not whatever message preceded it.
+        let header = trace
+            .text
+            .lines()
+            .find(|line| line.contains(signature.kind.as_str()))
+            .unwrap_or(&trace.text);
+        let example = Example {
+            attachment,
+            first_line: trace.first_line,
+            last_line: trace.last_line,
+            excerpt: excerpt(header),
+        };
+        self.add_exception(signature, example, &trace.context, Vec::new());
+    }
+
+    /// Counts one sighting of an exception; `frames` are evidence of where it was thrown,
+    /// kept from the first incident sighting that has them.
+    fn add_exception(
+        &mut self,
+        signature: ExceptionSignature,
+        example: Example,
+        context: &TraceContext,
+        frames: Vec<Example>,
+    ) {
         let key = (signature.kind.clone(), signature.top_frame.clone());
         let index = match self.exception_index.get(&key) {
             Some(&index) => index,
@@ -427,39 +456,31 @@ impl Analyzer {
                     last_time: None,
                     fatal_level: false,
                     subjects: Vec::new(),
+                    frames: Vec::new(),
                 });
                 self.exception_index.insert(key, self.exceptions.len() - 1);
                 self.exceptions.len() - 1
             }
         };
         let group = &mut self.exceptions[index];
-        if trace.context.role == AttachmentRole::Baseline {
+        if context.role == AttachmentRole::Baseline {
             group.baseline += 1;
             return;
         }
-        // Quote the line that names the exception, not whatever message preceded it.
-        let header = trace
-            .text
-            .lines()
-            .find(|line| line.contains(group.signature.kind.as_str()))
-            .unwrap_or(&trace.text);
-        let example = Example {
-            attachment,
-            first_line: trace.first_line,
-            last_line: trace.last_line,
-            excerpt: excerpt(header),
-        };
         group.incident += 1;
         if group.first.is_none() {
             group.first = Some(example.clone());
         }
         group.last = Some(example);
-        if let Some(time) = trace.context.time {
+        if group.frames.is_empty() {
+            group.frames = frames;
+        }
+        if let Some(time) = context.time {
             group.first_time = min_option(group.first_time, Some(time));
             group.last_time = max_option(group.last_time, Some(time));
         }
-        group.fatal_level |= trace.context.level == Some(Level::Fatal);
-        for subject in &trace.context.subjects {
+        group.fatal_level |= context.level == Some(Level::Fatal);
+        for subject in &context.subjects {
             add_subject(&mut group.subjects, subject.kind, &subject.name);
         }
     }
@@ -706,6 +727,50 @@ struct MergedTemplate {
 }
 
 impl RecordSink for Analyzer {
+    /// A pasted trace becomes an exception sighting like a trace inside a log, with its top
+    /// frames as evidence. Source without an exception yields nothing.
+    fn code(&mut self, snippet: faultmaven_model::CodeSnippet<'_>) {
+        let Some(signature) = crate::exceptions::snippet_exception(&snippet) else {
+            return;
+        };
+        let header = snippet
+            .text
+            .lines()
+            .enumerate()
+            .find(|(_, line)| line.contains(signature.kind.as_str()))
+            .map_or((0, snippet.text.lines().next().unwrap_or("")), |(i, l)| {
+                (i, l)
+            });
+        let example = Example {
+            attachment: snippet.attachment,
+            first_line: snippet.first_line + header.0 as u64,
+            last_line: snippet.last_line,
+            excerpt: excerpt(header.1),
+        };
+        let frames = snippet
+            .frames
+            .iter()
+            .take(MAX_EVIDENCE_FRAMES)
+            .map(|frame| Example {
+                attachment: snippet.attachment,
+                first_line: frame.upload_line,
+                last_line: frame.upload_line,
+                excerpt: excerpt(&crate::exceptions::describe_frame(frame)),
+            })
+            .collect();
+        let context = TraceContext {
+            role: self.role(snippet.attachment),
+            time: None,
+            level: None,
+            subjects: Vec::new(),
+        };
+        self.add_exception(signature, example, &context, frames);
+    }
+
+    fn attachment(&mut self, id: AttachmentId, role: AttachmentRole, name: &str) {
+        self.register_attachment(id, role, name);
+    }
+
     fn config(&mut self, entry: faultmaven_model::ConfigEntry<'_>) {
         let role = self.role(entry.attachment);
         self.configs.add(role, &entry);

@@ -3,8 +3,11 @@
 
 #![allow(dead_code)]
 
-use faultmaven_ingest::{AttachmentParser, IngestConfig, IngestError, Redactor};
-use faultmaven_model::{AttachmentId, AttachmentRole, AttachmentSummary, LogRecord, MetricSample};
+use faultmaven_ingest::{AttachmentParser, IngestConfig, IngestError, Redactor, UploadParser};
+use faultmaven_model::{
+    AttachmentId, AttachmentRole, AttachmentSummary, CollectedRecords, LogRecord, MetricSample,
+    RecordSink,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -53,6 +56,70 @@ pub fn parse_in_chunks(
 /// Parses `bytes` in one chunk.
 pub fn parse(name: &str, bytes: &[u8]) -> (AttachmentSummary, Collected) {
     parse_in_chunks(name, bytes, &[], &config()).expect("parse succeeds")
+}
+
+/// What an upload parse produced, and the attachments the sink heard of.
+#[derive(Debug, Default)]
+pub struct Upload {
+    /// Every record, owned.
+    pub records: CollectedRecords,
+    /// `(id, name)` of each attachment announced through `RecordSink::attachment`.
+    pub announced: Vec<(AttachmentId, String)>,
+}
+
+impl RecordSink for Upload {
+    fn log(&mut self, record: LogRecord<'_>) {
+        self.records.log(record);
+    }
+    fn metric(&mut self, sample: MetricSample<'_>) {
+        self.records.metric(sample);
+    }
+    fn span(&mut self, span: faultmaven_model::SpanRecord<'_>) {
+        self.records.span(span);
+    }
+    fn config(&mut self, entry: faultmaven_model::ConfigEntry<'_>) {
+        self.records.config(entry);
+    }
+    fn code(&mut self, snippet: faultmaven_model::CodeSnippet<'_>) {
+        self.records.code(snippet);
+    }
+    fn attachment(&mut self, id: AttachmentId, _role: AttachmentRole, name: &str) {
+        self.announced.push((id, name.to_owned()));
+    }
+}
+
+/// Parses an upload that may be an archive through `UploadParser`, in chunks of `chunk` bytes.
+pub fn parse_upload(
+    name: &str,
+    bytes: &[u8],
+    chunk: usize,
+    config: &IngestConfig,
+) -> Result<(Vec<AttachmentSummary>, Upload), IngestError> {
+    let redactor = Arc::new(Redactor::new(&config.redaction));
+    parse_upload_with(name, bytes, chunk, config, redactor)
+}
+
+/// [`parse_upload`] with a given redactor (shared placeholders across uploads).
+pub fn parse_upload_with(
+    name: &str,
+    bytes: &[u8],
+    chunk: usize,
+    config: &IngestConfig,
+    redactor: Arc<Redactor>,
+) -> Result<(Vec<AttachmentSummary>, Upload), IngestError> {
+    let mut parser = UploadParser::new(
+        AttachmentId::new(1),
+        name,
+        AttachmentRole::Incident,
+        config,
+        redactor,
+    );
+    let mut sink = Upload::default();
+    for piece in bytes.chunks(chunk.max(1)) {
+        parser.feed(piece, &mut sink)?;
+    }
+    let summaries = parser.finish(&mut sink)?;
+    Ok((summaries, sink))
 }
 
 /// The repository root (two levels above this crate).
