@@ -238,4 +238,3 @@ fn run_worker(
         report,
     })
 }
-
