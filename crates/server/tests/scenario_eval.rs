@@ -36,6 +36,8 @@ fn response(hypothesis: serde_json::Value, answer: &str) -> TroubleshootResponse
     serde_json::from_value(json!({
         "session_id": "s", "request_kind": "combined", "intent": "diagnose_error",
         "attachments": [], "templates": [], "similar_cases": [], "root_causes": [], "timeline": [],
+        "series_plots": [], "trace_waterfall": null, "follow_up_questions": [],
+        "model_hypotheses": {"provider": "none", "asked": false, "kept": [], "dropped": [], "note": null},
         "expires_at": "2024-01-01T00:00:00Z",
         "findings": [{
             "id": "F1", "kind": "error_template", "severity": "high", "title": "OOMKilled",
