@@ -22,7 +22,9 @@ use std::time::Instant;
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, model_path, ids_path, generate, threads] = args.as_slice() else {
-        return Err("usage: faultmaven-llama-cpp-bench MODEL.gguf PROMPT_IDS_FILE GENERATE THREADS".into());
+        return Err(
+            "usage: faultmaven-llama-cpp-bench MODEL.gguf PROMPT_IDS_FILE GENERATE THREADS".into(),
+        );
     };
     let generate: usize = generate.parse()?;
     let threads: i32 = threads.parse()?;

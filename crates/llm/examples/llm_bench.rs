@@ -35,7 +35,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             return compare(weights, std::path::Path::new(ids_out));
         }
         Some("concurrent") => {
-            let requests: usize = args.get(2).ok_or("usage: llm_bench concurrent N")?.parse()?;
+            let requests: usize = args
+                .get(2)
+                .ok_or("usage: llm_bench concurrent N")?
+                .parse()?;
             return concurrent(requests);
         }
         _ => {}
