@@ -29,7 +29,10 @@
 
 /// Values the grid holds at most; when full, neighbouring cells are merged.
 pub(crate) const GRID_CELLS: usize = 2048;
-const _: () = assert!(GRID_CELLS % 2 == 0, "merging pairs needs an even grid");
+const _: () = assert!(
+    GRID_CELLS.is_multiple_of(2),
+    "merging pairs needs an even grid"
+);
 /// Cells needed before the first search.
 const FIRST_CHECK_CELLS: usize = 256;
 /// A period must repeat at least this many times within the data.
