@@ -140,7 +140,8 @@ pub struct IsolationForest {
     vectors: Vec<[f64; DIMENSIONS]>,
     next_slot: usize,
     since_training: usize,
-    /// Internal nodes, tree after tree (`internal_nodes` per tree).
+    /// Internal nodes, tree after tree, `1 << depth_limit` slots per tree (one more than the
+    /// internal nodes): a power of two, so a masked index needs no bounds check.
     splits: Vec<Split>,
     /// Path length of each leaf (`1 << depth_limit` per tree).
     leaf_path_lengths: Vec<f64>,
@@ -181,10 +182,9 @@ impl IsolationForest {
     }
 
     fn train(&mut self) {
-        let internal = self.internal_nodes();
         let trees = self.config.trees;
         self.splits.clear();
-        self.splits.resize(trees * internal, SEND_LEFT);
+        self.splits.resize(trees << self.depth_limit, SEND_LEFT);
         self.leaf_path_lengths.clear();
         self.leaf_path_lengths
             .resize(trees << self.depth_limit, 0.0);
@@ -244,7 +244,7 @@ impl IsolationForest {
                 boundary += 1;
             }
         }
-        self.splits[tree * internal + node] = Split {
+        self.splits[(tree << self.depth_limit) + node] = Split {
             value: split,
             feature,
         };
@@ -255,17 +255,25 @@ impl IsolationForest {
 
     fn anomaly_score(&self, vector: &[f64; DIMENSIONS]) -> f64 {
         let internal = self.internal_nodes();
+        let slots = 1usize << self.depth_limit;
+        let mask = slots - 1;
         let mut padded = [0.0; PADDED];
         padded[..DIMENSIONS].copy_from_slice(vector);
         let mut total = 0.0;
-        for (tree, splits) in self.splits.chunks_exact(internal).enumerate() {
+        for (splits, leaves) in self
+            .splits
+            .chunks_exact(slots)
+            .zip(self.leaf_path_lengths.chunks_exact(slots))
+        {
+            // Every index is masked to the block's power-of-two length: the walk compiles
+            // to loads and compares without bounds checks.
             let mut node = 0;
             for _ in 0..self.depth_limit {
-                let split = splits[node];
+                let split = splits[node & mask];
                 let go_right = padded[split.feature & (PADDED - 1)] >= split.value;
                 node = 2 * node + 1 + go_right as usize;
             }
-            total += self.leaf_path_lengths[(tree << self.depth_limit) + node - internal];
+            total += leaves[(node - internal) & mask];
         }
         let mean = total / self.config.trees.max(1) as f64;
         (-mean / self.normaliser).exp2()

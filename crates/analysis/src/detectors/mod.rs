@@ -13,7 +13,8 @@
 //!
 //! Registry (the [`DetectorConfig`] variants):
 //! - `rolling_robust`: robust z-score against a rolling median and interquartile range;
-//! - `seasonal`: residual against the median of the same phase of earlier days (or weeks);
+//! - `seasonal`: residual against the median of the same phase of earlier periods; the period
+//!   is found in the data (`period`: autocorrelation on a bounded grid) or configured;
 //! - `change_point`: two-sided Page CUSUM for level shifts, restarting at each change;
 //! - `trend`: time-to-full of a bounded metric (saturation, e.g. a disk filling up);
 //! - `isolation_forest`: Isolation Forest over a window of recent changes (seeded).
@@ -23,6 +24,7 @@ mod change_point;
 mod ensemble;
 mod isolation_forest;
 mod math;
+mod period;
 mod rolling_robust;
 mod seasonal;
 mod trend;

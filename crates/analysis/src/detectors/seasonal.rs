@@ -3,13 +3,16 @@
 //! residuals. This finds a value that is normal for the series but not for this hour (traffic
 //! flat at noon, a nightly batch that did not run), which a level-based detector cannot.
 //!
-//! The sampling step is learnt from the first timestamps; the period is a calendar period
-//! (a day by default), phases are grouped into at most `max_buckets` buckets, and scoring
-//! starts once `min_periods` whole periods have been seen. Gaps are fine: the phase comes from
-//! the timestamp, not from the row number.
+//! The sampling step is learnt from the first timestamps. The period is either configured (a
+//! day by default, a week) or found in the data (`period_seconds = None`, see `period`): hourly, daily, weekly or a
+//! job's own cycle at any step; until one is found the detector stays quiet, and a series
+//! without one never gets a season. Phases are grouped into at most `max_buckets` buckets,
+//! and scoring starts once `min_periods` whole periods have been seen. Gaps are fine: the
+//! phase comes from the timestamp, not from the row number.
 
 use super::calibrate::{Reference, TailCalibrator};
 use super::math::SortedWindow;
+use super::period::{DetectedPeriod, PeriodFinder};
 use super::{ensure, floored_sigma, DetectorError, Expectation, OnlineDetector, PointScore};
 use serde::Deserialize;
 
@@ -24,8 +27,9 @@ const MIN_RESIDUALS: usize = 32;
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SeasonalConfig {
-    /// The period in seconds (86,400 for daily, 604,800 for weekly).
-    pub period_seconds: u64,
+    /// The period in seconds (86,400, the default, for daily; 604,800 for weekly); `None`:
+    /// found in the data (see [`SeasonalConfig::automatic`]).
+    pub period_seconds: Option<u64>,
     /// Phases are grouped into at most this many buckets per period.
     pub max_buckets: usize,
     /// Earlier periods whose same-phase values form the expectation.
@@ -45,7 +49,7 @@ pub struct SeasonalConfig {
 impl Default for SeasonalConfig {
     fn default() -> Self {
         Self {
-            period_seconds: 86_400,
+            period_seconds: Some(86_400),
             max_buckets: 288,
             periods_kept: 5,
             min_periods: 2,
@@ -58,10 +62,18 @@ impl Default for SeasonalConfig {
 }
 
 impl SeasonalConfig {
+    /// A season whose period is found in the data (hourly, daily, weekly, a job's cycle).
+    pub fn automatic() -> Self {
+        Self {
+            period_seconds: None,
+            ..Self::default()
+        }
+    }
+
     /// A weekly season.
     pub fn weekly() -> Self {
         Self {
-            period_seconds: 7 * 86_400,
+            period_seconds: Some(7 * 86_400),
             max_buckets: 336,
             periods_kept: 2,
             ..Self::default()
@@ -72,11 +84,12 @@ impl SeasonalConfig {
     pub fn build(&self) -> Result<Seasonal, DetectorError> {
         const NAME: &str = "seasonal";
         ensure(
-            self.period_seconds >= 60,
+            self.period_seconds
+                .is_none_or(|seconds| (60..=100 * 365 * 86_400).contains(&seconds)),
             NAME,
             "period_seconds",
-            self.period_seconds,
-            ">= 60",
+            format!("{:?}", self.period_seconds),
+            "60 s to 100 years, or none (found in the data)",
         )?;
         ensure(
             (4..=100_000).contains(&self.max_buckets),
@@ -117,7 +130,10 @@ impl SeasonalConfig {
             first_time: None,
             last_time: None,
             steps: Vec::with_capacity(STEP_SAMPLES),
-            layout: None,
+            pending: Vec::with_capacity(STEP_SAMPLES + 1),
+            layout: Layout::LearningStep,
+            period_nanos: 0,
+            anchor_nanos: 0,
             rings: Vec::new(),
             residuals: SortedWindow::new(self.residual_window),
             mean_absolute_residual: 0.0,
@@ -131,9 +147,13 @@ impl SeasonalConfig {
     }
 }
 
-/// How phases map to buckets, once the step is known.
-#[derive(Debug, Clone, Copy)]
+/// How phases map to buckets, once the step (and the period) are known.
+#[derive(Debug, Clone)]
 enum Layout {
+    /// Learning the sampling step from the first timestamps.
+    LearningStep,
+    /// Looking for a period in the data.
+    Searching(Box<PeriodFinder>),
     /// The period is too short or the timestamps too irregular: no season.
     Disabled,
     /// `buckets` buckets of `bucket_nanos` of the period each.
@@ -175,7 +195,12 @@ pub struct Seasonal {
     first_time: Option<i64>,
     last_time: Option<i64>,
     steps: Vec<i64>,
-    layout: Option<Layout>,
+    /// The points seen while learning the step, for the period search.
+    pending: Vec<(i64, f64)>,
+    layout: Layout,
+    period_nanos: i64,
+    /// Phases count from here (the epoch for calendar periods).
+    anchor_nanos: i64,
     rings: Vec<Ring>,
     residuals: SortedWindow,
     mean_absolute_residual: f64,
@@ -183,35 +208,89 @@ pub struct Seasonal {
 }
 
 impl Seasonal {
-    fn period_nanos(&self) -> i64 {
-        (self.config.period_seconds as i64).saturating_mul(1_000_000_000)
-    }
-
-    fn decide_layout(&mut self) -> Layout {
+    /// The sampling step (median of the first steps) once enough are known.
+    fn learnt_step(&self) -> i64 {
         let mut steps = self.steps.clone();
         steps.sort_unstable();
-        let step = steps[steps.len() / 2];
-        if step <= 0 {
+        steps[steps.len() / 2]
+    }
+
+    /// The layout for `period`, or `Disabled` when a period holds too few samples.
+    fn activate(&mut self, step: i64, period: DetectedPeriod) -> Layout {
+        if step <= 0 || period.period_nanos <= 0 {
             return Layout::Disabled;
         }
-        let samples_per_period = self.period_nanos() / step;
+        let samples_per_period = period.period_nanos / step;
         if samples_per_period < self.config.min_samples_per_period as i64 {
             return Layout::Disabled;
         }
+        self.period_nanos = period.period_nanos;
+        self.anchor_nanos = period.anchor_nanos;
         let buckets = (samples_per_period as usize).min(self.config.max_buckets);
         let per_bucket = (samples_per_period as usize).div_ceil(buckets);
         let ring = (per_bucket * self.config.periods_kept).clamp(1, MAX_RING);
         self.rings = vec![Ring::new(ring); buckets];
-        let bucket_nanos = (self.period_nanos() / buckets as i64).max(1);
+        let bucket_nanos = (self.period_nanos / buckets as i64).max(1);
         Layout::Active {
             buckets,
             bucket_nanos,
         }
     }
 
+    /// Once the step is known: the configured period, or the search for one (fed with the
+    /// points seen so far).
+    fn leave_learning(&mut self) -> Layout {
+        let step = self.learnt_step();
+        match self.config.period_seconds {
+            Some(seconds) => {
+                self.pending = Vec::new();
+                let period = DetectedPeriod {
+                    period_nanos: (seconds as i64).saturating_mul(1_000_000_000),
+                    anchor_nanos: 0,
+                };
+                self.activate(step, period)
+            }
+            None if step > 0 => {
+                let origin = self.first_time.unwrap_or_default();
+                let mut finder = PeriodFinder::new(origin, step);
+                for (time, value) in std::mem::take(&mut self.pending) {
+                    finder.push(time, value);
+                }
+                Layout::Searching(Box::new(finder))
+            }
+            None => Layout::Disabled,
+        }
+    }
+
+    /// A period was found: buckets for it, filled from the search's history (cell means of
+    /// the earlier points; each is replaced by real points as the periods go by).
+    fn start_season(&mut self, finder: &PeriodFinder, period: DetectedPeriod) -> Layout {
+        let step = self.learnt_step();
+        let layout = self.activate(step, period);
+        if let Layout::Active {
+            buckets,
+            bucket_nanos,
+        } = layout
+        {
+            let grid = finder.grid();
+            let kept = (self.config.periods_kept as i64).saturating_mul(self.period_nanos);
+            let newest = grid.cell_middle(grid.values().len().saturating_sub(1));
+            for (index, &value) in grid.values().iter().enumerate() {
+                let time = grid.cell_middle(index);
+                if newest - time < kept {
+                    let bucket = self.bucket_of(time, buckets, bucket_nanos);
+                    self.rings[bucket].push(value);
+                }
+            }
+        }
+        layout
+    }
+
     /// The bucket of a time's phase (integer divisions only: 128-bit ones are slow).
     fn bucket_of(&self, time_nanos: i64, buckets: usize, bucket_nanos: i64) -> usize {
-        let phase = time_nanos.rem_euclid(self.period_nanos());
+        let phase = time_nanos
+            .saturating_sub(self.anchor_nanos)
+            .rem_euclid(self.period_nanos);
         ((phase / bucket_nanos) as usize).min(buckets - 1)
     }
 }
@@ -259,7 +338,7 @@ impl Seasonal {
         self.first_time.is_some_and(|first| {
             time_nanos.saturating_sub(first)
                 >= self
-                    .period_nanos()
+                    .period_nanos
                     .saturating_mul(self.config.min_periods as i64)
         }) && self.residuals.len() >= MIN_RESIDUALS
     }
@@ -288,22 +367,34 @@ impl OnlineDetector for Seasonal {
             return PointScore::QUIET;
         }
         self.first_time.get_or_insert(time_nanos);
-        if self.layout.is_none() {
-            if let Some(last) = self.last_time {
-                self.steps.push(time_nanos - last);
-            }
-            self.last_time = Some(time_nanos);
-            if self.steps.len() < STEP_SAMPLES {
+        let (buckets, bucket_nanos) = match &mut self.layout {
+            Layout::Active {
+                buckets,
+                bucket_nanos,
+            } => (*buckets, *bucket_nanos),
+            Layout::Disabled => return PointScore::QUIET,
+            Layout::LearningStep => {
+                if let Some(last) = self.last_time {
+                    self.steps.push(time_nanos - last);
+                }
+                self.last_time = Some(time_nanos);
+                if self.config.period_seconds.is_none() {
+                    self.pending.push((time_nanos, value));
+                }
+                if self.steps.len() >= STEP_SAMPLES {
+                    self.layout = self.leave_learning();
+                }
                 return PointScore::QUIET;
             }
-            self.layout = Some(self.decide_layout());
-        }
-        let Some(Layout::Active {
-            buckets,
-            bucket_nanos,
-        }) = self.layout
-        else {
-            return PointScore::QUIET;
+            Layout::Searching(finder) => {
+                if let Some(period) = finder.push(time_nanos, value) {
+                    let finder = std::mem::replace(&mut self.layout, Layout::Disabled);
+                    if let Layout::Searching(finder) = finder {
+                        self.layout = self.start_season(&finder, period);
+                    }
+                }
+                return PointScore::QUIET;
+            }
         };
         let bucket = self.bucket_of(time_nanos, buckets, bucket_nanos);
         let mut score = PointScore::QUIET;
@@ -333,10 +424,10 @@ impl OnlineDetector for Seasonal {
     }
 
     fn expectation(&self, time_nanos: i64) -> Option<Expectation> {
-        let Some(Layout::Active {
+        let Layout::Active {
             buckets,
             bucket_nanos,
-        }) = self.layout
+        } = self.layout
         else {
             return None;
         };

@@ -289,9 +289,39 @@ fn configs_read_from_toml_like_data() {
     assert_eq!(
         config,
         DetectorConfig::Seasonal(SeasonalConfig {
-            period_seconds: 604_800,
+            period_seconds: Some(604_800),
             ..SeasonalConfig::default()
         })
     );
     assert!(serde_json::from_str::<DetectorConfig>(r#"{"kind":"nope"}"#).is_err());
+}
+
+#[test]
+fn the_automatic_seasonal_detector_learns_a_job_cycle_and_stays_quiet_without_one() {
+    // A job runs 6 minutes every 37 minutes; run 30 does not happen.
+    let cycle = 37;
+    let mut values: Vec<f64> = noise(40 * cycle, 29)
+        .iter()
+        .enumerate()
+        .map(|(index, n)| (if index % cycle < 6 { 60.0 } else { 20.0 }) + 2.0 * n)
+        .collect();
+    for value in &mut values[30 * cycle..30 * cycle + 6] {
+        *value -= 40.0;
+    }
+    let points = timed(&values, MINUTE);
+    let automatic = DetectorConfig::Seasonal(SeasonalConfig::automatic());
+    let result = scores(&automatic, &points);
+    let missed = result[30 * cycle..30 * cycle + 6]
+        .iter()
+        .copied()
+        .fold(0.0f64, f64::max);
+    assert!(missed > 0.75, "missed run scores {missed}");
+    let other_runs = result[20 * cycle..30 * cycle]
+        .iter()
+        .copied()
+        .fold(0.0f64, f64::max);
+    assert!(other_runs < 0.5, "normal runs score up to {other_runs}");
+    // White noise: no period, so no season and no score.
+    let aperiodic = timed(&noise(3000, 31), MINUTE);
+    assert!(scores(&automatic, &aperiodic).iter().all(|&s| s == 0.0));
 }
