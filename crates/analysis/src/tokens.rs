@@ -80,6 +80,8 @@ enum Hint {
     SizeUnit,
     /// The word `user`, which names the account that follows it.
     User,
+    /// An HTTP method (`GET`, `"POST`), which may start a request line.
+    RequestMethod,
 }
 
 impl Token {
@@ -137,6 +139,9 @@ impl Tokenizer {
         }
         let has = |hint: Hint| self.tokens.iter().any(|token| token.hint == hint);
         let (calendar, unit, user) = (has(Hint::Calendar), has(Hint::SizeUnit), has(Hint::User));
+        if has(Hint::RequestMethod) {
+            self.mask_request_lines(message);
+        }
         if calendar {
             self.mask_dates(message);
         }
@@ -145,6 +150,46 @@ impl Tokenizer {
         }
         if user {
             self.mask_user_names(message);
+        }
+    }
+
+    /// An HTTP request line (`"GET /v2/servers/detail HTTP/1.1"`, RFC 9112 `method SP
+    /// request-target SP HTTP-version`) as access logs of every web server and proxy print
+    /// it: the method names the event, while the target and the protocol version after it
+    /// are one value (the request), written as one `<*>` with the version's trailing quote.
+    fn mask_request_lines(&mut self, message: &str) {
+        let mut index = 0;
+        while index + 2 < self.tokens.len() {
+            let version = self.text(message, &self.tokens[index + 2]);
+            if self.tokens[index].hint != Hint::RequestMethod || !version.starts_with("HTTP/") {
+                index += 1;
+                continue;
+            }
+            // The punctuation after the masked version number (`<*>"`), not its `>`.
+            let tail = version
+                .rfind(WILDCARD)
+                .map_or(version, |at| &version[at + WILDCARD.len()..]);
+            let suffix_len = tail
+                .bytes()
+                .rev()
+                .take_while(|&b| is_trailing_punctuation(b))
+                .count();
+            let suffix = tail[tail.len() - suffix_len..].to_owned();
+            let token = if suffix.is_empty() {
+                Token::WILDCARD
+            } else {
+                let start = self.scratch.len();
+                self.scratch.push_str(WILDCARD);
+                self.scratch.push_str(&suffix);
+                Token {
+                    text: TokenText::Scratch(start..self.scratch.len()),
+                    variable: true,
+                    hint: Hint::Number,
+                }
+            };
+            self.tokens
+                .splice(index + 1..index + 3, std::iter::once(token));
+            index += 2;
         }
     }
 
@@ -348,6 +393,8 @@ impl Tokenizer {
                     Hint::SizeUnit
                 } else if core_text.eq_ignore_ascii_case("user") {
                     Hint::User
+                } else if is_request_method(core_text) {
+                    Hint::RequestMethod
                 } else {
                     Hint::None
                 },
@@ -375,6 +422,14 @@ impl Tokenizer {
         self.core_buffer = core_buffer;
         self.tokens.push(token);
     }
+}
+
+/// HTTP methods as request lines print them (upper case, RFC 9110 and WebDAV's common ones).
+fn is_request_method(core: &str) -> bool {
+    const METHODS: [&str; 9] = [
+        "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS", "CONNECT", "PROPFIND",
+    ];
+    METHODS.contains(&core)
 }
 
 /// Units of data sizes as human-readable formatters print them.
@@ -927,9 +982,9 @@ mod tests {
     #[test]
     fn paths_and_urls_are_variables() {
         check(
-            "GET /v2/54fadb412c4e/servers/detail HTTP/1.1 /etc/hosts chdir(/p/gb1/x) PS/2 n/a",
+            "fetch /v2/54fadb412c4e/servers/detail HTTP/1.1 /etc/hosts chdir(/p/gb1/x) PS/2 n/a",
             &[
-                "GET",
+                "fetch",
                 "<*>",
                 "HTTP/<*>",
                 "<*>",
@@ -1014,12 +1069,25 @@ mod tests {
                 "'hello",
                 "there'",
                 r#""GET"#,
-                "/",
-                r#"HTTP/<*>""#,
+                r#"<*>""#,
                 "x=",
                 r#""open"#,
             ],
         );
+    }
+
+    #[test]
+    fn request_target_and_version_are_one_value() {
+        check(
+            r#"10.11.10.1 "GET /v2/54fadb/servers/detail HTTP/1.1" status: 200"#,
+            &["<*>", r#""GET"#, r#"<*>""#, "status:", "<*>"],
+        );
+        check(
+            "DELETE /index.html HTTP/2 took 5 ms",
+            &["DELETE", "<*>", "took", "<*>", "ms"],
+        );
+        // A method word without a request line after it stays as it is.
+        check("GET request failed", &["GET", "request", "failed"]);
     }
 
     #[test]

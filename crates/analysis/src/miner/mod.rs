@@ -39,7 +39,7 @@
 
 mod align;
 
-use crate::intern::{KeyedMap, TokenId, Vocabulary, WILDCARD_ID};
+use crate::intern::{KeyedMap, TokenId, Vocabulary, EMPTY_ID, WILDCARD_ID};
 use crate::tokens::{MaskingRules, TokenText, Tokenizer};
 use align::Aligner;
 use serde::Deserialize;
@@ -71,6 +71,11 @@ pub struct MinerConfig {
     /// has shown more than this many distinct words; then it becomes a variable and those
     /// templates merge. 0 turns the refinement off (plain Drain generalisation).
     pub max_word_values: usize,
+    /// The limit of [`MinerConfig::max_word_values`] for a position whose words are all
+    /// upper-case names (`RUNNING`, `FAIL_TASK_CLEANUP`, `POST`): programs print states,
+    /// methods and codes that way, from a fixed set in the code, and each one is a different
+    /// event to the reader (`Transitioned from RUNNING to FAILED`), however many there are.
+    pub max_name_values: usize,
 }
 
 impl Default for MinerConfig {
@@ -84,6 +89,7 @@ impl Default for MinerConfig {
             max_vocabulary: 200_000,
             mask_dotted_names: true,
             max_word_values: 4,
+            max_name_values: 16,
         }
     }
 }
@@ -561,7 +567,13 @@ impl TemplateMiner {
             if !variable && !watched.values.contains(&word) {
                 watched.values.push(word);
             }
-            if variable || watched.values.len() > limit {
+            let saturated = watched.values.len() > limit
+                && (watched.values.len() > self.config.max_name_values
+                    || !watched
+                        .values
+                        .iter()
+                        .all(|&value| is_upper_case_name(self.vocabulary.text(value))));
+            if variable || saturated {
                 self.saturate(cluster_index, slot);
             } else {
                 slot += 1;
@@ -820,6 +832,18 @@ const FALLBACK_CANDIDATES: usize = 256;
 /// different events of the same length apart, so crossing branches takes stronger evidence.
 const FALLBACK_SIMILARITY: f64 = 0.75;
 
+/// True for an upper-case name as programs print states, methods and codes: upper-case
+/// letters, digits and underscores, starting with a letter and holding at least two letters
+/// (`RUNNING`, `FAIL_TASK_CLEANUP`, `SOCKS5`).
+fn is_upper_case_name(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.first().is_some_and(u8::is_ascii_uppercase)
+        && bytes.iter().filter(|b| b.is_ascii_uppercase()).count() >= 2
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
 /// True when (similarity, wildcards) beats the best so far: higher similarity, then the
 /// more general template.
 fn is_better(similarity: f64, wildcards: usize, best: Option<(f64, usize)>) -> bool {
@@ -833,11 +857,15 @@ fn is_better(similarity: f64, wildcards: usize, best: Option<(f64, usize)>) -> b
 }
 
 /// Share of the template's constant positions the message matches, and the number of
-/// wildcard positions (the tie-breaker: the more general template wins).
+/// wildcard positions (the tie-breaker: the more general template wins). An empty value
+/// facing a present one (`rhost=` against `rhost=<*>`) makes the similarity 0: a field left
+/// empty marks another case of the event (a local login, no remote host), not a value.
 fn similarity(template: &[TokenId], line: &[TokenId]) -> (f64, usize) {
     let mut constants = 0usize;
     let mut matches = 0usize;
+    let mut empty_mismatch = false;
     for (&template_token, &line_token) in template.iter().zip(line) {
+        empty_mismatch |= (template_token == EMPTY_ID) != (line_token == EMPTY_ID);
         if template_token == WILDCARD_ID {
             continue;
         }
@@ -847,7 +875,9 @@ fn similarity(template: &[TokenId], line: &[TokenId]) -> (f64, usize) {
         }
     }
     let wildcards = template.len() - constants;
-    if constants == 0 {
+    if empty_mismatch {
+        (0.0, wildcards)
+    } else if constants == 0 {
         (1.0, wildcards)
     } else {
         (matches as f64 / constants as f64, wildcards)
