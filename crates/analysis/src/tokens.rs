@@ -84,6 +84,16 @@ enum Hint {
     RequestMethod,
 }
 
+impl Hint {
+    /// The bit of a hint that asks for a pass over the whole message (0 for the others).
+    fn bit(self) -> u8 {
+        match self {
+            Hint::None | Hint::Number => 0,
+            hint => 1 << hint as u8,
+        }
+    }
+}
+
 impl Token {
     const WILDCARD: Token = Token {
         text: TokenText::Wildcard,
@@ -100,6 +110,9 @@ pub(crate) struct Tokenizer {
     /// Masked token texts of the last message.
     pub scratch: String,
     core_buffer: String,
+    /// The hints of the last message's tokens, one bit each ([`Hint::bit`]): the passes
+    /// over the whole message run only when a token asked for them.
+    hints: u8,
 }
 
 impl Tokenizer {
@@ -118,10 +131,16 @@ impl Tokenizer {
     ) {
         self.tokens.clear();
         self.scratch.clear();
+        self.hints = 0;
         let max_tokens = max_tokens.max(1);
         let mut chunks = whitespace_chunks(message).peekable();
         while let Some(chunk) = chunks.next() {
-            match known_word(&message[chunk.clone()]) {
+            // A chunk starting with a digit is a value, never a plain word: skip the lookup.
+            let known = match message.as_bytes()[chunk.start] {
+                b'0'..=b'9' => None,
+                _ => known_word(&message[chunk.clone()]),
+            };
+            match known {
                 Some(id) => self.tokens.push(Token {
                     text: TokenText::Known(chunk, id),
                     variable: false,
@@ -137,7 +156,10 @@ impl Tokenizer {
                 break;
             }
         }
-        let has = |hint: Hint| self.tokens.iter().any(|token| token.hint == hint);
+        if self.hints == 0 {
+            return;
+        }
+        let has = |hint: Hint| self.hints & hint.bit() != 0;
         let (calendar, unit, user) = (has(Hint::Calendar), has(Hint::SizeUnit), has(Hint::User));
         if has(Hint::RequestMethod) {
             self.mask_request_lines(message);
@@ -420,6 +442,7 @@ impl Tokenizer {
             }
         };
         self.core_buffer = core_buffer;
+        self.hints |= token.hint.bit();
         self.tokens.push(token);
     }
 }
@@ -494,6 +517,24 @@ const FULL_NAMES: [&str; 19] = [
 /// Longest quoted string kept in one token; longer ones split on whitespace as usual.
 const MAX_QUOTED: usize = 160;
 
+/// [`CHUNK_BYTE_CLASS`] of a byte that needs no decision inside a chunk.
+const PLAIN: u8 = 0;
+
+/// For each byte: [`PLAIN`], or 1 for the bytes [`whitespace_chunks`] must look at (ASCII
+/// whitespace, quotes, and the bytes of non-ASCII characters, which may be whitespace).
+const CHUNK_BYTE_CLASS: [u8; 256] = {
+    let mut table = [PLAIN; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        if b.is_ascii_whitespace() || b == b'"' || b == b'\'' || b >= 0x80 {
+            table[byte] = 1;
+        }
+        byte += 1;
+    }
+    table
+};
+
 /// Byte ranges of the whitespace-separated chunks of `text`. A quoted string that starts a
 /// chunk or a value (`tag="View Lock"`) stays in one chunk, spaces included: it is one value.
 fn whitespace_chunks(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
@@ -520,7 +561,13 @@ fn whitespace_chunks(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
         let start = position;
         let mut index = start;
         while index < bytes.len() {
-            let byte = bytes[index];
+            // Most bytes of a chunk are plain: skip them with one table lookup each.
+            while index < bytes.len() && CHUNK_BYTE_CLASS[usize::from(bytes[index])] == PLAIN {
+                index += 1;
+            }
+            let Some(&byte) = bytes.get(index) else {
+                break;
+            };
             if byte.is_ascii_whitespace() {
                 break;
             }

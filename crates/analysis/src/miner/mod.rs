@@ -558,6 +558,15 @@ impl TemplateMiner {
 
     /// Finds or creates the template of the current message within its cluster.
     fn assign(&mut self, cluster_index: usize) -> u32 {
+        let cluster = &self.clusters[cluster_index];
+        if cluster.watched.is_empty() {
+            // Nothing told apart: the cluster's one template, without hashing an empty key.
+            if let Some(&template) = cluster.templates.values().next() {
+                let root = self.root(template);
+                self.templates[root as usize].count += 1;
+                return template;
+            }
+        }
         let limit = self.config.max_word_values;
         let mut slot = 0;
         while slot < self.clusters[cluster_index].watched.len() {
