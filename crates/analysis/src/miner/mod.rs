@@ -122,6 +122,8 @@ struct Cluster {
     /// What a template prints at each `<*>` of `tokens`: `<*>` with the punctuation all its
     /// messages had around the variable (`[<*>]`); equal to `tokens` elsewhere.
     shapes: Vec<TokenId>,
+    /// Positions of `tokens` that are not `<*>`.
+    constants: usize,
     watched: Vec<WatchedPosition>,
     /// Words at the watched positions (in order) -> template index.
     templates: KeyedMap<Vec<TokenId>, u32>,
@@ -407,15 +409,7 @@ impl TemplateMiner {
         if candidates.len() > FALLBACK_CANDIDATES {
             return in_leaf;
         }
-        let mut best: Option<(usize, f64, usize)> = None;
-        for &cluster_index in candidates {
-            let cluster = &self.clusters[cluster_index as usize];
-            let (similarity, wildcards) = similarity(&cluster.tokens, &self.line_ids);
-            if is_better(similarity, wildcards, best.map(|(_, s, w)| (s, w))) {
-                best = Some((cluster_index as usize, similarity, wildcards));
-            }
-        }
-        match best {
+        match self.most_similar(candidates) {
             Some((index, similarity, _)) if similarity >= threshold.max(FALLBACK_SIMILARITY) => {
                 let leaf = self.leaf(length);
                 let clusters = &self.nodes[leaf as usize].clusters;
@@ -437,15 +431,29 @@ impl TemplateMiner {
                 .or(current.wildcard_child)?;
             node = next;
         }
+        self.most_similar(&self.nodes[node as usize].clusters)
+            .map(|(index, similarity, _)| (index, similarity))
+    }
+
+    /// The cluster of `candidates` most similar to the current message (ties: the more
+    /// general one, then the first), with its similarity and wildcard count. A cluster stops
+    /// being compared as soon as it cannot reach the best so far, which in a leaf of many
+    /// templates is usually at its first differing word.
+    fn most_similar(&self, candidates: &[u32]) -> Option<(usize, f64, usize)> {
         let mut best: Option<(usize, f64, usize)> = None;
-        for &cluster_index in &self.nodes[node as usize].clusters {
+        for &cluster_index in candidates {
             let cluster = &self.clusters[cluster_index as usize];
-            let (similarity, wildcards) = similarity(&cluster.tokens, &self.line_ids);
+            let floor = best.map_or(f64::NEG_INFINITY, |(_, similarity, _)| similarity);
+            let Some((similarity, wildcards)) =
+                similarity(&cluster.tokens, cluster.constants, &self.line_ids, floor)
+            else {
+                continue;
+            };
             if is_better(similarity, wildcards, best.map(|(_, s, w)| (s, w))) {
                 best = Some((cluster_index as usize, similarity, wildcards));
             }
         }
-        best.map(|(index, similarity, _)| (index, similarity))
+        best
     }
 
     /// Generalises the cluster's template to cover the current message.
@@ -464,6 +472,7 @@ impl TemplateMiner {
                 continue;
             }
             self.clusters[index].tokens[position] = WILDCARD_ID;
+            self.clusters[index].constants -= 1;
             self.clusters[index].shapes[position] = self.common_shape(template_token, line_token);
             let words = !self.vocabulary.is_variable(template_token)
                 && !self.vocabulary.is_variable(line_token);
@@ -650,6 +659,7 @@ impl TemplateMiner {
         self.clusters.push(Cluster {
             tokens: vec![WILDCARD_ID; length],
             shapes: vec![WILDCARD_ID; length],
+            constants: 0,
             watched: Vec::new(),
             templates: KeyedMap::default(),
             overflow: true,
@@ -663,6 +673,7 @@ impl TemplateMiner {
         self.clusters.push(Cluster {
             tokens: self.line_ids.clone(),
             shapes: self.line_ids.clone(),
+            constants: self.line_ids.iter().filter(|&&t| t != WILDCARD_ID).count(),
             watched: Vec::new(),
             templates: KeyedMap::default(),
             overflow: false,
@@ -866,31 +877,39 @@ fn is_better(similarity: f64, wildcards: usize, best: Option<(f64, usize)>) -> b
 }
 
 /// Share of the template's constant positions the message matches, and the number of
-/// wildcard positions (the tie-breaker: the more general template wins). An empty value
-/// facing a present one (`rhost=` against `rhost=<*>`) makes the similarity 0: a field left
-/// empty marks another case of the event (a local login, no remote host), not a value.
-fn similarity(template: &[TokenId], line: &[TokenId]) -> (f64, usize) {
-    let mut constants = 0usize;
-    let mut matches = 0usize;
-    let mut empty_mismatch = false;
+/// wildcard positions (the tie-breaker: the more general template wins); `None` as soon as
+/// the share is certain to stay below `floor`. `constants` counts the template's positions
+/// that are not `<*>`. An empty value facing a present one (`rhost=` against `rhost=<*>`)
+/// makes the similarity 0: a field left empty marks another case of the event (a local
+/// login, no remote host), not a value.
+fn similarity(
+    template: &[TokenId],
+    constants: usize,
+    line: &[TokenId],
+    floor: f64,
+) -> Option<(f64, usize)> {
+    let wildcards = template.len() - constants;
+    let share = |matches: usize| {
+        if constants == 0 {
+            1.0
+        } else {
+            matches as f64 / constants as f64
+        }
+    };
+    let mut mismatches = 0usize;
     for (&template_token, &line_token) in template.iter().zip(line) {
-        empty_mismatch |= (template_token == EMPTY_ID) != (line_token == EMPTY_ID);
-        if template_token == WILDCARD_ID {
+        if (template_token == EMPTY_ID) != (line_token == EMPTY_ID) {
+            return (0.0 >= floor).then_some((0.0, wildcards));
+        }
+        if template_token == WILDCARD_ID || template_token == line_token {
             continue;
         }
-        constants += 1;
-        if template_token == line_token {
-            matches += 1;
+        mismatches += 1;
+        if share(constants - mismatches) < floor {
+            return None;
         }
     }
-    let wildcards = template.len() - constants;
-    if empty_mismatch {
-        (0.0, wildcards)
-    } else if constants == 0 {
-        (1.0, wildcards)
-    } else {
-        (matches as f64 / constants as f64, wildcards)
-    }
+    Some((share(constants - mismatches), wildcards))
 }
 
 #[cfg(test)]
