@@ -13,7 +13,9 @@
 //!   `IOThunderboltSwitch<0>(0x0)::listenerCallback` becomes
 //!   `IOThunderboltSwitch<<*>>(<*>)::listenerCallback`;
 //! - dotted names with at least two dots (host names, fully qualified class or package
-//!   names used as values) become `<*>` when [`MaskingRules::dotted_names`] is on.
+//!   names used as values) become `<*>` when [`MaskingRules::dotted_names`] is on;
+//! - in an HTTP request line (`"GET /v2/servers HTTP/1.1"`) the target and the protocol
+//!   version are one value: `"GET <*>"`.
 
 use std::ops::Range;
 
