@@ -492,19 +492,31 @@ impl TemplateMiner {
     fn common_shape(&mut self, a: TokenId, b: TokenId) -> TokenId {
         let (text_a, text_b) = (self.vocabulary.text(a), self.vocabulary.text(b));
         let (bytes_a, bytes_b) = (text_a.as_bytes(), text_b.as_bytes());
-        let prefix = bytes_a
+        let mut prefix = bytes_a
             .iter()
             .zip(bytes_b)
             .take_while(|&(&x, &y)| x == y && crate::tokens::is_leading_punctuation(x))
             .count();
+        // The `<` of a `<*>` is not punctuation around the variable: it belongs to it.
+        if prefix > 0 && (text_a[prefix..].starts_with("*>") || text_b[prefix..].starts_with("*>"))
+        {
+            prefix -= 1;
+        }
         let room = bytes_a.len().min(bytes_b.len()) - prefix;
-        let suffix = bytes_a[prefix..]
+        let mut suffix = bytes_a[prefix..]
             .iter()
             .rev()
             .zip(bytes_b[prefix..].iter().rev())
             .take(room)
             .take_while(|&(&x, &y)| x == y && crate::tokens::is_trailing_punctuation(x))
             .count();
+        // Nor is the `>` of a `<*>` (`chdir(<*>)` and `(<*>)` share `)`, not `>)`).
+        if suffix > 0
+            && (text_a[..text_a.len() - suffix].ends_with("<*")
+                || text_b[..text_b.len() - suffix].ends_with("<*"))
+        {
+            suffix -= 1;
+        }
         if prefix == 0 && suffix == 0 {
             return WILDCARD_ID;
         }

@@ -269,3 +269,21 @@ fn upper_case_names_stay_constants_past_the_word_limit() {
     ]);
     assert_eq!(miner.len(), 1);
 }
+
+#[test]
+fn the_brackets_of_a_masked_part_are_not_shared_punctuation() {
+    check(
+        &[
+            "LOGIN chdir(/p/gb1/x) failed",
+            "LOGIN (/p/gb2/y) failed",
+            "use Switch<0>(0x0) now",
+            "use Port<1>(0x0) now",
+        ],
+        &[
+            "LOGIN <*>) failed",
+            "LOGIN <*>) failed",
+            "use <*>) now",
+            "use <*>) now",
+        ],
+    );
+}
