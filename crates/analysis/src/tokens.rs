@@ -793,8 +793,11 @@ fn push_variable_field(field: &str, masked: &mut String) {
 /// End of `scheme://` when `core` is a URL (`https://`, `hdfs://`, `spark://`).
 fn url_scheme_end(core: &str) -> Option<usize> {
     // Cheap byte tests first: this runs on every token.
-    let colon = core.bytes().position(|b| b == b':')?;
-    let separator = colon + core[colon..].find("://")?;
+    let separator = core.bytes().position(|b| b == b':')?;
+    // A `://` after a later colon would leave a colon in the scheme, which is invalid.
+    if !core[separator..].starts_with("://") {
+        return None;
+    }
     let scheme = &core[..separator];
     let valid = !scheme.is_empty()
         && scheme.as_bytes()[0].is_ascii_alphabetic()
