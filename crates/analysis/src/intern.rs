@@ -79,6 +79,14 @@ pub(crate) type TokenId = u32;
 /// The id of `<*>`: always 0.
 pub(crate) const WILDCARD_ID: TokenId = 0;
 
+/// The id of the empty token (the value of `key=` followed by a space): always 1. An empty
+/// value means "absent" (`rhost=` for a local login), so the miner never lets it vary with
+/// present values in one template.
+pub(crate) const EMPTY_ID: TokenId = 1;
+
+/// Ids given at construction (`<*>` and the empty token); the capacity counts the others.
+const RESERVED_IDS: usize = 2;
+
 /// Maps token texts to small integer ids, allocating only the first time a text is seen.
 #[derive(Debug)]
 pub(crate) struct Vocabulary {
@@ -94,7 +102,8 @@ pub(crate) struct Vocabulary {
 }
 
 impl Vocabulary {
-    /// An empty vocabulary holding at most `capacity` distinct tokens (besides `<*>`).
+    /// An empty vocabulary holding at most `capacity` distinct tokens (besides `<*>` and the
+    /// empty token).
     pub fn new(capacity: usize) -> Self {
         let mut vocabulary = Self {
             ids: KeyedMap::default(),
@@ -110,6 +119,10 @@ impl Vocabulary {
         vocabulary
             .ids
             .insert(crate::tokens::WILDCARD.into(), WILDCARD_ID);
+        vocabulary.texts.push("".into());
+        vocabulary.variable.push(false);
+        vocabulary.plain_word.push(false);
+        vocabulary.ids.insert("".into(), EMPTY_ID);
         vocabulary
     }
 
@@ -121,7 +134,7 @@ impl Vocabulary {
             return id;
         }
         let id = TokenId::try_from(self.texts.len()).unwrap_or(WILDCARD_ID);
-        if self.texts.len() > self.capacity || id == WILDCARD_ID {
+        if self.texts.len() - RESERVED_IDS >= self.capacity || id == WILDCARD_ID {
             self.refused += 1;
             return WILDCARD_ID;
         }
@@ -200,6 +213,7 @@ mod tests {
         assert_eq!(vocabulary.intern("gamma", false), WILDCARD_ID);
         assert_eq!(vocabulary.refused(), 1);
         assert_eq!(vocabulary.intern("<*>", true), WILDCARD_ID);
-        assert_eq!(vocabulary.len(), 3);
+        assert_eq!(vocabulary.intern("", false), EMPTY_ID);
+        assert_eq!(vocabulary.len(), 4);
     }
 }

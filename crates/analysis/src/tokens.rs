@@ -13,7 +13,9 @@
 //!   `IOThunderboltSwitch<0>(0x0)::listenerCallback` becomes
 //!   `IOThunderboltSwitch<<*>>(<*>)::listenerCallback`;
 //! - dotted names with at least two dots (host names, fully qualified class or package
-//!   names used as values) become `<*>` when [`MaskingRules::dotted_names`] is on.
+//!   names used as values) become `<*>` when [`MaskingRules::dotted_names`] is on;
+//! - in an HTTP request line (`"GET /v2/servers HTTP/1.1"`) the target and the protocol
+//!   version are one value: `"GET <*>"`.
 
 use std::ops::Range;
 
@@ -80,6 +82,18 @@ enum Hint {
     SizeUnit,
     /// The word `user`, which names the account that follows it.
     User,
+    /// An HTTP method (`GET`, `"POST`), which may start a request line.
+    RequestMethod,
+}
+
+impl Hint {
+    /// The bit of a hint that asks for a pass over the whole message (0 for the others).
+    fn bit(self) -> u8 {
+        match self {
+            Hint::None | Hint::Number => 0,
+            hint => 1 << hint as u8,
+        }
+    }
 }
 
 impl Token {
@@ -98,6 +112,9 @@ pub(crate) struct Tokenizer {
     /// Masked token texts of the last message.
     pub scratch: String,
     core_buffer: String,
+    /// The hints of the last message's tokens, one bit each ([`Hint::bit`]): the passes
+    /// over the whole message run only when a token asked for them.
+    hints: u8,
 }
 
 impl Tokenizer {
@@ -116,10 +133,16 @@ impl Tokenizer {
     ) {
         self.tokens.clear();
         self.scratch.clear();
+        self.hints = 0;
         let max_tokens = max_tokens.max(1);
         let mut chunks = whitespace_chunks(message).peekable();
         while let Some(chunk) = chunks.next() {
-            match known_word(&message[chunk.clone()]) {
+            // A chunk starting with a digit is a value, never a plain word: skip the lookup.
+            let known = match message.as_bytes()[chunk.start] {
+                b'0'..=b'9' => None,
+                _ => known_word(&message[chunk.clone()]),
+            };
+            match known {
                 Some(id) => self.tokens.push(Token {
                     text: TokenText::Known(chunk, id),
                     variable: false,
@@ -135,8 +158,14 @@ impl Tokenizer {
                 break;
             }
         }
-        let has = |hint: Hint| self.tokens.iter().any(|token| token.hint == hint);
+        if self.hints == 0 {
+            return;
+        }
+        let has = |hint: Hint| self.hints & hint.bit() != 0;
         let (calendar, unit, user) = (has(Hint::Calendar), has(Hint::SizeUnit), has(Hint::User));
+        if has(Hint::RequestMethod) {
+            self.mask_request_lines(message);
+        }
         if calendar {
             self.mask_dates(message);
         }
@@ -145,6 +174,46 @@ impl Tokenizer {
         }
         if user {
             self.mask_user_names(message);
+        }
+    }
+
+    /// An HTTP request line (`"GET /v2/servers/detail HTTP/1.1"`, RFC 9112 `method SP
+    /// request-target SP HTTP-version`) as access logs of every web server and proxy print
+    /// it: the method names the event, while the target and the protocol version after it
+    /// are one value (the request), written as one `<*>` with the version's trailing quote.
+    fn mask_request_lines(&mut self, message: &str) {
+        let mut index = 0;
+        while index + 2 < self.tokens.len() {
+            let version = self.text(message, &self.tokens[index + 2]);
+            if self.tokens[index].hint != Hint::RequestMethod || !version.starts_with("HTTP/") {
+                index += 1;
+                continue;
+            }
+            // The punctuation after the masked version number (`<*>"`), not its `>`.
+            let tail = version
+                .rfind(WILDCARD)
+                .map_or(version, |at| &version[at + WILDCARD.len()..]);
+            let suffix_len = tail
+                .bytes()
+                .rev()
+                .take_while(|&b| is_trailing_punctuation(b))
+                .count();
+            let suffix = tail[tail.len() - suffix_len..].to_owned();
+            let token = if suffix.is_empty() {
+                Token::WILDCARD
+            } else {
+                let start = self.scratch.len();
+                self.scratch.push_str(WILDCARD);
+                self.scratch.push_str(&suffix);
+                Token {
+                    text: TokenText::Scratch(start..self.scratch.len()),
+                    variable: true,
+                    hint: Hint::Number,
+                }
+            };
+            self.tokens
+                .splice(index + 1..index + 3, std::iter::once(token));
+            index += 2;
         }
     }
 
@@ -348,6 +417,8 @@ impl Tokenizer {
                     Hint::SizeUnit
                 } else if core_text.eq_ignore_ascii_case("user") {
                     Hint::User
+                } else if is_request_method(core_text) {
+                    Hint::RequestMethod
                 } else {
                     Hint::None
                 },
@@ -373,8 +444,17 @@ impl Tokenizer {
             }
         };
         self.core_buffer = core_buffer;
+        self.hints |= token.hint.bit();
         self.tokens.push(token);
     }
+}
+
+/// HTTP methods as request lines print them (upper case, RFC 9110 and WebDAV's common ones).
+fn is_request_method(core: &str) -> bool {
+    const METHODS: [&str; 9] = [
+        "GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS", "CONNECT", "PROPFIND",
+    ];
+    METHODS.contains(&core)
 }
 
 /// Units of data sizes as human-readable formatters print them.
@@ -439,6 +519,24 @@ const FULL_NAMES: [&str; 19] = [
 /// Longest quoted string kept in one token; longer ones split on whitespace as usual.
 const MAX_QUOTED: usize = 160;
 
+/// [`CHUNK_BYTE_CLASS`] of a byte that needs no decision inside a chunk.
+const PLAIN: u8 = 0;
+
+/// For each byte: [`PLAIN`], or 1 for the bytes [`whitespace_chunks`] must look at (ASCII
+/// whitespace, quotes, and the bytes of non-ASCII characters, which may be whitespace).
+const CHUNK_BYTE_CLASS: [u8; 256] = {
+    let mut table = [PLAIN; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        if b.is_ascii_whitespace() || b == b'"' || b == b'\'' || b >= 0x80 {
+            table[byte] = 1;
+        }
+        byte += 1;
+    }
+    table
+};
+
 /// Byte ranges of the whitespace-separated chunks of `text`. A quoted string that starts a
 /// chunk or a value (`tag="View Lock"`) stays in one chunk, spaces included: it is one value.
 fn whitespace_chunks(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
@@ -465,7 +563,13 @@ fn whitespace_chunks(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
         let start = position;
         let mut index = start;
         while index < bytes.len() {
-            let byte = bytes[index];
+            // Most bytes of a chunk are plain: skip them with one table lookup each.
+            while index < bytes.len() && CHUNK_BYTE_CLASS[usize::from(bytes[index])] == PLAIN {
+                index += 1;
+            }
+            let Some(&byte) = bytes.get(index) else {
+                break;
+            };
             if byte.is_ascii_whitespace() {
                 break;
             }
@@ -689,8 +793,11 @@ fn push_variable_field(field: &str, masked: &mut String) {
 /// End of `scheme://` when `core` is a URL (`https://`, `hdfs://`, `spark://`).
 fn url_scheme_end(core: &str) -> Option<usize> {
     // Cheap byte tests first: this runs on every token.
-    let colon = core.bytes().position(|b| b == b':')?;
-    let separator = colon + core[colon..].find("://")?;
+    let separator = core.bytes().position(|b| b == b':')?;
+    // A `://` after a later colon would leave a colon in the scheme, which is invalid.
+    if !core[separator..].starts_with("://") {
+        return None;
+    }
     let scheme = &core[..separator];
     let valid = !scheme.is_empty()
         && scheme.as_bytes()[0].is_ascii_alphabetic()
@@ -927,9 +1034,9 @@ mod tests {
     #[test]
     fn paths_and_urls_are_variables() {
         check(
-            "GET /v2/54fadb412c4e/servers/detail HTTP/1.1 /etc/hosts chdir(/p/gb1/x) PS/2 n/a",
+            "fetch /v2/54fadb412c4e/servers/detail HTTP/1.1 /etc/hosts chdir(/p/gb1/x) PS/2 n/a",
             &[
-                "GET",
+                "fetch",
                 "<*>",
                 "HTTP/<*>",
                 "<*>",
@@ -1014,12 +1121,25 @@ mod tests {
                 "'hello",
                 "there'",
                 r#""GET"#,
-                "/",
-                r#"HTTP/<*>""#,
+                r#"<*>""#,
                 "x=",
                 r#""open"#,
             ],
         );
+    }
+
+    #[test]
+    fn request_target_and_version_are_one_value() {
+        check(
+            r#"10.11.10.1 "GET /v2/54fadb/servers/detail HTTP/1.1" status: 200"#,
+            &["<*>", r#""GET"#, r#"<*>""#, "status:", "<*>"],
+        );
+        check(
+            "DELETE /index.html HTTP/2 took 5 ms",
+            &["DELETE", "<*>", "took", "<*>", "ms"],
+        );
+        // A method word without a request line after it stays as it is.
+        check("GET request failed", &["GET", "request", "failed"]);
     }
 
     #[test]

@@ -23,7 +23,11 @@
 //!   differ is *watched*, and messages with different words there get separate templates
 //!   (`VM Started` and `VM Stopped` are different events) until the position shows more
 //!   than [`MinerConfig::max_word_values`] distinct words; then it is a variable and its
-//!   templates merge (a union-find keeps earlier ids valid: [`TemplateMiner::resolve`]);
+//!   templates merge (a union-find keeps earlier ids valid: [`TemplateMiner::resolve`]).
+//!   Upper-case names (`RUNNING`, `FAILED`) get a higher limit
+//!   ([`MinerConfig::max_name_values`]): states and codes come from a fixed set in the code;
+//! - an empty value (`rhost=`) never varies with a present one (`rhost=<*>`): the field's
+//!   absence marks another case of the event;
 //! - a variable keeps the punctuation all its messages had around it (`[<*>]`, `<*>,`),
 //!   as the corrected Loghub annotations and a reader expect;
 //! - tokens are interned: a known token costs a hash lookup, no allocation, and a chunk
@@ -34,12 +38,12 @@
 //!   by upload content hash with a per-process random key.
 //!
 //! On loghub-2k (16 systems, original ground truth) the default configuration reaches a mean
-//! grouping accuracy of 0.985 (plain Drain with per-system tuning: 0.865, Brain: 0.983); see
+//! grouping accuracy of 0.990 (plain Drain with per-system tuning: 0.865, Brain: 0.983); see
 //! `examples/loghub_eval.rs` and `tests/loghub_ga.rs`.
 
 mod align;
 
-use crate::intern::{KeyedMap, TokenId, Vocabulary, WILDCARD_ID};
+use crate::intern::{KeyedMap, TokenId, Vocabulary, EMPTY_ID, WILDCARD_ID};
 use crate::tokens::{MaskingRules, TokenText, Tokenizer};
 use align::Aligner;
 use serde::Deserialize;
@@ -71,6 +75,11 @@ pub struct MinerConfig {
     /// has shown more than this many distinct words; then it becomes a variable and those
     /// templates merge. 0 turns the refinement off (plain Drain generalisation).
     pub max_word_values: usize,
+    /// The limit of [`MinerConfig::max_word_values`] for a position whose words are all
+    /// upper-case names (`RUNNING`, `FAIL_TASK_CLEANUP`, `POST`): programs print states,
+    /// methods and codes that way, from a fixed set in the code, and each one is a different
+    /// event to the reader (`Transitioned from RUNNING to FAILED`), however many there are.
+    pub max_name_values: usize,
 }
 
 impl Default for MinerConfig {
@@ -84,6 +93,7 @@ impl Default for MinerConfig {
             max_vocabulary: 200_000,
             mask_dotted_names: true,
             max_word_values: 4,
+            max_name_values: 16,
         }
     }
 }
@@ -116,6 +126,8 @@ struct Cluster {
     /// What a template prints at each `<*>` of `tokens`: `<*>` with the punctuation all its
     /// messages had around the variable (`[<*>]`); equal to `tokens` elsewhere.
     shapes: Vec<TokenId>,
+    /// Positions of `tokens` that are not `<*>`.
+    constants: usize,
     watched: Vec<WatchedPosition>,
     /// Words at the watched positions (in order) -> template index.
     templates: KeyedMap<Vec<TokenId>, u32>,
@@ -401,15 +413,7 @@ impl TemplateMiner {
         if candidates.len() > FALLBACK_CANDIDATES {
             return in_leaf;
         }
-        let mut best: Option<(usize, f64, usize)> = None;
-        for &cluster_index in candidates {
-            let cluster = &self.clusters[cluster_index as usize];
-            let (similarity, wildcards) = similarity(&cluster.tokens, &self.line_ids);
-            if is_better(similarity, wildcards, best.map(|(_, s, w)| (s, w))) {
-                best = Some((cluster_index as usize, similarity, wildcards));
-            }
-        }
-        match best {
+        match self.most_similar(candidates) {
             Some((index, similarity, _)) if similarity >= threshold.max(FALLBACK_SIMILARITY) => {
                 let leaf = self.leaf(length);
                 let clusters = &self.nodes[leaf as usize].clusters;
@@ -431,15 +435,29 @@ impl TemplateMiner {
                 .or(current.wildcard_child)?;
             node = next;
         }
+        self.most_similar(&self.nodes[node as usize].clusters)
+            .map(|(index, similarity, _)| (index, similarity))
+    }
+
+    /// The cluster of `candidates` most similar to the current message (ties: the more
+    /// general one, then the first), with its similarity and wildcard count. A cluster stops
+    /// being compared as soon as it cannot reach the best so far, which in a leaf of many
+    /// templates is usually at its first differing word.
+    fn most_similar(&self, candidates: &[u32]) -> Option<(usize, f64, usize)> {
         let mut best: Option<(usize, f64, usize)> = None;
-        for &cluster_index in &self.nodes[node as usize].clusters {
+        for &cluster_index in candidates {
             let cluster = &self.clusters[cluster_index as usize];
-            let (similarity, wildcards) = similarity(&cluster.tokens, &self.line_ids);
+            let floor = best.map_or(f64::NEG_INFINITY, |(_, similarity, _)| similarity);
+            let Some((similarity, wildcards)) =
+                similarity(&cluster.tokens, cluster.constants, &self.line_ids, floor)
+            else {
+                continue;
+            };
             if is_better(similarity, wildcards, best.map(|(_, s, w)| (s, w))) {
                 best = Some((cluster_index as usize, similarity, wildcards));
             }
         }
-        best.map(|(index, similarity, _)| (index, similarity))
+        best
     }
 
     /// Generalises the cluster's template to cover the current message.
@@ -458,6 +476,7 @@ impl TemplateMiner {
                 continue;
             }
             self.clusters[index].tokens[position] = WILDCARD_ID;
+            self.clusters[index].constants -= 1;
             self.clusters[index].shapes[position] = self.common_shape(template_token, line_token);
             let words = !self.vocabulary.is_variable(template_token)
                 && !self.vocabulary.is_variable(line_token);
@@ -473,19 +492,31 @@ impl TemplateMiner {
     fn common_shape(&mut self, a: TokenId, b: TokenId) -> TokenId {
         let (text_a, text_b) = (self.vocabulary.text(a), self.vocabulary.text(b));
         let (bytes_a, bytes_b) = (text_a.as_bytes(), text_b.as_bytes());
-        let prefix = bytes_a
+        let mut prefix = bytes_a
             .iter()
             .zip(bytes_b)
             .take_while(|&(&x, &y)| x == y && crate::tokens::is_leading_punctuation(x))
             .count();
+        // The `<` of a `<*>` is not punctuation around the variable: it belongs to it.
+        if prefix > 0 && (text_a[prefix..].starts_with("*>") || text_b[prefix..].starts_with("*>"))
+        {
+            prefix -= 1;
+        }
         let room = bytes_a.len().min(bytes_b.len()) - prefix;
-        let suffix = bytes_a[prefix..]
+        let mut suffix = bytes_a[prefix..]
             .iter()
             .rev()
             .zip(bytes_b[prefix..].iter().rev())
             .take(room)
             .take_while(|&(&x, &y)| x == y && crate::tokens::is_trailing_punctuation(x))
             .count();
+        // Nor is the `>` of a `<*>` (`chdir(<*>)` and `(<*>)` share `)`, not `>)`).
+        if suffix > 0
+            && (text_a[..text_a.len() - suffix].ends_with("<*")
+                || text_b[..text_b.len() - suffix].ends_with("<*"))
+        {
+            suffix -= 1;
+        }
         if prefix == 0 && suffix == 0 {
             return WILDCARD_ID;
         }
@@ -552,6 +583,15 @@ impl TemplateMiner {
 
     /// Finds or creates the template of the current message within its cluster.
     fn assign(&mut self, cluster_index: usize) -> u32 {
+        let cluster = &self.clusters[cluster_index];
+        if cluster.watched.is_empty() {
+            // Nothing told apart: the cluster's one template, without hashing an empty key.
+            if let Some(&template) = cluster.templates.values().next() {
+                let root = self.root(template);
+                self.templates[root as usize].count += 1;
+                return template;
+            }
+        }
         let limit = self.config.max_word_values;
         let mut slot = 0;
         while slot < self.clusters[cluster_index].watched.len() {
@@ -561,7 +601,13 @@ impl TemplateMiner {
             if !variable && !watched.values.contains(&word) {
                 watched.values.push(word);
             }
-            if variable || watched.values.len() > limit {
+            let saturated = watched.values.len() > limit
+                && (watched.values.len() > self.config.max_name_values
+                    || !watched
+                        .values
+                        .iter()
+                        .all(|&value| is_upper_case_name(self.vocabulary.text(value))));
+            if variable || saturated {
                 self.saturate(cluster_index, slot);
             } else {
                 slot += 1;
@@ -629,6 +675,7 @@ impl TemplateMiner {
         self.clusters.push(Cluster {
             tokens: vec![WILDCARD_ID; length],
             shapes: vec![WILDCARD_ID; length],
+            constants: 0,
             watched: Vec::new(),
             templates: KeyedMap::default(),
             overflow: true,
@@ -642,6 +689,7 @@ impl TemplateMiner {
         self.clusters.push(Cluster {
             tokens: self.line_ids.clone(),
             shapes: self.line_ids.clone(),
+            constants: self.line_ids.iter().filter(|&&t| t != WILDCARD_ID).count(),
             watched: Vec::new(),
             templates: KeyedMap::default(),
             overflow: false,
@@ -820,6 +868,18 @@ const FALLBACK_CANDIDATES: usize = 256;
 /// different events of the same length apart, so crossing branches takes stronger evidence.
 const FALLBACK_SIMILARITY: f64 = 0.75;
 
+/// True for an upper-case name as programs print states, methods and codes: upper-case
+/// letters, digits and underscores, starting with a letter and holding at least two letters
+/// (`RUNNING`, `FAIL_TASK_CLEANUP`, `SOCKS5`).
+fn is_upper_case_name(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.first().is_some_and(u8::is_ascii_uppercase)
+        && bytes.iter().filter(|b| b.is_ascii_uppercase()).count() >= 2
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
 /// True when (similarity, wildcards) beats the best so far: higher similarity, then the
 /// more general template.
 fn is_better(similarity: f64, wildcards: usize, best: Option<(f64, usize)>) -> bool {
@@ -833,25 +893,39 @@ fn is_better(similarity: f64, wildcards: usize, best: Option<(f64, usize)>) -> b
 }
 
 /// Share of the template's constant positions the message matches, and the number of
-/// wildcard positions (the tie-breaker: the more general template wins).
-fn similarity(template: &[TokenId], line: &[TokenId]) -> (f64, usize) {
-    let mut constants = 0usize;
-    let mut matches = 0usize;
+/// wildcard positions (the tie-breaker: the more general template wins); `None` as soon as
+/// the share is certain to stay below `floor`. `constants` counts the template's positions
+/// that are not `<*>`. An empty value facing a present one (`rhost=` against `rhost=<*>`)
+/// makes the similarity 0: a field left empty marks another case of the event (a local
+/// login, no remote host), not a value.
+fn similarity(
+    template: &[TokenId],
+    constants: usize,
+    line: &[TokenId],
+    floor: f64,
+) -> Option<(f64, usize)> {
+    let wildcards = template.len() - constants;
+    let share = |matches: usize| {
+        if constants == 0 {
+            1.0
+        } else {
+            matches as f64 / constants as f64
+        }
+    };
+    let mut mismatches = 0usize;
     for (&template_token, &line_token) in template.iter().zip(line) {
-        if template_token == WILDCARD_ID {
+        if (template_token == EMPTY_ID) != (line_token == EMPTY_ID) {
+            return (0.0 >= floor).then_some((0.0, wildcards));
+        }
+        if template_token == WILDCARD_ID || template_token == line_token {
             continue;
         }
-        constants += 1;
-        if template_token == line_token {
-            matches += 1;
+        mismatches += 1;
+        if share(constants - mismatches) < floor {
+            return None;
         }
     }
-    let wildcards = template.len() - constants;
-    if constants == 0 {
-        (1.0, wildcards)
-    } else {
-        (matches as f64 / constants as f64, wildcards)
-    }
+    Some((share(constants - mismatches), wildcards))
 }
 
 #[cfg(test)]

@@ -211,3 +211,79 @@ fn an_optional_variable_part_does_not_split_an_event() {
     assert_eq!(miner.len(), 1);
     assert_eq!(miner.template_count(ids[2]), 3);
 }
+
+#[test]
+fn an_empty_value_is_a_different_event_from_a_present_one() {
+    let (miner, ids) = mine(&[
+        "authentication failure; tty=NODEVssh ruser= rhost=10.0.0.1",
+        "authentication failure; tty=NODEVssh ruser= rhost=10.0.0.2",
+        "authentication failure; tty=:0 ruser= rhost=",
+        "authentication failure; tty=NODEVssh ruser= rhost=host.example.com",
+        "authentication failure; tty=:1 ruser= rhost=",
+    ]);
+    assert_eq!(miner.resolve(ids[0]), miner.resolve(ids[3]));
+    assert_eq!(miner.resolve(ids[2]), miner.resolve(ids[4]));
+    assert_ne!(miner.resolve(ids[0]), miner.resolve(ids[2]));
+    assert_eq!(
+        miner.template_text(ids[4]).as_deref(),
+        Some("authentication failure; tty=:<*> ruser= rhost=")
+    );
+}
+
+#[test]
+fn upper_case_names_stay_constants_past_the_word_limit() {
+    let states = [
+        "NEW",
+        "SCHEDULED",
+        "RUNNING",
+        "SUCCEEDED",
+        "FAILED",
+        "KILLED",
+    ];
+    let lines: Vec<String> = states
+        .windows(2)
+        .map(|pair| {
+            format!(
+                "task_{} Transitioned from {} to {}",
+                pair.len(),
+                pair[0],
+                pair[1]
+            )
+        })
+        .collect();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (miner, ids) = mine(&lines);
+    assert_eq!(miner.len(), 5, "one event per transition");
+    assert_eq!(
+        miner.template_text(ids[2]).as_deref(),
+        Some("<*> Transitioned from RUNNING to SUCCEEDED")
+    );
+    // Lower-case words past the limit are still variables.
+    let (miner, _) = mine(&[
+        "job moved from new to scheduled",
+        "job moved from scheduled to running",
+        "job moved from running to succeeded",
+        "job moved from succeeded to failed",
+        "job moved from failed to killed",
+        "job moved from killed to archived",
+    ]);
+    assert_eq!(miner.len(), 1);
+}
+
+#[test]
+fn the_brackets_of_a_masked_part_are_not_shared_punctuation() {
+    check(
+        &[
+            "LOGIN chdir(/p/gb1/x) failed",
+            "LOGIN (/p/gb2/y) failed",
+            "use Switch<0>(0x0) now",
+            "use Port<1>(0x0) now",
+        ],
+        &[
+            "LOGIN <*>) failed",
+            "LOGIN <*>) failed",
+            "use <*>) now",
+            "use <*>) now",
+        ],
+    );
+}
