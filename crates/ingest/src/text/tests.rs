@@ -1,6 +1,11 @@
 //! Unit tests of `text`.
 
-use super::*;
+use super::learn::learn;
+use super::tokens::{confident_level_of, level_of, next_token};
+use super::traces::is_exception_header;
+use super::{SourceRule, TextLayout};
+use faultmaven_model::Level;
+use std::borrow::Cow;
 
 fn layout_of(text: &str) -> TextLayout {
     let lines: Vec<Cow<'_, str>> = text.lines().map(Cow::Borrowed).collect();
