@@ -1,6 +1,7 @@
 //! Parses one line's header (timestamp, level, source and their attributes) by the learned
 //! layout, and finds where the message starts.
 
+use super::columns::skip_header_columns;
 use super::source::match_source;
 use super::tokens::{
     confident_level_of, header_tokens, is_separator, level_of, next_token, token_start,
@@ -16,8 +17,8 @@ pub(super) struct Header {
     pub(super) timestamp: Option<crate::timestamp::DateTimeParts>,
     pub(super) level: Option<Level>,
     pub(super) source: Option<Range<usize>>,
-    /// prefix, header fields, host or context, pid, thread
-    pub(super) attributes: [Option<(&'static str, Range<usize>)>; 5],
+    /// prefix, header fields, columns, host or context, pid, thread
+    pub(super) attributes: [Option<(&'static str, Range<usize>)>; 6],
     pub(super) message_start: usize,
 }
 
@@ -86,6 +87,13 @@ pub(super) fn parse_header(
             }
         }
     }
+    // Columns follow a level found where it was learned, or the timestamp when there is no
+    // level position (as in `learn`).
+    let level_in_place = match (layout.level_offset, &level_token) {
+        (Some(learned), Some((offset, _, _))) => *offset == learned,
+        (Some(_), None) => false,
+        (None, found) => found.is_none(),
+    };
     if let Some((offset, token, level)) = level_token {
         header.level = Some(level);
         if offset > 0 {
@@ -94,6 +102,14 @@ pub(super) fn parse_header(
             }
         }
         position = token.end;
+    }
+    if layout.header_columns > 0 && level_in_place {
+        if let Some((end, valued)) = skip_header_columns(line, position, layout.header_columns) {
+            if let Some(range) = valued {
+                header.push_attribute("columns", range);
+            }
+            position = end;
+        }
     }
     if let Some(rule) = layout.source_rule {
         if let Some(found) = match_source(line, position, rule, layout.host_before_source) {

@@ -1,6 +1,7 @@
 //! Learns a log's `TextLayout` from the sniff window: a position counts only when most lines
 //! agree on it.
 
+use super::columns::{learn_header_columns, skip_header_columns};
 use super::header::find_timestamp;
 use super::source::{match_source, ALL_SOURCE_RULES};
 use super::tokens::{colon_name, header_tokens, level_of, next_token};
@@ -118,19 +119,72 @@ pub(crate) fn learn(lines: &[Cow<'_, str>]) -> TextStats {
         .filter(|&offset| word_votes[offset] > 0 || letters_seen[offset].count_ones() >= 2);
     layout.level_offset = level_offset;
 
-    // Source rule: count which rules match after the level.
-    let mut rule_votes: HashMap<SourceRule, usize> = HashMap::new();
+    // Where the fields after the level start; header columns count only on lines whose
+    // level sits where it was learned (or on every line when there is no level position).
+    let mut after_level = Vec::with_capacity(starts.len());
     let mut level_lines = 0;
     for (line, start) in &starts {
         let mut position = *start;
+        let mut level_in_place = level_offset.is_none();
         if let Some(offset) = level_offset {
             let tokens = header_tokens(line, position, offset + 1);
-            match tokens.get(offset) {
-                Some(token) if level_of(&line[token.clone()]).is_some() => {
+            if let Some(token) = tokens.get(offset) {
+                if level_of(&line[token.clone()]).is_some() {
                     level_lines += 1;
                     position = token.end;
+                    level_in_place = true;
                 }
-                _ => {}
+            }
+        }
+        after_level.push((*line, position, level_in_place));
+    }
+    if layout.timestamped || level_offset.is_some() {
+        let column_lines: Vec<(&str, usize)> = after_level
+            .iter()
+            .filter(|(_, _, level_in_place)| *level_in_place)
+            .map(|(line, position, _)| (*line, *position))
+            .collect();
+        let columns = learn_header_columns(&column_lines);
+        layout.header_columns = columns.count;
+        if columns.count > 0 && columns.last_is_bracket {
+            // A bracket after the columns may be the thread of a `[thread] name:` source:
+            // it is, when a bracket rule explains at least as many lines without it.
+            let with = best_source_rule(&after_level, columns.count);
+            let without = best_source_rule(&after_level, columns.count - 1);
+            let bracket_rule = matches!(
+                without,
+                Some((
+                    SourceRule::BracketThenColon | SourceRule::BracketThenSeparator,
+                    _
+                ))
+            );
+            if bracket_rule && without.map(|(_, votes)| votes) >= with.map(|(_, votes)| votes) {
+                layout.header_columns -= 1;
+            }
+        }
+    }
+    layout.source_rule =
+        best_source_rule(&after_level, layout.header_columns).map(|(rule, _)| rule);
+    layout.host_before_source =
+        syslog_like && layout.source_rule == Some(SourceRule::Colon { offset: 1 });
+    stats.timestamped_lines = if layout.timestamped { starts.len() } else { 0 };
+    stats.level_lines = level_lines + carried_levels;
+    stats.layout = layout;
+    stats
+}
+
+/// The source rule most lines follow after the level and `columns` header columns, with its
+/// votes, if enough lines follow it.
+fn best_source_rule(
+    after_level: &[(&str, usize, bool)],
+    columns: usize,
+) -> Option<(SourceRule, usize)> {
+    let mut rule_votes: HashMap<SourceRule, usize> = HashMap::new();
+    for (line, start, level_in_place) in after_level {
+        let mut position = *start;
+        if columns > 0 && *level_in_place {
+            if let Some((end, _)) = skip_header_columns(line, position, columns) {
+                position = end;
             }
         }
         let tokens = header_tokens(line, position, MAX_COLON_OFFSET + 1);
@@ -148,29 +202,24 @@ pub(crate) fn learn(lines: &[Cow<'_, str>]) -> TextStats {
             }
         }
     }
+    // Ties go to the lower rank; the rank is a total order, so the choice never depends on
+    // the map's iteration order.
     let rule_rank = |rule: &SourceRule| match rule {
-        SourceRule::Colon { offset } => *offset,
-        SourceRule::BracketThenColon => 0,
-        SourceRule::BracketThenSeparator => 1,
-        SourceRule::NameThenSeparator => 2,
-        SourceRule::DottedName => 3,
-        SourceRule::PaddedColumn => 4,
+        SourceRule::Colon { offset } => (*offset, 0),
+        SourceRule::BracketThenColon => (0, 1),
+        SourceRule::BracketThenSeparator => (1, 1),
+        SourceRule::NameThenSeparator => (2, 1),
+        SourceRule::DottedName => (3, 1),
+        SourceRule::PaddedColumn => (4, 1),
     };
-    layout.source_rule = rule_votes
-        .iter()
+    rule_votes
+        .into_iter()
         .filter(|(rule, votes)| {
             let needed = match rule {
                 SourceRule::Colon { offset } if *offset >= 2 => 0.7,
                 _ => LEARN_SHARE,
             };
-            share(**votes, starts.len()) >= needed
+            share(*votes, after_level.len()) >= needed
         })
-        .max_by_key(|(rule, votes)| (**votes, std::cmp::Reverse(rule_rank(rule))))
-        .map(|(rule, _)| *rule);
-    layout.host_before_source =
-        syslog_like && layout.source_rule == Some(SourceRule::Colon { offset: 1 });
-    stats.timestamped_lines = if layout.timestamped { starts.len() } else { 0 };
-    stats.level_lines = level_lines + carried_levels;
-    stats.layout = layout;
-    stats
+        .max_by_key(|(rule, votes)| (*votes, std::cmp::Reverse(rule_rank(rule))))
 }

@@ -6,6 +6,7 @@
 //! looks like a level (`I`, `error`) or a colon in a message from being taken for a header:
 //! a position counts only when most lines agree on it.
 
+mod columns;
 mod header;
 mod learn;
 mod parser;
@@ -27,6 +28,9 @@ pub(crate) struct TextLayout {
     pub level_offset: Option<usize>,
     /// How the source appears after the level.
     pub source_rule: Option<SourceRule>,
+    /// Header tokens after the level (or the timestamp) that are fields, not message: HPC's
+    /// flag, Spring Boot's `1234 ---` (see `columns`).
+    pub header_columns: usize,
     /// The token before a `prog:` source is a host name (syslog).
     pub host_before_source: bool,
 }

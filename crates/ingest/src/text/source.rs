@@ -15,6 +15,34 @@ pub(super) struct SourceMatch {
     pub(super) end: usize,
 }
 
+/// `range` without the whitespace at its ends (`[   main]` pads the thread name).
+fn trim_range(line: &str, range: Range<usize>) -> Range<usize> {
+    let text = &line[range.clone()];
+    let start = range.start + (text.len() - text.trim_start().len());
+    let end = range.end - (text.len() - text.trim_end().len());
+    start..end.max(start)
+}
+
+/// `1.4.1:` or `255.10[94]:`: the version a syslog program writes after its name, then the
+/// colon (with the pid, when there is one, in brackets).
+fn is_version_colon(token: &str) -> bool {
+    let Some(body) = token.strip_suffix(':') else {
+        return false;
+    };
+    let version = match body.strip_suffix(']').map(|inner| inner.rsplit_once('[')) {
+        Some(Some((version, pid)))
+            if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            version
+        }
+        Some(_) => return false,
+        None => body,
+    };
+    version.contains('.')
+        && version.as_bytes().first().is_some_and(u8::is_ascii_digit)
+        && version.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
 /// Splits a syslog program token `prog[pid]` into the program and the pid.
 fn split_pid(line: &str, name: Range<usize>) -> (Range<usize>, Option<Range<usize>>) {
     let text = &line[name.clone()];
@@ -81,14 +109,19 @@ pub(super) fn match_source(
                         // between the program and the colon.
                         (token.clone(), next.end, Some(next.start + 1..next.end - 2))
                     } else if host_before {
-                        // Program names with spaces: `Microsoft Word[14463]:`.
-                        let last = [next.clone()]
-                            .into_iter()
-                            .chain(next_token(line, next.end))
-                            .find(|candidate| {
-                                let text = &line[candidate.clone()];
-                                colon_name(text).is_some_and(|name| name.ends_with(']'))
-                            })?;
+                        // Program names with spaces (`Microsoft Word[14463]:`) or a version
+                        // (`syslogd 1.4.1: restart.`, `BezelServices 255.10[94]:`).
+                        let last = if is_version_colon(text) {
+                            next.clone()
+                        } else {
+                            [next.clone()]
+                                .into_iter()
+                                .chain(next_token(line, next.end))
+                                .find(|candidate| {
+                                    let text = &line[candidate.clone()];
+                                    colon_name(text).is_some_and(|name| name.ends_with(']'))
+                                })?
+                        };
                         (token.start..last.end - 1, last.end, None)
                     } else {
                         return None;
@@ -120,13 +153,26 @@ pub(super) fn match_source(
             Some(found)
         }
         SourceRule::BracketThenColon => {
-            let thread = bracket_inner(&tokens.get(0)?)?;
+            let thread = trim_range(line, bracket_inner(&tokens.get(0)?)?);
             let token = tokens.get(1)?;
-            let name = colon_name(&line[token.clone()])?;
+            let text = &line[token.clone()];
+            if let Some(name) = colon_name(text) {
+                return Some(SourceMatch {
+                    source: token.start..token.start + name.len(),
+                    attributes: [Some(("thread", thread)), None, None],
+                    end: token.end,
+                });
+            }
+            // `[thread] logger : message`: Spring Boot and logback layouts pad the logger
+            // name to a width, which leaves the colon on its own.
+            let colon = next_token(line, token.end)?;
+            if !is_name(text) || &line[colon.clone()] != ":" {
+                return None;
+            }
             Some(SourceMatch {
-                source: token.start..token.start + name.len(),
+                source: token,
                 attributes: [Some(("thread", thread)), None, None],
-                end: token.end,
+                end: colon.end,
             })
         }
         SourceRule::BracketThenSeparator => {
