@@ -295,5 +295,8 @@ fn a_syslog_program_may_carry_its_version() {
     assert_eq!(split[3].source, "BezelServices 255.10");
     assert_eq!(split[3].message, "ASSERTION FAILED: x");
     // A version needs its dots; a word before the colon is still the message.
-    assert_eq!(headers_of(text.replace("1.4.1", "141").as_str())[2].source, "");
+    assert_eq!(
+        headers_of(text.replace("1.4.1", "141").as_str())[2].source,
+        ""
+    );
 }
