@@ -265,3 +265,36 @@ fn a_metric_table_is_not_a_span_table() {
     assert_eq!(summary.format, "csv_metrics");
     assert!(records.spans.is_empty());
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// A valid document with one byte changed, cut anywhere and fed in any chunk size: no
+    /// panic, and every span the document holds is either emitted or behind an issue.
+    #[test]
+    fn damaged_documents_never_panic(
+        position in 0usize..2000,
+        byte in proptest::prelude::any::<u8>(),
+        cut in 0usize..2000,
+        chunk in 1usize..64,
+    ) {
+        let mut document = otlp_with_spans(8).into_bytes();
+        let position = position % document.len();
+        document[position] = byte;
+        document.truncate(cut.max(1).min(document.len()));
+        let (spans, _) = scan(&mut otlp::OtlpReader::new(AttachmentId::new(1), 1 << 20), &document, chunk);
+        proptest::prop_assert!(spans <= 8);
+        let (spans, _) = scan(&mut jaeger::JaegerReader::new(AttachmentId::new(1)), &document, chunk);
+        proptest::prop_assert!(spans == 0);
+        let _ = scan(&mut zipkin::ZipkinReader::new(AttachmentId::new(1)), &document, chunk);
+    }
+
+    /// Arbitrary bytes from the JSON alphabet through every reader.
+    #[test]
+    fn arbitrary_json_like_bytes_never_panic(text in "[\\[\\]{}\":,0-9a-z \\\\]{0,300}", chunk in 1usize..32) {
+        let bytes = text.as_bytes();
+        let _ = scan(&mut otlp::OtlpReader::new(AttachmentId::new(1), 64), bytes, chunk);
+        let _ = scan(&mut jaeger::JaegerReader::new(AttachmentId::new(1)), bytes, chunk);
+        let _ = scan(&mut zipkin::ZipkinReader::new(AttachmentId::new(1)), bytes, chunk);
+    }
+}
