@@ -1,19 +1,22 @@
-//! Trace parsers: OTLP/JSON, Jaeger JSON and Zipkin v2 JSON documents (buffered whole, up to
-//! a size cap, then deserialized into typed structs) and CSV span tables (streamed by row).
+//! Trace parsers: OTLP/JSON, Jaeger JSON and Zipkin v2 JSON documents (streamed: each span or
+//! trace deserialized into typed structs as soon as it is complete, capped) and CSV span
+//! tables (streamed by row).
 //! Every format normalizes to [`SpanRecord`](faultmaven_model::SpanRecord).
 
 mod csv_spans;
 mod jaeger;
 mod otlp;
+mod stream;
 mod zipkin;
 
 pub(crate) use csv_spans::{sniff_csv_spans, CsvSpanParser};
 
 use crate::format::{FormatParser, ParserSettings};
 use crate::output::Output;
-use faultmaven_model::{AttachmentId, SpanKind};
+use faultmaven_model::SpanKind;
 use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
+use stream::{DocumentReader, JsonScanner};
 
 /// Which JSON trace document a [`TraceDocumentParser`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,24 +36,27 @@ impl TraceDocument {
     }
 }
 
-/// Buffers a whole JSON trace document (a single JSON value cannot be parsed line by line;
-/// exporters often write it on one line) up to `max_document_bytes`, then parses it at the end.
+/// Streams a JSON trace document: a `JsonScanner` walks it as it arrives and hands each span
+/// (OTLP, Zipkin) or trace (Jaeger) to the document's reader, so memory is bounded by the
+/// largest of those (capped at `max_document_bytes`), not by the document.
 pub(crate) struct TraceDocumentParser {
     document: TraceDocument,
-    attachment: AttachmentId,
-    buffer: Vec<u8>,
-    limit: usize,
-    exceeded: bool,
+    scanner: JsonScanner,
+    reader: Box<dyn DocumentReader + Send>,
 }
 
 impl TraceDocumentParser {
     pub fn new(document: TraceDocument, settings: &ParserSettings) -> Self {
+        let limit = settings.max_document_bytes;
+        let reader: Box<dyn DocumentReader + Send> = match document {
+            TraceDocument::Otlp => Box::new(otlp::OtlpReader::new(settings.attachment, limit)),
+            TraceDocument::Jaeger => Box::new(jaeger::JaegerReader::new(settings.attachment)),
+            TraceDocument::Zipkin => Box::new(zipkin::ZipkinReader::new(settings.attachment)),
+        };
         Self {
             document,
-            attachment: settings.attachment,
-            buffer: Vec::new(),
-            limit: settings.max_document_bytes,
-            exceeded: false,
+            scanner: JsonScanner::new(limit),
+            reader,
         }
     }
 }
@@ -63,42 +69,12 @@ impl FormatParser for TraceDocumentParser {
     }
 
     fn bytes(&mut self, data: &[u8], out: &mut Output<'_>) {
-        if self.exceeded {
-            return;
-        }
-        if self.buffer.len() + data.len() > self.limit {
-            self.exceeded = true;
-            self.buffer = Vec::new();
-            out.issue(
-                None,
-                format_args!(
-                    "{} document larger than {} bytes was not parsed (raise ingest.max_document_bytes)",
-                    self.document.name(),
-                    self.limit
-                ),
-            );
-            return;
-        }
-        self.buffer.extend_from_slice(data);
+        self.scanner
+            .feed(data, self.document.name(), self.reader.as_mut(), out);
     }
 
     fn finish(&mut self, out: &mut Output<'_>) {
-        if self.exceeded {
-            return;
-        }
-        let buffer = std::mem::take(&mut self.buffer);
-        let bytes = buffer.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&buffer);
-        let result = match self.document {
-            TraceDocument::Otlp => otlp::parse(bytes, self.attachment, out),
-            TraceDocument::Jaeger => jaeger::parse(bytes, self.attachment, out),
-            TraceDocument::Zipkin => zipkin::parse(bytes, self.attachment, out),
-        };
-        if let Err(error) = result {
-            out.issue(
-                Some(error.line() as u64),
-                format_args!("not a valid {} document: {error}", self.document.name()),
-            );
-        }
+        self.scanner.finish(self.document.name(), out);
     }
 }
 

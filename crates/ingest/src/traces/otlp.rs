@@ -1,6 +1,8 @@
 //! OTLP/JSON traces: `resourceSpans` → `scopeSpans` (or the older `instrumentationLibrarySpans`)
 //! → `spans`, with `service.name` and the other resource attributes copied onto every span.
+//! Streamed: one span is held at a time (see `stream`).
 
+use super::stream::{DocumentReader, Frame};
 use super::{attribute_says_error, normalize_id, span_kind_from_text, LenientNumber, ScalarText};
 use crate::output::Output;
 use faultmaven_model::{AttachmentId, SpanRecord, Timestamp};
@@ -8,29 +10,9 @@ use serde::Deserialize;
 use std::borrow::Cow;
 
 #[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct Document {
-    resource_spans: Vec<ResourceSpans>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default, rename_all = "camelCase")]
-struct ResourceSpans {
-    resource: Resource,
-    scope_spans: Vec<ScopeSpans>,
-    instrumentation_library_spans: Vec<ScopeSpans>,
-}
-
-#[derive(Deserialize, Default)]
 #[serde(default)]
 struct Resource {
     attributes: Vec<KeyValue>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ScopeSpans {
-    spans: Vec<Span>,
 }
 
 #[derive(Deserialize, Default)]
@@ -100,82 +82,213 @@ fn status_is_error(code: &str) -> bool {
         || code.eq_ignore_ascii_case("error")
 }
 
-pub(super) fn parse(
-    bytes: &[u8],
+/// Frames of an OTLP document the reader follows.
+const ROOT: Frame = 0;
+const RESOURCE_SPANS_LIST: Frame = 1;
+const RESOURCE_SPANS: Frame = 2;
+const SCOPE_SPANS_LIST: Frame = 3;
+const SCOPE_SPANS: Frame = 4;
+const SPANS: Frame = 5;
+
+/// Reads `resourceSpans[].scopeSpans[].spans[]` one span at a time. A resource comes before
+/// its spans in every exporter's output (protobuf field order); spans that come first wait,
+/// within the cap, for the end of their `resourceSpans` entry.
+pub(super) struct OtlpReader {
     attachment: AttachmentId,
-    out: &mut Output<'_>,
-) -> Result<(), serde_json::Error> {
-    let document: Document = serde_json::from_slice(bytes)?;
-    let mut index = 0u64;
-    for resource_spans in document.resource_spans {
-        let resource: Vec<(String, String)> = resource_spans
-            .resource
+    index: u64,
+    /// The current entry's resource attributes, once read.
+    resource: Option<Vec<(String, String)>>,
+    service: String,
+    waiting: Vec<Vec<u8>>,
+    waiting_bytes: usize,
+    limit: usize,
+}
+
+impl OtlpReader {
+    pub fn new(attachment: AttachmentId, limit: usize) -> Self {
+        Self {
+            attachment,
+            index: 0,
+            resource: None,
+            service: String::new(),
+            waiting: Vec::new(),
+            waiting_bytes: 0,
+            limit,
+        }
+    }
+
+    fn set_resource(&mut self, resource: Resource) {
+        let attributes: Vec<(String, String)> = resource
             .attributes
             .into_iter()
             .map(|kv| (kv.key, kv.value.into_text()))
             .collect();
-        let service = resource
+        self.service = attributes
             .iter()
             .find(|(key, _)| key == "service.name")
             .map(|(_, value)| value.clone())
             .unwrap_or_else(|| "unknown_service".to_owned());
-        let scopes = resource_spans
-            .scope_spans
-            .into_iter()
-            .chain(resource_spans.instrumentation_library_spans);
-        for span in scopes.flat_map(|scope| scope.spans) {
-            index += 1;
-            let (Some(trace_id), Some(span_id)) =
-                (normalize_id(&span.trace_id), normalize_id(&span.span_id))
-            else {
-                out.issue(
-                    Some(index),
-                    format_args!("span {index} has no trace id or span id; skipped"),
-                );
-                continue;
-            };
-            let Some(start) = span.start_time_unix_nano.as_u64() else {
-                out.issue(
-                    Some(index),
-                    format_args!("span {index} has no startTimeUnixNano; skipped"),
-                );
-                continue;
-            };
-            let end = span.end_time_unix_nano.as_u64().unwrap_or(start);
-            let mut is_error = status_is_error(&span.status.code.0);
-            let mut attributes: Vec<(Cow<'_, str>, Cow<'_, str>)> =
-                Vec::with_capacity(resource.len() + span.attributes.len() + 1);
-            for (key, value) in &resource {
-                if key != "service.name" {
-                    attributes.push((Cow::Borrowed(key.as_str()), Cow::Borrowed(value.as_str())));
-                }
-            }
-            for kv in span.attributes {
-                let value = kv.value.into_text();
-                is_error |= attribute_says_error(&kv.key, &value);
-                attributes.push((Cow::Owned(kv.key), Cow::Owned(value)));
-            }
-            if !span.status.message.is_empty() {
-                attributes.push((
-                    Cow::Borrowed("status.message"),
-                    Cow::Owned(span.status.message),
-                ));
-            }
-            out.span(SpanRecord {
-                attachment,
-                line: index,
-                trace_id: Cow::Owned(trace_id),
-                span_id: Cow::Owned(span_id),
-                parent_span_id: normalize_id(&span.parent_span_id).map(Cow::Owned),
-                service: Cow::Borrowed(service.as_str()),
-                operation: Cow::Owned(span.name),
-                kind: span_kind_from_text(&span.kind.0),
-                start: Timestamp::from_unix_nanos(i64::try_from(start).unwrap_or(i64::MAX)),
-                duration_ns: end.saturating_sub(start),
-                is_error,
-                attributes,
-            });
+        self.resource = Some(attributes);
+    }
+
+    fn release_waiting(&mut self, out: &mut Output<'_>) {
+        if self.resource.is_none() {
+            self.set_resource(Resource::default());
+        }
+        for bytes in std::mem::take(&mut self.waiting) {
+            self.span(&bytes, out);
+        }
+        self.waiting_bytes = 0;
+    }
+
+    fn span(&mut self, bytes: &[u8], out: &mut Output<'_>) {
+        self.index += 1;
+        let index = self.index;
+        match serde_json::from_slice::<Span>(bytes) {
+            Ok(span) => emit_span(
+                span,
+                self.resource.as_deref().unwrap_or_default(),
+                &self.service,
+                index,
+                self.attachment,
+                out,
+            ),
+            Err(error) => out.issue(
+                Some(index),
+                format_args!("span {index} is not a valid OTLP span ({error}); skipped"),
+            ),
         }
     }
-    Ok(())
+}
+
+impl DocumentReader for OtlpReader {
+    fn enter(&mut self, parent: Option<Frame>, key: &[u8], opener: u8) -> Option<Frame> {
+        match (parent, key, opener) {
+            (None, _, b'{') => Some(ROOT),
+            (Some(ROOT), b"resourceSpans", b'[') => Some(RESOURCE_SPANS_LIST),
+            (Some(RESOURCE_SPANS_LIST), _, b'{') => {
+                self.resource = None;
+                Some(RESOURCE_SPANS)
+            }
+            (Some(RESOURCE_SPANS), b"scopeSpans" | b"instrumentationLibrarySpans", b'[') => {
+                Some(SCOPE_SPANS_LIST)
+            }
+            (Some(SCOPE_SPANS_LIST), _, b'{') => Some(SCOPE_SPANS),
+            (Some(SCOPE_SPANS), b"spans", b'[') => Some(SPANS),
+            _ => None,
+        }
+    }
+
+    fn captures(&self, parent: Frame, key: &[u8]) -> bool {
+        parent == SPANS || (parent == RESOURCE_SPANS && key == b"resource")
+    }
+
+    fn value(&mut self, parent: Frame, _key: &[u8], bytes: &[u8], out: &mut Output<'_>) {
+        if parent == RESOURCE_SPANS {
+            match serde_json::from_slice::<Resource>(bytes) {
+                Ok(resource) => self.set_resource(resource),
+                Err(error) => {
+                    out.issue(None, format_args!("not a valid OTLP resource ({error})"));
+                    self.set_resource(Resource::default());
+                }
+            }
+            self.release_waiting(out);
+        } else if self.resource.is_some() {
+            self.span(bytes, out);
+        } else if self.waiting_bytes + bytes.len() <= self.limit {
+            self.waiting_bytes += bytes.len();
+            self.waiting.push(bytes.to_vec());
+        } else {
+            // Too many spans before their resource: they go out without it.
+            self.release_waiting(out);
+            self.span(bytes, out);
+        }
+    }
+
+    fn leave(&mut self, frame: Frame, out: &mut Output<'_>) {
+        if frame == RESOURCE_SPANS {
+            self.release_waiting(out);
+            self.resource = None;
+        }
+    }
+
+    fn skipped(&mut self, parent: Frame, _key: &[u8], limit: usize, out: &mut Output<'_>) {
+        if parent == SPANS {
+            self.index += 1;
+            let index = self.index;
+            out.issue(
+                Some(index),
+                format_args!(
+                    "span {index} is larger than {limit} bytes; skipped (raise ingest.max_document_bytes)"
+                ),
+            );
+        } else {
+            out.issue(
+                None,
+                format_args!(
+                    "OTLP resource larger than {limit} bytes was not read (raise ingest.max_document_bytes)"
+                ),
+            );
+        }
+    }
+}
+
+fn emit_span(
+    span: Span,
+    resource: &[(String, String)],
+    service: &str,
+    index: u64,
+    attachment: AttachmentId,
+    out: &mut Output<'_>,
+) {
+    let (Some(trace_id), Some(span_id)) =
+        (normalize_id(&span.trace_id), normalize_id(&span.span_id))
+    else {
+        out.issue(
+            Some(index),
+            format_args!("span {index} has no trace id or span id; skipped"),
+        );
+        return;
+    };
+    let Some(start) = span.start_time_unix_nano.as_u64() else {
+        out.issue(
+            Some(index),
+            format_args!("span {index} has no startTimeUnixNano; skipped"),
+        );
+        return;
+    };
+    let end = span.end_time_unix_nano.as_u64().unwrap_or(start);
+    let mut is_error = status_is_error(&span.status.code.0);
+    let mut attributes: Vec<(Cow<'_, str>, Cow<'_, str>)> =
+        Vec::with_capacity(resource.len() + span.attributes.len() + 1);
+    for (key, value) in resource {
+        if key != "service.name" {
+            attributes.push((Cow::Borrowed(key.as_str()), Cow::Borrowed(value.as_str())));
+        }
+    }
+    for kv in span.attributes {
+        let value = kv.value.into_text();
+        is_error |= attribute_says_error(&kv.key, &value);
+        attributes.push((Cow::Owned(kv.key), Cow::Owned(value)));
+    }
+    if !span.status.message.is_empty() {
+        attributes.push((
+            Cow::Borrowed("status.message"),
+            Cow::Owned(span.status.message),
+        ));
+    }
+    out.span(SpanRecord {
+        attachment,
+        line: index,
+        trace_id: Cow::Owned(trace_id),
+        span_id: Cow::Owned(span_id),
+        parent_span_id: normalize_id(&span.parent_span_id).map(Cow::Owned),
+        service: Cow::Borrowed(service),
+        operation: Cow::Owned(span.name),
+        kind: span_kind_from_text(&span.kind.0),
+        start: Timestamp::from_unix_nanos(i64::try_from(start).unwrap_or(i64::MAX)),
+        duration_ns: end.saturating_sub(start),
+        is_error,
+        attributes,
+    });
 }

@@ -1,7 +1,9 @@
 //! Unit tests of the trace parsers' edge cases: caps, damaged documents, units, ids.
 
 use super::*;
+use crate::output::Output;
 use crate::{AttachmentParser, IngestConfig, Redactor};
+use faultmaven_model::AttachmentId;
 use faultmaven_model::{AttachmentRole, AttachmentSummary, CollectedRecords};
 use std::sync::Arc;
 
@@ -62,28 +64,150 @@ fn a_one_line_document_longer_than_the_line_cap_parses_whole() {
 }
 
 #[test]
-fn a_document_over_the_size_cap_gives_one_issue_and_no_spans() {
+fn a_document_over_the_size_cap_streams_and_only_an_oversized_span_is_skipped() {
+    // The cap bounds what is held at once (one span), not the document.
     let document = otlp_with_spans(200);
     let config = IngestConfig {
         max_document_bytes: 4096,
         ..IngestConfig::default()
     };
+    assert!(document.len() > 4 * 4096);
     let (summary, records) = parse_with("trace.json", document.as_bytes(), &config, 1000);
-    assert!(records.spans.is_empty());
+    assert_eq!(records.spans.len(), 200);
+    assert!(summary.issues.is_empty(), "{:?}", summary.issues);
+
+    let huge_name = "x".repeat(5000);
+    let document = document.replacen("\"name\":\"op7\"", &format!("\"name\":\"{huge_name}\""), 1);
+    let (summary, records) = parse_with("trace.json", document.as_bytes(), &config, 1000);
+    assert_eq!(records.spans.len(), 199);
     assert_eq!(summary.issues.len(), 1);
     assert!(summary.issues[0].reason.contains("larger than 4096 bytes"));
+    assert_eq!(summary.issues[0].line, Some(8));
 }
 
 #[test]
-fn a_cut_document_is_an_issue_not_a_panic() {
+fn a_cut_document_keeps_the_spans_before_the_cut_and_reports_it() {
     let document = otlp_with_spans(5);
     let cut = &document[..document.len() / 2];
     let (summary, records) = parse_with("trace.json", cut.as_bytes(), &IngestConfig::default(), 64);
-    assert!(records.spans.is_empty());
+    assert_eq!(records.spans.len(), 2);
     assert_eq!(summary.issues.len(), 1);
     assert!(summary.issues[0]
         .reason
         .starts_with("not a valid OTLP JSON document"));
+}
+
+#[test]
+fn streaming_holds_one_span_at_a_time() {
+    // 20,000 spans (several MB) fed in 8 KiB chunks: what the scanner holds stays the size
+    // of one span.
+    let document = otlp_with_spans(20_000);
+    let redactor = Redactor::new(&IngestConfig::default().redaction);
+    let mut tally = crate::output::Tally::new(100);
+    let mut sink = CollectedRecords::default();
+    let mut out = Output {
+        sink: &mut sink,
+        redactor: &redactor,
+        tally: &mut tally,
+    };
+    let mut scanner = stream::JsonScanner::new(1 << 20);
+    let mut reader = otlp::OtlpReader::new(AttachmentId::new(1), 1 << 20);
+    let mut most_held = 0;
+    for chunk in document.as_bytes().chunks(8192) {
+        scanner.feed(chunk, "OTLP JSON", &mut reader, &mut out);
+        most_held = most_held.max(scanner.held_bytes());
+    }
+    scanner.finish("OTLP JSON", &mut out);
+    assert!(tally.issues.is_empty(), "{:?}", tally.issues);
+    assert_eq!(sink.spans.len(), 20_000);
+    assert!(document.len() > 3_000_000);
+    assert!(most_held < 1024, "held {most_held} bytes");
+}
+
+#[test]
+fn resource_after_its_spans_and_documents_one_per_line() {
+    // JSON allows any key order; the collector's file exporter writes one request per line.
+    let late = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"01","spanId":"02","name":"a","startTimeUnixNano":"5"}]}],"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"late"}}]}}]}"#;
+    let early = otlp_with_spans(2);
+    let document = format!("{late}\n{early}\n");
+    let (summary, records) = parse_with(
+        "trace.json",
+        document.as_bytes(),
+        &IngestConfig::default(),
+        7,
+    );
+    assert!(summary.issues.is_empty(), "{:?}", summary.issues);
+    let services: Vec<&str> = records.spans.iter().map(|s| s.service.as_ref()).collect();
+    assert_eq!(services, ["late", "api", "api"]);
+}
+
+/// Runs `bytes` through the scanner and `reader` in chunks of `chunk` bytes.
+fn scan(
+    reader: &mut dyn stream::DocumentReader,
+    bytes: &[u8],
+    chunk: usize,
+) -> (usize, Vec<faultmaven_model::ParseIssue>) {
+    let redactor = Redactor::new(&IngestConfig::default().redaction);
+    let mut tally = crate::output::Tally::new(100);
+    let mut sink = CollectedRecords::default();
+    let mut out = Output {
+        sink: &mut sink,
+        redactor: &redactor,
+        tally: &mut tally,
+    };
+    let mut scanner = stream::JsonScanner::new(1 << 20);
+    for piece in bytes.chunks(chunk) {
+        scanner.feed(piece, "test", reader, &mut out);
+    }
+    scanner.finish("test", &mut out);
+    (sink.spans.len(), tally.issues)
+}
+
+#[test]
+fn damaged_structure_and_bad_spans_are_issues() {
+    let otlp = |bytes: &[u8]| {
+        scan(
+            &mut otlp::OtlpReader::new(AttachmentId::new(1), 1 << 20),
+            bytes,
+            3,
+        )
+    };
+    let zipkin = |bytes: &[u8]| {
+        scan(
+            &mut zipkin::ZipkinReader::new(AttachmentId::new(1)),
+            bytes,
+            3,
+        )
+    };
+    for bytes in [
+        &br#"{"resourceSpans": [}"#[..],
+        br#"{"resourceSpans" [1]}"#,
+        br#"{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": 1 2}]}]}]}"#,
+        br#"{"a": 1"#,
+        br#""text""#,
+        b"",
+        b"[[[[",
+    ] {
+        let (spans, issues) = otlp(bytes);
+        assert_eq!(spans, 0);
+        assert_eq!(
+            issues.len(),
+            1,
+            "{:?} {issues:?}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+    // A bad span is skipped; its neighbours are kept.
+    let (spans, issues) = zipkin(
+        br#"[{"traceId":"a","id":"b","timestamp":1}, {"traceId":"a","id":"c","timestamp":"x"}, 7, {"traceId":"a","id":"d","timestamp":2}]"#,
+    );
+    assert_eq!(spans, 2);
+    assert_eq!(issues.len(), 2, "{issues:?}");
+    // Deep nesting is refused, not walked.
+    let deep = format!("[{}{}]", "[".repeat(10_000), "]".repeat(10_000));
+    let (spans, issues) = zipkin(deep.as_bytes());
+    assert_eq!(spans, 0);
+    assert_eq!(issues.len(), 1, "{issues:?}");
 }
 
 #[test]
@@ -140,4 +264,37 @@ fn a_metric_table_is_not_a_span_table() {
     );
     assert_eq!(summary.format, "csv_metrics");
     assert!(records.spans.is_empty());
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// A valid document with one byte changed, cut anywhere and fed in any chunk size: no
+    /// panic, and every span the document holds is either emitted or behind an issue.
+    #[test]
+    fn damaged_documents_never_panic(
+        position in 0usize..2000,
+        byte in proptest::prelude::any::<u8>(),
+        cut in 0usize..2000,
+        chunk in 1usize..64,
+    ) {
+        let mut document = otlp_with_spans(8).into_bytes();
+        let position = position % document.len();
+        document[position] = byte;
+        document.truncate(cut.max(1).min(document.len()));
+        let (spans, _) = scan(&mut otlp::OtlpReader::new(AttachmentId::new(1), 1 << 20), &document, chunk);
+        proptest::prop_assert!(spans <= 8);
+        let (spans, _) = scan(&mut jaeger::JaegerReader::new(AttachmentId::new(1)), &document, chunk);
+        proptest::prop_assert!(spans == 0);
+        let _ = scan(&mut zipkin::ZipkinReader::new(AttachmentId::new(1)), &document, chunk);
+    }
+
+    /// Arbitrary bytes from the JSON alphabet through every reader.
+    #[test]
+    fn arbitrary_json_like_bytes_never_panic(text in "[\\[\\]{}\":,0-9a-z \\\\]{0,300}", chunk in 1usize..32) {
+        let bytes = text.as_bytes();
+        let _ = scan(&mut otlp::OtlpReader::new(AttachmentId::new(1), 64), bytes, chunk);
+        let _ = scan(&mut jaeger::JaegerReader::new(AttachmentId::new(1)), bytes, chunk);
+        let _ = scan(&mut zipkin::ZipkinReader::new(AttachmentId::new(1)), bytes, chunk);
+    }
 }
