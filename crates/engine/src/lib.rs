@@ -8,6 +8,7 @@
 mod answer;
 mod answers;
 mod audit;
+mod calibration;
 mod cases;
 mod follow_up;
 mod hypotheses;
@@ -600,6 +601,7 @@ impl Investigation {
         });
         fresh.extend(root_causes::root_cause_hypotheses(&report.root_causes));
         ranking::weigh_against_each_other(&mut fresh, &report.findings);
+        calibration::CalibrationMap::fitted().calibrate(&mut fresh);
         cases::apply_case_evidence(&mut fresh, &similar_cases);
         let llm: Option<Arc<dyn LlmProvider>> = match (&inner.parts.llm, inner.audit.get()) {
             (Some(llm), Some(audit)) => Some(Arc::new(audit::AuditedLlm {
