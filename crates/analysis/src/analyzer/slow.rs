@@ -195,6 +195,12 @@ fn finding(
     }
     let first = group.first_slow.as_ref()?;
     let median = stats.median().unwrap_or(stats.max_seconds);
+    // A GC pause, a query or a lock wait of a second is slow on any system. Other operations
+    // (a backup, a build, a batch job, a cache warm-up) may take minutes by design: they are
+    // slow only against their own kind, when the typical one in the file is fast.
+    if kind == OperationKind::Operation && median >= floor / 2.0 {
+        return None;
+    }
     let (what, noun) = match kind {
         OperationKind::GcPause => ("Long GC pause", "pauses"),
         OperationKind::Query => ("Slow query", "queries"),
@@ -287,6 +293,49 @@ mod tests {
         assert!((0.0106..0.0213).contains(&median), "{median}");
         assert_eq!(stats.slow, 1);
         assert_eq!(stats.max_seconds, 5.0);
+    }
+
+    fn group_of(kind: OperationKind, seconds: &[f64]) -> OperationGroup {
+        let mut group = OperationGroup::default();
+        for &value in seconds {
+            let slow = value >= kind.slow_floor_seconds();
+            group.incident.add(value, slow);
+            if slow {
+                let example = Example {
+                    attachment: AttachmentId::new(1),
+                    first_line: 1,
+                    last_line: 1,
+                    excerpt: format!("took {value} s"),
+                };
+                group.first_slow.get_or_insert(example.clone());
+                group.slowest.push((value, example));
+            }
+        }
+        group
+    }
+
+    #[test]
+    fn long_operations_are_slow_only_against_their_own_kind() {
+        let mut usual = vec![0.05; 40];
+        usual.extend([4.0, 6.5, 5.2]);
+        let spikes = group_of(OperationKind::Operation, &usual);
+        assert!(finding(OperationKind::Operation, &spikes, "api.log", false).is_some());
+        // Nightly backups of ten minutes: long by design.
+        let backups = group_of(OperationKind::Operation, &[600.0, 610.0, 590.0]);
+        assert!(finding(OperationKind::Operation, &backups, "backup.log", false).is_none());
+        // Queries of seconds are slow whatever their neighbours.
+        let queries = group_of(OperationKind::Query, &[3.0, 5.0, 4.0]);
+        let found = finding(OperationKind::Query, &queries, "db.log", false).unwrap();
+        assert!(
+            found.title.starts_with("Slow query: 3 of 3 queries"),
+            "{}",
+            found.title
+        );
+        // One slow query among many fast ones is noise.
+        let mut one = vec![0.02; 30];
+        one.push(2.0);
+        let single = group_of(OperationKind::Query, &one);
+        assert!(finding(OperationKind::Query, &single, "db.log", false).is_none());
     }
 
     #[test]
