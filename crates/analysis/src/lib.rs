@@ -60,6 +60,7 @@ mod bursts;
 mod config;
 mod config_diff;
 pub mod detectors;
+mod durations;
 mod entity;
 mod exceptions;
 mod histogram;

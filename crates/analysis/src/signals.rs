@@ -86,7 +86,7 @@ pub(crate) fn implied_level(text: &str) -> Option<Level> {
 }
 
 /// Attribute and label keys that name an entity, by kind (compared case-insensitively).
-const ENTITY_KEYS: [(&str, SuspectKind); 32] = [
+const ENTITY_KEYS: [(&str, SuspectKind); 34] = [
     ("service", SuspectKind::Service),
     ("service.name", SuspectKind::Service),
     ("service_name", SuspectKind::Service),
@@ -103,6 +103,9 @@ const ENTITY_KEYS: [(&str, SuspectKind); 32] = [
     ("node", SuspectKind::Host),
     ("nodename", SuspectKind::Host),
     ("node_name", SuspectKind::Host),
+    // Elasticsearch's ECS JSON logs name the node that logged the line.
+    ("node.name", SuspectKind::Host),
+    ("syslog.hostname", SuspectKind::Host),
     ("instance", SuspectKind::Host),
     ("k8s.node.name", SuspectKind::Host),
     ("kubernetes.host", SuspectKind::Host),
@@ -127,6 +130,42 @@ pub(crate) fn entity_kind_of_key(key: &str) -> Option<SuspectKind> {
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case(key))
         .map(|(_, kind)| *kind)
+}
+
+/// The host of a syslog line whose header the parser left in the message
+/// (`kafka-2 kernel: EXT4-fs error ...`, `web-1 nginx[812]: ...`): a host-name token, then a
+/// `program[pid]:` or `kernel:` token. Only those program shapes count, so an ordinary
+/// sentence (`Connection refused: ...`) is not taken for a host.
+pub(crate) fn syslog_host(message: &str) -> Option<&str> {
+    let mut tokens = message.splitn(3, ' ');
+    let host = tokens.next()?;
+    let program = tokens.next()?;
+    let is_host = host.len() >= 2
+        && host.len() <= 253
+        && host.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        && host.bytes().any(|b| b.is_ascii_alphabetic())
+        // Real host names carry a number, a dash or a domain (`web01`, `kafka-2`,
+        // `edge.example.net`); a plain word before `name[3]:` is more likely prose.
+        && host
+            .bytes()
+            .any(|b| b.is_ascii_digit() || matches!(b, b'-' | b'.'));
+    let program = program.strip_suffix(':')?;
+    let is_program = program == "kernel"
+        || program
+            .strip_suffix(']')
+            .and_then(|p| p.split_once('['))
+            .is_some_and(|(name, pid)| {
+                !name.is_empty()
+                    && !pid.is_empty()
+                    && pid.bytes().all(|b| b.is_ascii_digit())
+                    && name.bytes().all(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'/')
+                    })
+            });
+    (is_host && is_program).then_some(host)
 }
 
 /// The first line of `text`, cut to [`EXCERPT_CHARS`] characters (with an ellipsis when cut).
@@ -241,8 +280,25 @@ mod tests {
     fn entity_keys() {
         assert_eq!(entity_kind_of_key("k8s.pod.name"), Some(SuspectKind::Pod));
         assert_eq!(entity_kind_of_key("Host"), Some(SuspectKind::Host));
+        assert_eq!(entity_kind_of_key("node.name"), Some(SuspectKind::Host));
         assert_eq!(entity_kind_of_key("service"), Some(SuspectKind::Service));
         assert_eq!(entity_kind_of_key("user"), None);
+    }
+
+    #[test]
+    fn syslog_hosts_left_in_the_message() {
+        assert_eq!(
+            syslog_host("db-7 kernel: EXT4-fs (sdb1): Remounting filesystem read-only"),
+            Some("db-7")
+        );
+        assert_eq!(
+            syslog_host("edge.example.net haproxy[3301]: backend api has no server available!"),
+            Some("edge.example.net")
+        );
+        assert_eq!(syslog_host("Connection refused: connect"), None);
+        assert_eq!(syslog_host("worker pool[3]: started"), None);
+        assert_eq!(syslog_host("10.0.0.1 kernel: something"), None);
+        assert_eq!(syslog_host("kernel: oops"), None);
     }
 
     #[test]

@@ -29,6 +29,9 @@ const CATEGORY_RULES: &[(HypothesisCategory, &[&str])] = &[
             "disk quota",
             "inode",
             "read-only file system",
+            "disk usage exceeded",
+            "flood stage",
+            "flood-stage",
             "i/o error",
             "input/output error",
             "filesystem",
@@ -51,6 +54,11 @@ const CATEGORY_RULES: &[(HypothesisCategory, &[&str])] = &[
             "resource temporarily unavailable",
             "connection pool",
             "exit code 137",
+            "rejectedexecution",
+            "thread pool",
+            "pool saturated",
+            "queue capacity",
+            "all threads are busy",
         ],
     ),
     (
@@ -194,6 +202,11 @@ pub fn categorize(finding: &Finding) -> HypothesisCategory {
     ) {
         return categorize_metric(&text);
     }
+    if finding.kind == FindingKind::SlowOperation {
+        // Slow queries, lock waits and GC pauses are slowdowns whatever words their lines
+        // hold (a slow query's text may well say `connection` or `config`).
+        return HypothesisCategory::Performance;
+    }
     for (category, phrases) in CATEGORY_RULES {
         if phrases.iter().any(|phrase| starts_a_word(&text, phrase)) {
             return *category;
@@ -273,6 +286,47 @@ pub(crate) fn contains_phrase(text: &str, phrase: &str) -> bool {
     })
 }
 
+/// How much a runbook hypothesis loses when the findings showing its symptoms fall in
+/// another root-cause family by their own words (scaled by the share that do).
+const CATEGORY_DISAGREEMENT_PENALTY: f64 = 0.08;
+
+/// How many runbooks of the library list each symptom (lowercased).
+struct SymptomListings(std::collections::BTreeMap<String, usize>);
+
+impl SymptomListings {
+    fn new(library: &[std::sync::Arc<Runbook>], retrieved: &[RetrievedRunbook<'_>]) -> Self {
+        let mut counts = std::collections::BTreeMap::new();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let runbooks = library
+            .iter()
+            .map(|r| r.as_ref())
+            .chain(retrieved.iter().map(|r| r.runbook));
+        for runbook in runbooks {
+            if !seen.insert(runbook.id.as_str()) {
+                continue;
+            }
+            let symptoms: BTreeSet<String> = runbook
+                .symptoms
+                .iter()
+                .map(|s| s.trim().to_lowercase())
+                .collect();
+            for symptom in symptoms {
+                *counts.entry(symptom).or_insert(0) += 1;
+            }
+        }
+        Self(counts)
+    }
+
+    /// Runbooks listing `symptom` (at least 1: the one that matched).
+    fn of(&self, symptom: &str) -> usize {
+        self.0
+            .get(&symptom.trim().to_lowercase())
+            .copied()
+            .unwrap_or(1)
+            .max(1)
+    }
+}
+
 /// How much a hypothesis gains when it blames an entity the question names: the engineer
 /// asked about it, so a cause that involves it is more relevant than one about a bystander.
 const QUESTION_ENTITY_BONUS: f64 = 0.1;
@@ -318,6 +372,7 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
     let categories: Vec<HypothesisCategory> = inputs.findings.iter().map(categorize).collect();
     let mut covered: BTreeSet<usize> = BTreeSet::new();
     let mut hypotheses = Vec::new();
+    let listings = SymptomListings::new(inputs.library, &inputs.runbooks);
 
     // 1. Runbook hypotheses: a retrieved runbook whose symptoms appear in the findings, and
     // with data any runbook of the library whose symptoms appear (retrieval rank unknown).
@@ -364,9 +419,25 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
                 .iter()
                 .map(|&i| inputs.findings[i].score)
                 .fold(0.0, f64::max);
-            let breadth = (symptoms_seen.len() as f64 / 3.0).min(1.0);
+            // A symptom many runbooks list (`exit code 137`, `Back-off restarting failed
+            // container`) tells them apart less than one only this runbook lists
+            // (`OOMKilled`): each counts 1 / (runbooks listing it).
+            let specific_symptoms: f64 = symptoms_seen
+                .iter()
+                .map(|symptom| 1.0 / listings.of(symptom) as f64)
+                .sum();
+            let breadth = (specific_symptoms / 3.0).min(1.0);
+            // Two runbooks often share a symptom (`RejectedExecutionException` is listed by
+            // thread-pool exhaustion and by deadlocks): the one whose family the findings'
+            // own words point to explains them better.
+            let agreement = symptom_findings
+                .iter()
+                .filter(|&&i| categories[i] == runbook.category)
+                .count() as f64
+                / symptom_findings.len() as f64;
             // With data in hand the data decides; retrieval similarity only breaks ties.
             0.15 + 0.4 * strength + 0.2 * breadth + 0.1 * retrieval
+                - CATEGORY_DISAGREEMENT_PENALTY * (1.0 - agreement)
         } else {
             // A question alone: retrieval is all we have, so stay modest.
             0.15 + 0.35 * retrieval
@@ -575,5 +646,116 @@ fn shell_quote(word: &str) -> String {
         word.to_owned()
     } else {
         format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultmaven_model::{AttachmentId, FindingId, Severity};
+    use std::sync::Arc;
+
+    fn runbook(id: &str, category: HypothesisCategory, symptoms: &[&str]) -> Arc<Runbook> {
+        Arc::new(Runbook {
+            id: id.to_owned(),
+            title: format!("runbook {id}"),
+            symptoms: symptoms.iter().map(|s| (*s).to_owned()).collect(),
+            services: Vec::new(),
+            tags: Vec::new(),
+            category,
+            body: String::new(),
+            steps: Vec::new(),
+        })
+    }
+
+    fn finding(id: u32, excerpt: &str) -> Finding {
+        Finding {
+            id: FindingId::new(id),
+            kind: FindingKind::ErrorTemplate,
+            severity: Severity::High,
+            title: format!("ERROR template E{id}"),
+            detail: String::new(),
+            score: 0.7,
+            first_seen: None,
+            last_seen: None,
+            subjects: Vec::new(),
+            template_id: None,
+            entities: Vec::new(),
+            evidence: vec![Evidence::LogLines {
+                attachment: AttachmentId::new(1),
+                first_line: 1,
+                last_line: 1,
+                excerpt: Some(excerpt.to_owned()),
+            }],
+        }
+    }
+
+    fn ranked(library: &[Arc<Runbook>], findings: &[Finding]) -> Vec<String> {
+        build_hypotheses(&HypothesisInputs {
+            findings,
+            attachments: &[],
+            runbooks: Vec::new(),
+            library,
+            has_data: true,
+            question: None,
+            limit: 10,
+        })
+        .into_iter()
+        .filter_map(|h| h.runbook)
+        .collect()
+    }
+
+    #[test]
+    fn a_symptom_only_one_runbook_lists_counts_more() {
+        let library = [
+            runbook(
+                "restart-loop",
+                HypothesisCategory::Configuration,
+                &["process restarted", "status=137"],
+            ),
+            runbook(
+                "memory-kill",
+                HypothesisCategory::ResourceExhaustion,
+                &["killed by the memory cgroup", "status=137"],
+            ),
+        ];
+        let findings = [
+            finding(1, "worker exited status=137, process restarted"),
+            finding(2, "worker killed by the memory cgroup"),
+        ];
+        assert_eq!(ranked(&library, &findings), ["memory-kill", "restart-loop"]);
+        let listings = SymptomListings::new(&library, &[]);
+        assert_eq!(listings.of("STATUS=137"), 2);
+        assert_eq!(listings.of("process restarted"), 1);
+        assert_eq!(listings.of("never listed"), 1);
+    }
+
+    #[test]
+    fn a_shared_symptom_goes_to_the_family_the_findings_name() {
+        // Both list the rejection; the line's own words (`thread pool`) say exhaustion.
+        let library = [
+            runbook(
+                "stuck-threads",
+                HypothesisCategory::CodeDefect,
+                &["task rejected"],
+            ),
+            runbook(
+                "pool-full",
+                HypothesisCategory::ResourceExhaustion,
+                &["task rejected"],
+            ),
+        ];
+        let findings = [finding(
+            1,
+            "task rejected: thread pool size = 16, queue 100/100",
+        )];
+        assert_eq!(ranked(&library, &findings), ["pool-full", "stuck-threads"]);
+    }
+
+    #[test]
+    fn slow_operations_are_slowdowns() {
+        let mut slow = finding(1, "duration: 5200 ms statement: SELECT ... config");
+        slow.kind = FindingKind::SlowOperation;
+        assert_eq!(categorize(&slow), HypothesisCategory::Performance);
     }
 }

@@ -8,6 +8,7 @@
 mod answer;
 mod answers;
 mod audit;
+mod calibration;
 mod cases;
 mod follow_up;
 mod hypotheses;
@@ -16,6 +17,7 @@ mod learning;
 mod model_hypotheses;
 mod progress;
 pub mod query;
+mod ranking;
 mod root_causes;
 mod suspects;
 
@@ -598,6 +600,8 @@ impl Investigation {
             limit: inner.config.max_hypotheses,
         });
         fresh.extend(root_causes::root_cause_hypotheses(&report.root_causes));
+        ranking::weigh_against_each_other(&mut fresh, &report.findings);
+        calibration::CalibrationMap::fitted().calibrate(&mut fresh);
         cases::apply_case_evidence(&mut fresh, &similar_cases);
         let llm: Option<Arc<dyn LlmProvider>> = match (&inner.parts.llm, inner.audit.get()) {
             (Some(llm), Some(audit)) => Some(Arc::new(audit::AuditedLlm {

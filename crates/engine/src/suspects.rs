@@ -8,11 +8,27 @@ use faultmaven_model::{AttachmentSummary, Evidence, Finding, Suspect, SuspectKin
 /// Most suspects a hypothesis lists.
 const MAX_SUSPECTS: usize = 5;
 
-/// Words that parsers sometimes take for a component but that name a log level or a
-/// Kubernetes event type, never an entity.
+/// Words that parsers sometimes take for a component but that name a log level, a
+/// Kubernetes event type or a PostgreSQL message class (`LOG:`, `STATEMENT:`), never an entity.
 const NOT_ENTITIES: &[&str] = &[
-    "warning", "normal", "info", "error", "debug", "warn", "fatal", "critical", "notice", "trace",
-    "err", "crit", "alert", "emerg",
+    "warning",
+    "normal",
+    "info",
+    "error",
+    "debug",
+    "warn",
+    "fatal",
+    "critical",
+    "notice",
+    "trace",
+    "err",
+    "crit",
+    "alert",
+    "emerg",
+    "log",
+    "statement",
+    "detail",
+    "hint",
 ];
 
 /// Parts of a file name that say what kind of data it holds, not whose data it is.
@@ -227,6 +243,76 @@ fn peer_addresses(text: &str) -> Vec<String> {
     peers
 }
 
+/// Words that say a request was refused for who made it: the account such a line names is
+/// the one whose permissions are wrong.
+const DENIAL_WORDS: &[&str] = &[
+    "forbidden",
+    "denied",
+    "not authorized",
+    "unauthorized",
+    "cannot",
+    "not allowed",
+    "permission",
+];
+
+fn is_account_char(c: char) -> bool {
+    is_name_char(c) || matches!(c, ':' | '@' | '/')
+}
+
+/// Accounts a refused request ran as: Kubernetes service accounts
+/// (`system:serviceaccount:ci:deployer`), the quoted user of `User "alice" cannot ...`
+/// (Kubernetes RBAC) or `user 'app'@'10.0.0.1'` (MySQL), and AWS roles
+/// (`assumed-role/deployer/...`, `role/deployer`). Only in lines that say it was refused.
+fn denied_accounts(text: &str) -> Vec<String> {
+    let lower = text.to_lowercase();
+    if !DENIAL_WORDS.iter().any(|word| lower.contains(word)) {
+        return Vec::new();
+    }
+    let mut accounts: Vec<String> = Vec::new();
+    let mut push = |name: &str| {
+        let name = name.trim_end_matches(['.', ':', '/', '-', '_']);
+        if name.len() >= 2
+            && name.bytes().any(|b| b.is_ascii_alphabetic())
+            && !accounts.iter().any(|a| a == name)
+        {
+            accounts.push(name.to_owned());
+        }
+    };
+    for (start, _) in lower.match_indices("system:serviceaccount:") {
+        let name: String = text[start..]
+            .chars()
+            .take_while(|&c| is_account_char(c) && c != '/' && c != '@')
+            .collect();
+        // `system:serviceaccount:<namespace>:<name>` and nothing after it.
+        if name.split(':').count() == 4 {
+            push(&name);
+        }
+    }
+    for prefix in ["user \"", "user '", "user: \"", "user=\""] {
+        for (start, _) in lower.match_indices(prefix) {
+            let rest = &text[start + prefix.len()..];
+            let quote = prefix.chars().next_back().unwrap_or('"');
+            if let Some(end) = rest.find(quote) {
+                let name = &rest[..end];
+                if name.chars().all(is_account_char) && !name.starts_with("system:serviceaccount:")
+                {
+                    push(name);
+                }
+            }
+        }
+    }
+    for prefix in ["assumed-role/", ":role/"] {
+        for (start, _) in lower.match_indices(prefix) {
+            let name: String = text[start + prefix.len()..]
+                .chars()
+                .take_while(|&c| is_name_char(c))
+                .collect();
+            push(&name);
+        }
+    }
+    accounts
+}
+
 /// The excerpts of a finding's log-line evidence.
 fn excerpts(finding: &Finding) -> impl Iterator<Item = &str> {
     finding
@@ -260,6 +346,17 @@ pub(crate) fn suspects_of(
     peers_first: bool,
 ) -> Vec<Suspect> {
     let mut counted: Vec<(Suspect, usize)> = Vec::new();
+    // The account a refused request ran as is what the fix changes (its role binding, its
+    // policy), so it comes before the peer that refused it and the caller.
+    for finding in findings {
+        for account in excerpts(finding).flat_map(denied_accounts) {
+            let suspect = Suspect {
+                kind: SuspectKind::Account,
+                name: account,
+            };
+            add(&mut counted, suspect, 2 * findings.len() + 2);
+        }
+    }
     if peers_first {
         for finding in findings {
             for peer in excerpts(finding).flat_map(peer_addresses) {
@@ -295,21 +392,34 @@ pub(crate) fn suspects_of(
             add(&mut counted, suspect, 1);
         }
     }
-    if counted.len() == peers_found {
+    // Loggers and modules (`o.e.a.b.TransportShardBulkAction`, `plugin/errors`) live inside a
+    // process; when nothing else names the entity, the service the file is named after comes
+    // before them (`coredns.log`).
+    let only_components = counted[peers_found..]
+        .iter()
+        .all(|(suspect, _)| suspect.kind == SuspectKind::Component);
+    let component_weight = counted[peers_found..]
+        .iter()
+        .map(|(_, weight)| *weight)
+        .max()
+        .unwrap_or(0);
+    if only_components {
         for finding in findings {
             for evidence in &finding.evidence {
                 let Some(file) = attachments.iter().find(|a| a.id == evidence.attachment()) else {
                     continue;
                 };
                 if let Some(service) = service_of_file(&file.name) {
-                    add(
-                        &mut counted,
-                        Suspect {
-                            kind: SuspectKind::Service,
-                            name: service,
-                        },
-                        1,
-                    );
+                    let suspect = Suspect {
+                        kind: SuspectKind::Service,
+                        name: service,
+                    };
+                    let weight = if counted.iter().any(|(s, _)| *s == suspect) {
+                        1
+                    } else {
+                        component_weight + 1
+                    };
+                    add(&mut counted, suspect, weight);
                 }
             }
         }
@@ -367,6 +477,80 @@ mod tests {
             ["ledger.internal"]
         );
         assert!(peer_addresses("at 14:03:22 took 1500ms").is_empty());
+    }
+
+    #[test]
+    fn the_file_service_comes_before_loggers_inside_it() {
+        use faultmaven_model::{
+            AttachmentId, AttachmentRole, DataKind, FindingId, FindingKind, Severity,
+        };
+        let attachment = AttachmentSummary {
+            id: AttachmentId::new(1),
+            name: "resolver.log".to_owned(),
+            role: AttachmentRole::Incident,
+            kind: DataKind::Log,
+            format: "text".to_owned(),
+            bytes: 10,
+            lines: 1,
+            records: 1,
+            issues: Vec::new(),
+            issues_truncated: false,
+        };
+        let finding = Finding {
+            id: FindingId::new(1),
+            kind: FindingKind::ErrorTemplate,
+            severity: Severity::High,
+            title: "ERROR template E1".to_owned(),
+            detail: String::new(),
+            score: 0.8,
+            first_seen: None,
+            last_seen: None,
+            subjects: vec![Suspect {
+                kind: SuspectKind::Component,
+                name: "plugin/forward".to_owned(),
+            }],
+            template_id: None,
+            entities: Vec::new(),
+            evidence: vec![Evidence::LogLines {
+                attachment: AttachmentId::new(1),
+                first_line: 1,
+                last_line: 1,
+                excerpt: Some("no healthy upstreams".to_owned()),
+            }],
+        };
+        let names: Vec<String> = suspects_of(&[&finding], &[attachment], false)
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(names, ["resolver", "plugin/forward"]);
+    }
+
+    #[test]
+    fn accounts_of_refused_requests() {
+        assert_eq!(
+            denied_accounts(
+                "secrets is forbidden: User \"system:serviceaccount:build:image-pusher\" cannot get resource \"secrets\""
+            ),
+            ["system:serviceaccount:build:image-pusher"]
+        );
+        assert_eq!(
+            denied_accounts(
+                "pods is forbidden: User \"jane@example.org\" cannot list resource \"pods\""
+            ),
+            ["jane@example.org"]
+        );
+        assert_eq!(
+            denied_accounts(
+                "User: arn:aws:sts::123456789012:assumed-role/etl-runner/i-0abc is not authorized to perform: s3:PutObject"
+            ),
+            ["etl-runner"]
+        );
+        assert_eq!(
+            denied_accounts("Access denied for user 'report'@'10.1.2.3' (using password: YES)"),
+            ["report"]
+        );
+        // Named, but nothing was refused.
+        assert!(denied_accounts("token issued for system:serviceaccount:ci:deployer").is_empty());
     }
 
     #[test]

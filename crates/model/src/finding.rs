@@ -50,6 +50,9 @@ pub enum FindingKind {
     TraceAnomaly,
     /// A configuration value that looks wrong or differs from the baseline.
     ConfigIssue,
+    /// Log lines that report operations (queries, lock waits, GC pauses, requests) taking
+    /// far longer than such operations should, read from the durations in their text.
+    SlowOperation,
 }
 
 /// A pointer into the uploaded data that supports a finding.

@@ -26,6 +26,8 @@ pub enum SuspectKind {
     Dependency,
     /// A configuration key.
     ConfigKey,
+    /// A user or service account a request ran as (`system:serviceaccount:ci:deployer`).
+    Account,
 }
 
 /// An entity a finding or hypothesis points at.

@@ -37,6 +37,11 @@ impl Badness {
         if warnings > 0 {
             return Some(Badness::Warn(warnings));
         }
+        // A few phrases mean a process died whatever level the line carries: Kubernetes
+        // reports an OOM kill in a `Normal` event, systemd logs a SIGKILL at info level.
+        if is_unmistakable_failure(text) {
+            return Some(Badness::ImpliedError(stats.incident.max(stats.unleveled)));
+        }
         // Words decide only when no line of the template said its level.
         if leveled == 0 && stats.unleveled > 0 {
             return match implied_level(text) {
@@ -85,6 +90,26 @@ impl Badness {
             Self::ImpliedWarn(_) => (0.35, Severity::Low),
         }
     }
+}
+
+/// Phrases that say a process was killed or crashed, at any log level.
+const UNMISTAKABLE_FAILURES: &[&str] = &[
+    "oomkilled",
+    "oom-killed",
+    "oom_kill",
+    "out of memory: killed process",
+    "memory cgroup out of memory",
+    "segmentation fault",
+    "kernel panic",
+    "status=9/kill",
+];
+
+/// Whether a template's text states a process death that no level can make benign.
+fn is_unmistakable_failure(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    UNMISTAKABLE_FAILURES
+        .iter()
+        .any(|phrase| lower.contains(phrase))
 }
 
 /// Saturating frequency factor in [0, 1): ~0.04 for one line, ~0.63 for 25, ~0.98 for 100.
@@ -563,6 +588,7 @@ fn kind_order(kind: FindingKind) -> u8 {
         FindingKind::VanishedTemplate => 9,
         FindingKind::FrequencyShift => 10,
         FindingKind::EntityAnomaly => 11,
+        FindingKind::SlowOperation => 13,
     }
 }
 
@@ -614,4 +640,26 @@ pub(super) fn rank_and_cap(
         finding.id = FindingId::new(first_number.saturating_add(offset as u32));
     }
     kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn process_deaths_are_failures_at_any_level() {
+        assert!(is_unmistakable_failure(
+            "Killing pod/<*> Container api exceeded its memory limit; Exit Code <*>, Reason: OOMKilled"
+        ));
+        assert!(is_unmistakable_failure(
+            "<*> Memory cgroup out of memory: Killed process <*> (node)"
+        ));
+        assert!(is_unmistakable_failure(
+            "worker.service: Main process exited, code=killed, status=9/KILL"
+        ));
+        assert!(!is_unmistakable_failure("memory usage at <*>%"));
+        assert!(!is_unmistakable_failure(
+            "Killing container with id <*>: need to restart"
+        ));
+    }
 }

@@ -4,6 +4,7 @@
 mod findings;
 mod metric_findings;
 mod shifts;
+mod slow;
 
 use crate::config::AnalysisConfig;
 use crate::entity::{entity_findings, examine, EntityTracker, TemplateView};
@@ -12,7 +13,7 @@ use crate::histogram::{rung_at_least, rung_width, LineRef, TimeHistogram};
 use crate::intern::FastMap;
 use crate::metrics::MetricStore;
 use crate::miner::TemplateMiner;
-use crate::signals::{entity_kind_of_key, excerpt};
+use crate::signals::{entity_kind_of_key, excerpt, syslog_host};
 use faultmaven_model::{
     AttachmentId, AttachmentRole, Evidence, Finding, Level, LogRecord, MetricSample, RecordSink,
     RootCause, SeriesPlot, SpanRecord, Suspect, SuspectKind, TemplateHistogram, TemplateSummary,
@@ -242,9 +243,16 @@ fn add_subject(subjects: &mut Vec<Suspect>, kind: SuspectKind, name: &str) {
 /// its source as a component unless an attribute already named it. Allocates only for an
 /// entity not yet in `subjects`.
 fn add_record_subjects(record: &LogRecord<'_>, subjects: &mut Vec<Suspect>) {
+    let mut named_host = false;
     for (key, value) in &record.attributes {
         if let Some(kind) = entity_kind_of_key(key) {
             add_subject(subjects, kind, value);
+            named_host |= kind == SuspectKind::Host;
+        }
+    }
+    if !named_host {
+        if let Some(host) = syslog_host(&record.message) {
+            add_subject(subjects, SuspectKind::Host, host);
         }
     }
     if let Some(source) = &record.source {
@@ -350,6 +358,8 @@ pub struct Analyzer {
     traces: crate::traces::TraceStore,
     rca: crate::rca::RcaCollector,
     span_records: u64,
+    /// Durations the log lines report (queries, lock waits, GC pauses, requests).
+    slow_operations: slow::SlowOperations,
 }
 
 impl Analyzer {
@@ -380,6 +390,7 @@ impl Analyzer {
             traces: crate::traces::TraceStore::default(),
             rca: crate::rca::RcaCollector::default(),
             span_records: 0,
+            slow_operations: slow::SlowOperations::default(),
         }
     }
 
@@ -505,6 +516,10 @@ impl Analyzer {
         findings.extend(self.frequency_shift_findings(&merged));
         findings.extend(self.exception_findings());
         findings.extend(self.entity_anomaly_findings(&merged));
+        findings.extend(
+            self.slow_operations
+                .findings(&|id| self.attachment_name(id), self.spans_days()),
+        );
         let series = std::mem::take(&mut self.metrics).into_series();
         let (metric_findings, mut metric_plots) = self.metric_findings(&series);
         findings.extend(metric_findings);
@@ -861,6 +876,7 @@ impl RecordSink for Analyzer {
             error_level,
         );
 
+        self.slow_operations.observe(&record, role, time);
         self.rca.log(&record, role);
         let assembler = self.assemblers.entry(record.attachment).or_default();
         let finished = assembler.push(&record.message, record.first_line, record.last_line, || {

@@ -1,0 +1,308 @@
+//! Ranking hypotheses against each other. Each hypothesis is scored on its own evidence first
+//! (`hypotheses`, `root_causes`); these adjustments use what one hypothesis says about another:
+//!
+//! - a caller's failures name the dependency it waits on (`checkout inventory.Reserve: p95
+//!   2.5 s`, `connection refused redis-master:6379`), so when one hypothesis blames an entity
+//!   that another hypothesis's evidence names, and not the reverse, the named one is the
+//!   callee: the fault sits there and it ranks above its caller;
+//! - errors of no known family in an entity that a hypothesis of a known family already blames
+//!   are most likely that cause's effects.
+
+use faultmaven_model::{Evidence, Finding, FindingId, Hypothesis, HypothesisCategory, SuspectKind};
+
+/// How far above its caller a callee is placed (confidence points).
+const CALLEE_MARGIN: f64 = 0.02;
+/// Confidence kept by unplaced errors in an entity a known cause already blames.
+const EXPLAINED_UNKNOWN_FACTOR: f64 = 0.85;
+/// Highest confidence an adjustment may give.
+const MAX_CONFIDENCE: f64 = 0.95;
+
+/// `name` occurs in `text` as a whole name: not inside a longer word or host name
+/// (`orders` is not in `orders-1` nor `reorders`), though a dotted operation
+/// (`inventory.Reserve`) or a port (`redis:6379`) may follow it.
+fn names(text: &str, name: &str) -> bool {
+    let is_name_char = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
+    text.match_indices(name).any(|(start, _)| {
+        let before = text[..start].chars().next_back();
+        let after = text[start + name.len()..].chars().next();
+        before.is_none_or(|c| !is_name_char(c)) && after.is_none_or(|c| !is_name_char(c))
+    })
+}
+
+/// The lowercased titles and excerpts of the findings a hypothesis cites, leaving out those
+/// `other` cites too: a finding both cite is one observation, not one naming the other.
+fn cited_text(hypothesis: &Hypothesis, other: &Hypothesis, findings: &[Finding]) -> String {
+    let cited = |id: &FindingId| findings.iter().find(|f| f.id == *id);
+    let mut text = String::new();
+    let own = hypothesis
+        .finding_ids
+        .iter()
+        .filter(|id| !other.finding_ids.contains(id));
+    for finding in own.filter_map(cited) {
+        text.push_str(&finding.title);
+        text.push('\n');
+        for evidence in &finding.evidence {
+            if let Evidence::LogLines {
+                excerpt: Some(excerpt),
+                ..
+            } = evidence
+            {
+                text.push_str(excerpt);
+                text.push('\n');
+            }
+        }
+    }
+    text.to_lowercase()
+}
+
+/// The entity a hypothesis blames first, lowercased, when it names one worth matching: a
+/// running thing (not a metric series, a logger or a configuration key).
+fn lead_suspect(hypothesis: &Hypothesis) -> Option<String> {
+    let lead = hypothesis.suspects.first()?;
+    let running = !matches!(
+        lead.kind,
+        SuspectKind::Metric | SuspectKind::Component | SuspectKind::ConfigKey
+    );
+    let name = lead.name.to_lowercase();
+    (running && name.chars().count() >= 3).then_some(name)
+}
+
+/// Families whose evidence is a caller's view of a dependency: slow or failing calls.
+fn is_callers_view(category: HypothesisCategory) -> bool {
+    matches!(
+        category,
+        HypothesisCategory::Performance
+            | HypothesisCategory::DependencyFailure
+            | HypothesisCategory::Network
+    )
+}
+
+/// Families a dependency's own fault falls in.
+fn is_dependency_fault(category: HypothesisCategory) -> bool {
+    is_callers_view(category)
+        || matches!(
+            category,
+            HypothesisCategory::ResourceExhaustion | HypothesisCategory::Storage
+        )
+}
+
+/// Applies the adjustments in the module comment. `findings` are the findings the hypotheses
+/// cite (empty when the request had no data: then nothing changes).
+pub(crate) fn weigh_against_each_other(hypotheses: &mut [Hypothesis], findings: &[Finding]) {
+    if findings.is_empty() || hypotheses.len() < 2 {
+        return;
+    }
+    discount_explained_unknowns(hypotheses);
+    prefer_callees(hypotheses, findings);
+}
+
+fn discount_explained_unknowns(hypotheses: &mut [Hypothesis]) {
+    let explained: Vec<bool> = hypotheses
+        .iter()
+        .map(|hypothesis| {
+            hypothesis.category == HypothesisCategory::Unknown
+                && lead_suspect(hypothesis).is_some_and(|lead| {
+                    hypotheses.iter().any(|other| {
+                        other.category != HypothesisCategory::Unknown
+                            && other.suspects.iter().any(|s| s.name.to_lowercase() == lead)
+                    })
+                })
+        })
+        .collect();
+    for (hypothesis, explained) in hypotheses.iter_mut().zip(explained) {
+        if explained {
+            hypothesis.confidence *= EXPLAINED_UNKNOWN_FACTOR;
+        }
+    }
+}
+
+fn prefer_callees(hypotheses: &mut [Hypothesis], findings: &[Finding]) {
+    let leads: Vec<Option<String>> = hypotheses.iter().map(lead_suspect).collect();
+    // (caller, callee) pairs: the callee's lead is named in the caller's evidence, the
+    // caller's lead is not named in the callee's.
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for (caller, caller_lead) in leads.iter().enumerate() {
+        let Some(caller_lead) = caller_lead else {
+            continue;
+        };
+        for (callee, callee_lead) in leads.iter().enumerate() {
+            let Some(callee_lead) = callee_lead else {
+                continue;
+            };
+            let plausible = is_callers_view(hypotheses[caller].category)
+                && is_dependency_fault(hypotheses[callee].category)
+                && !hypotheses[callee].finding_ids.is_empty();
+            if caller == callee || caller_lead == callee_lead || !plausible {
+                continue;
+            }
+            let caller_text = cited_text(&hypotheses[caller], &hypotheses[callee], findings);
+            let callee_text = cited_text(&hypotheses[callee], &hypotheses[caller], findings);
+            if names(&caller_text, callee_lead) && !names(&callee_text, caller_lead) {
+                pairs.push((caller, callee));
+            }
+        }
+    }
+    // A chain (frontend -> checkout -> inventory) settles in as many rounds as it is long.
+    for _ in 0..hypotheses.len() {
+        let mut changed = false;
+        for &(caller, callee) in &pairs {
+            let floor = hypotheses[caller].confidence + CALLEE_MARGIN;
+            if hypotheses[callee].confidence < floor && floor <= MAX_CONFIDENCE {
+                hypotheses[callee].confidence = floor;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultmaven_model::{
+        AttachmentId, FindingKind, HypothesisId, HypothesisStatus, Severity, Suspect,
+    };
+
+    fn finding(id: u32, title: &str, excerpt: &str) -> Finding {
+        Finding {
+            id: FindingId::new(id),
+            kind: FindingKind::ErrorTemplate,
+            severity: Severity::High,
+            title: title.to_owned(),
+            detail: String::new(),
+            score: 0.8,
+            first_seen: None,
+            last_seen: None,
+            subjects: Vec::new(),
+            template_id: None,
+            entities: Vec::new(),
+            evidence: vec![Evidence::LogLines {
+                attachment: AttachmentId::new(1),
+                first_line: 1,
+                last_line: 1,
+                excerpt: Some(excerpt.to_owned()),
+            }],
+        }
+    }
+
+    fn hypothesis(
+        category: HypothesisCategory,
+        lead: &str,
+        confidence: f64,
+        findings: &[u32],
+    ) -> Hypothesis {
+        Hypothesis {
+            id: HypothesisId::new(0),
+            title: format!("{lead} is failing"),
+            category,
+            confidence,
+            rationale: String::new(),
+            finding_ids: findings.iter().map(|&id| FindingId::new(id)).collect(),
+            suspects: vec![Suspect {
+                kind: SuspectKind::Service,
+                name: lead.to_owned(),
+            }],
+            next_steps: Vec::new(),
+            runbook: None,
+            status: HypothesisStatus::Open,
+        }
+    }
+
+    #[test]
+    fn the_dependency_a_caller_names_ranks_above_the_caller() {
+        let findings = [
+            finding(
+                1,
+                "web GET /cart: p95 2.1 s",
+                "calling billing-api.Charge took 2.0 s",
+            ),
+            finding(
+                2,
+                "billing-api Charge: p95 2.0 s",
+                "UPDATE invoices SET ...",
+            ),
+            finding(
+                3,
+                "gateway POST /pay: p95 2.2 s",
+                "upstream web responded slowly",
+            ),
+        ];
+        let mut hypotheses = vec![
+            hypothesis(HypothesisCategory::Performance, "gateway", 0.8, &[3]),
+            hypothesis(HypothesisCategory::Performance, "web", 0.75, &[1]),
+            hypothesis(HypothesisCategory::Performance, "billing-api", 0.6, &[2]),
+        ];
+        weigh_against_each_other(&mut hypotheses, &findings);
+        let confidence = |lead: &str| {
+            hypotheses
+                .iter()
+                .find(|h| h.suspects[0].name == lead)
+                .unwrap()
+                .confidence
+        };
+        assert!(confidence("billing-api") > confidence("web"));
+        assert!(confidence("web") > confidence("gateway"));
+    }
+
+    #[test]
+    fn mutual_mentions_and_longer_names_change_nothing() {
+        let findings = [
+            finding(1, "orders-1 lagging", "replica orders-1 behind orders"),
+            finding(2, "orders failing", "orders: lost connection to orders-1"),
+            finding(3, "reorders slow", "reorders job"),
+        ];
+        let mut hypotheses = vec![
+            hypothesis(HypothesisCategory::Performance, "orders-1", 0.7, &[1]),
+            hypothesis(HypothesisCategory::DependencyFailure, "orders", 0.6, &[2]),
+            hypothesis(HypothesisCategory::Performance, "reorders", 0.5, &[3]),
+        ];
+        weigh_against_each_other(&mut hypotheses, &findings);
+        let confidences: Vec<f64> = hypotheses.iter().map(|h| h.confidence).collect();
+        assert_eq!(confidences, [0.7, 0.6, 0.5]);
+    }
+
+    #[test]
+    fn unplaced_errors_of_a_blamed_entity_yield() {
+        let findings = [finding(1, "disk full on db-1", "No space left on device")];
+        let mut hypotheses = vec![
+            hypothesis(HypothesisCategory::Unknown, "db-1", 0.6, &[1]),
+            hypothesis(HypothesisCategory::Storage, "db-1", 0.58, &[1]),
+        ];
+        weigh_against_each_other(&mut hypotheses, &findings);
+        assert!(hypotheses[0].confidence < hypotheses[1].confidence);
+    }
+
+    #[test]
+    fn shared_findings_and_other_families_are_no_call() {
+        let findings = [
+            finding(1, "cpu_web-1 moved from 0.3 to 0.95", "web-1 cpu"),
+            finding(2, "orders-api config key deprecated", "deprecated key"),
+            finding(
+                3,
+                "slow query in orders-api.jsonl",
+                "SELECT ... from orders-api",
+            ),
+        ];
+        let mut hypotheses = vec![
+            // Both cite F1: one observation, not a call.
+            hypothesis(HypothesisCategory::Performance, "web", 0.7, &[1]),
+            hypothesis(HypothesisCategory::ResourceExhaustion, "web-1", 0.6, &[1]),
+            // A configuration warning is not what a slow caller waits on.
+            hypothesis(HypothesisCategory::Configuration, "orders-api", 0.4, &[2]),
+            hypothesis(HypothesisCategory::Performance, "orders-db", 0.65, &[3]),
+        ];
+        weigh_against_each_other(&mut hypotheses, &findings);
+        let confidences: Vec<f64> = hypotheses.iter().map(|h| h.confidence).collect();
+        assert_eq!(confidences, [0.7, 0.6, 0.4, 0.65]);
+    }
+
+    #[test]
+    fn names_are_whole() {
+        assert!(names("checkout inventory.reserve: p95", "inventory"));
+        assert!(names("dial redis-master:6379", "redis-master"));
+        assert!(!names("partition orders-1", "orders"));
+        assert!(!names("reorders", "orders"));
+    }
+}
