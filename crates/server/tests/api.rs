@@ -14,19 +14,13 @@ use std::io::Write;
 #[tokio::test]
 async fn health_ready_and_openapi() {
     let app = app();
-    let (status, _, body) = send(&app, Request::get("/healthz").body(Body::empty()).unwrap()).await;
+    let (status, _, body) = send(&app, get("/healthz")).await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "ok");
     assert!(body["runbooks"].as_u64().unwrap() >= 16);
-    let (status, _, _) = send(&app, Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    let (status, _, _) = send(&app, get("/readyz")).await;
     assert_eq!(status, 200);
-    let (status, _, spec) = send(
-        &app,
-        Request::get("/api/v1/openapi.json")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, _, spec) = send(&app, get("/api/v1/openapi.json")).await;
     assert_eq!(status, 200);
     for path in [
         "/api/v1/troubleshoot",
@@ -44,9 +38,7 @@ async fn health_ready_and_openapi() {
 #[tokio::test]
 async fn ui_is_served_with_a_strict_policy() {
     let app = app();
-    let response = tower::ServiceExt::oneshot(app, Request::get("/").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let response = tower::ServiceExt::oneshot(app, get("/")).await.unwrap();
     assert_eq!(response.status(), 200);
     let csp = response.headers()["content-security-policy"]
         .to_str()
@@ -74,10 +66,7 @@ async fn client_faults_are_problems() {
         "empty-request",
     );
     // Not multipart at all.
-    let request = Request::post("/api/v1/troubleshoot")
-        .header("content-type", "application/json")
-        .body(Body::from("{}"))
-        .unwrap();
+    let request = post_json("/api/v1/troubleshoot", "{}");
     assert_problem(&send(&app, request).await, 400, "malformed-multipart");
     // Multipart that ends in the middle of a part.
     let mut body = multipart_body(&[file("file", "a.log", b"hello\n".to_vec())]);
@@ -128,11 +117,7 @@ async fn client_faults_are_problems() {
         "field-order",
     );
     // Unknown routes are problems too.
-    assert_problem(
-        &send(&app, Request::get("/nope").body(Body::empty()).unwrap()).await,
-        404,
-        "not-found",
-    );
+    assert_problem(&send(&app, get("/nope")).await, 404, "not-found");
 }
 
 #[tokio::test]
@@ -324,10 +309,7 @@ async fn feedback_reranks_at_once_and_sessions_continue_and_delete() {
     let top = hypotheses[0]["id"].as_str().unwrap().to_owned();
 
     let feedback = |hypothesis: &str, verdict: &str| {
-        Request::post(format!("/api/v1/sessions/{session}/feedback"))
-            .header("content-type", "application/json")
-            .body(Body::from(serde_json::json!({"hypothesis_id": hypothesis, "verdict": verdict, "comment": "checked db, it is up"}).to_string()))
-            .unwrap()
+        post_json(format!("/api/v1/sessions/{session}/feedback"), serde_json::json!({"hypothesis_id": hypothesis, "verdict": verdict, "comment": "checked db, it is up"}).to_string())
     };
     let (status, _, reranked) = send(&app, feedback(&top, "ruled_out")).await;
     assert_eq!(status, 200, "{reranked}");
@@ -353,10 +335,7 @@ async fn feedback_reranks_at_once_and_sessions_continue_and_delete() {
         400,
         "invalid-hypothesis-id",
     );
-    let bad_json = Request::post(format!("/api/v1/sessions/{session}/feedback"))
-        .header("content-type", "application/json")
-        .body(Body::from("{not json"))
-        .unwrap();
+    let bad_json = post_json(format!("/api/v1/sessions/{session}/feedback"), "{not json");
     assert_problem(&send(&app, bad_json).await, 400, "invalid-body");
 
     // Follow-up in the same session: ids continue, feedback survives.
@@ -390,44 +369,16 @@ async fn feedback_reranks_at_once_and_sessions_continue_and_delete() {
         .unwrap();
     assert_eq!(still["status"], "ruled_out");
 
-    let (status, _, state) = send(
-        &app,
-        Request::get(format!("/api/v1/sessions/{session}"))
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, _, state) = get_session(&app, &session).await;
     assert_eq!(status, 200);
     assert_eq!(state["feedback"].as_array().unwrap().len(), 1);
     assert_eq!(state["queries"].as_array().unwrap().len(), 2);
 
-    let (status, _, _) = send(
-        &app,
-        Request::delete(format!("/api/v1/sessions/{session}"))
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, _, _) = send(&app, delete(format!("/api/v1/sessions/{session}"))).await;
     assert_eq!(status, 204);
+    assert_problem(&get_session(&app, &session).await, 404, "unknown-session");
     assert_problem(
-        &send(
-            &app,
-            Request::get(format!("/api/v1/sessions/{session}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await,
-        404,
-        "unknown-session",
-    );
-    assert_problem(
-        &send(
-            &app,
-            Request::delete(format!("/api/v1/sessions/{session}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await,
+        &send(&app, delete(format!("/api/v1/sessions/{session}"))).await,
         404,
         "unknown-session",
     );
@@ -590,25 +541,14 @@ async fn a_confirmed_hypothesis_becomes_a_past_case_for_later_sessions() {
     let comment = "raised the pool to 40, mail ops@example.com";
     let (status, _, _) = send(
         &app,
-        Request::post(format!("/api/v1/sessions/{session}/feedback"))
-            .header("content-type", "application/json")
-            .body(Body::from(
-                serde_json::json!({"hypothesis_id": confirmed_id, "verdict": "worked", "comment": comment})
-                    .to_string(),
-            ))
-            .unwrap(),
+        post_json(format!("/api/v1/sessions/{session}/feedback"), serde_json::json!({"hypothesis_id": confirmed_id, "verdict": "worked", "comment": comment})
+                    .to_string(),),
     )
     .await;
     assert_eq!(status, 200);
 
     // The session and its data go; the case, redacted, stays.
-    let (status, _, _) = send(
-        &app,
-        Request::delete(format!("/api/v1/sessions/{session}"))
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, _, _) = send(&app, delete(format!("/api/v1/sessions/{session}"))).await;
     assert_eq!(status, 204);
 
     let (status, _, second) = send(&app, upload()).await;

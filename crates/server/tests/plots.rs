@@ -5,14 +5,8 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::Request;
 use common::*;
 use serde_json::Value;
-
-fn sample(name: &str) -> Vec<u8> {
-    std::fs::read(repo_root().join("testdata/plots").join(name)).unwrap()
-}
 
 fn array<'a>(value: &'a Value, what: &str) -> &'a Vec<Value> {
     value
@@ -36,12 +30,12 @@ async fn an_outage_with_traces_returns_series_plots_a_waterfall_and_a_rich_timel
             file(
                 "file",
                 "checkout-metrics.csv",
-                sample("checkout-metrics.csv"),
+                testdata("plots/checkout-metrics.csv"),
             ),
             file(
                 "file",
                 "checkout-traces.otlp.json",
-                sample("checkout-traces.otlp.json"),
+                testdata("plots/checkout-traces.otlp.json"),
             ),
         ]),
     )
@@ -180,13 +174,7 @@ async fn a_log_only_request_has_no_plots_and_the_schemas_are_published() {
     assert_eq!(body["series_plots"], serde_json::json!([]));
     assert_eq!(body["trace_waterfall"], Value::Null);
 
-    let (status, _, spec) = send(
-        &app,
-        Request::get("/api/v1/openapi.json")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, _, spec) = send(&app, get("/api/v1/openapi.json")).await;
     assert_eq!(status, 200);
     let schemas = &spec["components"]["schemas"];
     for name in [
@@ -209,10 +197,7 @@ async fn plot_assets_are_served_under_the_page_policy() {
         ("/plots.js", "text/javascript", "FaultMavenPlots"),
         ("/plots.css", "text/css", ".wf-bar"),
     ] {
-        let response =
-            tower::ServiceExt::oneshot(app(), Request::get(path).body(Body::empty()).unwrap())
-                .await
-                .unwrap();
+        let response = tower::ServiceExt::oneshot(app(), get(path)).await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         let headers = response.headers();
         assert!(headers["content-type"]
