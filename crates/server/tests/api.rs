@@ -51,6 +51,43 @@ async fn ui_is_served_with_a_strict_policy() {
     assert!(String::from_utf8_lossy(&body).contains("app.js"));
 }
 
+/// The modules `source` imports by relative path (`from "./dom.js"` -> `/dom.js`).
+fn imported_modules(source: &str) -> Vec<String> {
+    source
+        .split("from \"./")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"'))
+        .map(|(path, _)| format!("/{path}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_module_the_page_imports_is_served_as_javascript() {
+    let app = app();
+    let mut pending = vec!["/app.js".to_owned()];
+    let mut served = std::collections::BTreeSet::new();
+    while let Some(path) = pending.pop() {
+        if !served.insert(path.clone()) {
+            continue;
+        }
+        let response = tower::ServiceExt::oneshot(app.clone(), get(&path))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let content_type = response.headers()["content-type"].to_str().unwrap();
+        assert!(
+            content_type.starts_with("text/javascript"),
+            "{path}: {content_type}"
+        );
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        pending.extend(imported_modules(&String::from_utf8_lossy(&body)));
+    }
+    // app.js and the modules it is split into, not a single file.
+    assert!(served.len() >= 8, "{served:?}");
+}
+
 #[tokio::test]
 async fn client_faults_are_problems() {
     let app = app();
