@@ -49,6 +49,7 @@ export function renderResponse(response) {
   }
 
   renderChips(response);
+  renderNotices(arrayOf(response.notices));
   state.hypotheses = arrayOf(response.hypotheses);
   renderHypotheses();
   renderQuestions(response.follow_up_questions);
@@ -92,6 +93,18 @@ function renderChips(response) {
     const records = attachments.reduce((sum, attachment) => sum + (Number(attachment.records) || 0), 0);
     chips.append(chip("Data", `${attachments.length} file${attachments.length === 1 ? "" : "s"}, ${formatCount(records)} records`));
   }
+}
+
+/** What limited the analysis (a budget spent): said above the results, as text. */
+function renderNotices(notices) {
+  const section = byId("notices-section");
+  section.hidden = notices.length === 0;
+  byId("notices").replaceChildren(...notices.map((notice) => element(
+    "li",
+    { class: "notice" },
+    element("strong", { class: "notice-title", text: String(notice && notice.title ? notice.title : "") }),
+    notice && notice.detail ? element("p", { class: "notice-detail", text: String(notice.detail) }) : null,
+  )));
 }
 
 function renderAnswer(answer) {

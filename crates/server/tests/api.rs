@@ -623,3 +623,63 @@ async fn a_confirmed_hypothesis_becomes_a_past_case_for_later_sessions() {
         .unwrap();
     assert_eq!(stored.len(), 1);
 }
+
+/// A log of `events` distinct messages (letters only, so the miner keeps every word), one a
+/// second from 14:00.
+fn many_events_log(events: usize) -> Vec<u8> {
+    let words = [
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+    ];
+    let mut log = String::new();
+    for index in 0..events {
+        log.push_str(&format!(
+            "2024-05-01T14:{:02}:{:02}Z INFO {} {} {} started\n",
+            index / 60,
+            index % 60,
+            words[index % 8],
+            words[(index / 8) % 8],
+            words[(index * 3 + 1) % 8],
+        ));
+    }
+    log.into_bytes()
+}
+
+#[tokio::test]
+async fn lines_past_the_miner_budget_come_back_as_a_notice_and_stay_with_the_session() {
+    let mut config = EngineConfig::default();
+    config.analysis.miner.max_templates = 4;
+    let small_budget = app_with(default_limits(), config);
+    let (status, _, body) = send(
+        &small_budget,
+        troubleshoot_request(&[file("file", "events.log", many_events_log(40))]),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let notices = body["notices"].as_array().unwrap();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["kind"], "log_mining_overflow");
+    let count = notices[0]["count"].as_u64().unwrap();
+    assert!(count > 0);
+    let title = notices[0]["title"].as_str().unwrap();
+    assert!(
+        title.starts_with(&format!("{count} of 40 log lines were not mined")),
+        "{title}"
+    );
+    assert!(notices[0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("at most 4 templates"));
+
+    let session = body["session_id"].as_str().unwrap();
+    let (status, _, stored) = get_session(&small_budget, session).await;
+    assert_eq!(status, 200);
+    assert_eq!(stored["notices"], body["notices"]);
+
+    // The default budgets mine the same log without a notice.
+    let (_, _, plain) = send(
+        &app(),
+        troubleshoot_request(&[file("file", "events.log", many_events_log(40))]),
+    )
+    .await;
+    assert_eq!(plain["notices"], serde_json::json!([]));
+}

@@ -118,6 +118,8 @@ fn session() -> SessionState {
             reason: "H1 (60%) and H2 (55%) are within 2:1 odds of each other".into(),
             answer: None,
         }],
+        plots: Default::default(),
+        notices: Vec::new(),
     }
 }
 

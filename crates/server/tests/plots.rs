@@ -162,6 +162,77 @@ async fn an_outage_with_traces_returns_series_plots_a_waterfall_and_a_rich_timel
     assert!(from_findings.iter().any(|e| e["until"].is_string()));
 }
 
+/// The plot fields of a response or a session.
+fn plot_fields(body: &Value) -> [&Value; 3] {
+    [
+        &body["timeline"],
+        &body["series_plots"],
+        &body["trace_waterfall"],
+    ]
+}
+
+#[tokio::test]
+async fn a_reopened_session_returns_its_plots_and_a_question_alone_keeps_them() {
+    let app = app();
+    let (status, _, first) = send(
+        &app,
+        troubleshoot_request(&[
+            file(
+                "file",
+                "checkout-metrics.csv",
+                testdata("plots/checkout-metrics.csv"),
+            ),
+            file(
+                "file",
+                "checkout-traces.otlp.json",
+                testdata("plots/checkout-traces.otlp.json"),
+            ),
+        ]),
+    )
+    .await;
+    assert_eq!(status, 200, "{first}");
+    assert!(!array(&first["series_plots"], "series_plots").is_empty());
+    assert!(first["trace_waterfall"].is_object());
+    assert!(!array(&first["timeline"], "timeline").is_empty());
+    let session = first["session_id"].as_str().unwrap();
+
+    let (status, _, stored) = get_session(&app, session).await;
+    assert_eq!(status, 200, "{stored}");
+    assert_eq!(plot_fields(&stored), plot_fields(&first));
+
+    // A follow-up question analyses no data: the session keeps the plots it had.
+    let (status, _, follow_up) = send(
+        &app,
+        troubleshoot_request(&[
+            text("session_id", session),
+            text("query", "is it the database?"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, 200, "{follow_up}");
+    assert_eq!(follow_up["series_plots"], serde_json::json!([]));
+    let (_, _, stored) = get_session(&app, session).await;
+    assert_eq!(plot_fields(&stored), plot_fields(&first));
+
+    // New data replaces them: a log alone has no series or waterfall.
+    let (status, _, logs) = send(
+        &app,
+        troubleshoot_request(&[
+            text("session_id", session),
+            file("file", "checkout.log", fixture("checkout.log")),
+        ]),
+    )
+    .await;
+    assert_eq!(status, 200, "{logs}");
+    let (_, _, stored) = get_session(&app, session).await;
+    assert_eq!(plot_fields(&stored), plot_fields(&logs));
+    assert_eq!(stored["series_plots"], serde_json::json!([]));
+
+    let (status, _, _) = send(&app, delete(format!("/api/v1/sessions/{session}"))).await;
+    assert_eq!(status, 204);
+    assert_eq!(get_session(&app, session).await.0, 404);
+}
+
 #[tokio::test]
 async fn a_log_only_request_has_no_plots_and_the_schemas_are_published() {
     let app = app();
@@ -188,6 +259,10 @@ async fn a_log_only_request_has_no_plots_and_the_schemas_are_published() {
     }
     let response = &schemas["TroubleshootResponse"]["properties"];
     assert!(response["series_plots"].is_object() && response["trace_waterfall"].is_object());
+    let session = &schemas["SessionResponse"]["properties"];
+    for field in ["timeline", "series_plots", "trace_waterfall", "notices"] {
+        assert!(session[field].is_object(), "SessionResponse lacks {field}");
+    }
     assert!(schemas["TimelineEvent"]["properties"]["severity"].is_object());
 }
 
