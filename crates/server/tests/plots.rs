@@ -21,25 +21,26 @@ fn within(at: &Value, start: &str, end: &str) -> bool {
     (start..=end).contains(&at)
 }
 
+/// The metrics of a database outage and traces of the same window (`testdata/plots/`).
+fn outage_request() -> axum::http::Request<axum::body::Body> {
+    troubleshoot_request(&[
+        file(
+            "file",
+            "checkout-metrics.csv",
+            testdata("plots/checkout-metrics.csv"),
+        ),
+        file(
+            "file",
+            "checkout-traces.otlp.json",
+            testdata("plots/checkout-traces.otlp.json"),
+        ),
+    ])
+}
+
 #[tokio::test]
 async fn an_outage_with_traces_returns_series_plots_a_waterfall_and_a_rich_timeline() {
     let app = app();
-    let (status, _, body) = send(
-        &app,
-        troubleshoot_request(&[
-            file(
-                "file",
-                "checkout-metrics.csv",
-                testdata("plots/checkout-metrics.csv"),
-            ),
-            file(
-                "file",
-                "checkout-traces.otlp.json",
-                testdata("plots/checkout-traces.otlp.json"),
-            ),
-        ]),
-    )
-    .await;
+    let (status, _, body) = send(&app, outage_request()).await;
     assert_eq!(status, 200, "{body}");
     let findings = array(&body["findings"], "findings");
     let finding = |id: &Value| {
@@ -174,22 +175,7 @@ fn plot_fields(body: &Value) -> [&Value; 3] {
 #[tokio::test]
 async fn a_reopened_session_returns_its_plots_and_a_question_alone_keeps_them() {
     let app = app();
-    let (status, _, first) = send(
-        &app,
-        troubleshoot_request(&[
-            file(
-                "file",
-                "checkout-metrics.csv",
-                testdata("plots/checkout-metrics.csv"),
-            ),
-            file(
-                "file",
-                "checkout-traces.otlp.json",
-                testdata("plots/checkout-traces.otlp.json"),
-            ),
-        ]),
-    )
-    .await;
+    let (status, _, first) = send(&app, outage_request()).await;
     assert_eq!(status, 200, "{first}");
     assert!(!array(&first["series_plots"], "series_plots").is_empty());
     assert!(first["trace_waterfall"].is_object());
