@@ -1,7 +1,7 @@
 // FaultMaven web UI: follow-up questions. When the leading hypotheses are close, the server asks
 // about an event one of them predicts ("Was there a deploy of checkout at 14:02 UTC?"); this file
-// renders the questions with yes / no / don't know buttons. app.js owns the state and the request;
-// it passes in its DOM builder, so every server string still reaches the page as text only.
+// renders the questions with yes / no / don't know buttons. hypotheses.js owns the state and the
+// request; it passes in its DOM builder, so every server string still reaches the page as text only.
 "use strict";
 
 window.FaultMavenQuestions = (function () {

@@ -25,11 +25,14 @@ const maxUploadBytes = 20 * 1024 * 1024;
 const staticFiles = {
   "/": ["index.html", "text/html; charset=utf-8"],
   "/index.html": ["index.html", "text/html; charset=utf-8"],
-  "/app.js": ["app.js", "text/javascript; charset=utf-8"],
   "/style.css": ["style.css", "text/css; charset=utf-8"],
-  "/plots.js": ["plots.js", "text/javascript; charset=utf-8"],
   "/plots.css": ["plots.css", "text/css; charset=utf-8"],
 };
+// Every script of the page: the classic plots.js and questions.js, app.js and the modules it imports.
+for (const script of ["app", "api", "dom", "files", "findings", "hypotheses", "markdown", "results",
+  "state", "stream", "templates", "questions", "plots"]) {
+  staticFiles[`/${script}.js`] = [`${script}.js`, "text/javascript; charset=utf-8"];
+}
 
 /** session id -> hypotheses, so feedback re-ranks what the page last saw. */
 const sessions = new Map();

@@ -410,6 +410,7 @@ describe("with fixture responses (page from the real server)", () => {
       assert.ok((await page.locator("#answer strong").innerText()).includes(hostile), "markdown bold keeps the payload as text");
       assert.ok((await page.locator("#answer pre code").innerText()).includes(hostile), "code blocks keep the payload as text");
       assert.ok((await page.locator("#questions").innerText()).includes(hostile), "question text stays text");
+      assert.ok((await page.locator("#notices").innerText()).includes(hostile), "notice text stays text");
       assertNoPageProblems(problems);
     } finally {
       await context.close();
@@ -439,6 +440,10 @@ describe("with fixture responses (page from the real server)", () => {
       const chips = await page.locator("#summary-chips").innerText();
       assert.match(chips, /Question \+ data/);
       assert.match(chips, /Diagnose error/);
+
+      // What limited the analysis is said above the results, title first.
+      assert.equal(await page.locator("#notices-section").isVisible(), true);
+      assert.match(await page.locator("#notices .notice-title").innerText(), /^12 of 1,204 log lines were not mined/);
 
       // Evidence is written as "a1 lines 38–42" with the excerpt underneath.
       const firstFinding = page.locator("#finding-F1");

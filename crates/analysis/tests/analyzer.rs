@@ -708,3 +708,47 @@ fn an_empty_analysis_is_empty() {
         (0, 0, 0)
     );
 }
+
+#[test]
+fn lines_past_the_miner_budget_are_reported_as_a_notice() {
+    // 40 distinct events (letters only, so every word stays a constant) against a budget of 4
+    // templates: most events find no template of their own.
+    let words = [
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+    ];
+    let lines: Vec<Line> = (0..40)
+        .map(|index| {
+            let message = format!(
+                "{} {} {} started",
+                words[index % 8],
+                words[(index / 8) % 8],
+                words[(index * 3 + 1) % 8]
+            );
+            line(index as f64 * 0.5, Some(Level::Info), "app", message)
+        })
+        .collect();
+    let mut config = AnalysisConfig::default();
+    config.miner.max_templates = 4;
+    let report = analyze_with(&config, &lines, None);
+    assert!(report.overflowed_log_messages > 0);
+    assert_eq!(report.notices.len(), 1, "{:?}", report.notices);
+    let notice = &report.notices[0];
+    assert_eq!(notice.kind, faultmaven_model::NoticeKind::LogMiningOverflow);
+    assert_eq!(notice.count, report.overflowed_log_messages);
+    assert!(
+        notice.title.starts_with(&format!(
+            "{} of 40 log lines were not mined",
+            report.overflowed_log_messages
+        )),
+        "{}",
+        notice.title
+    );
+    assert!(
+        notice.detail.contains("at most 4 templates"),
+        "{}",
+        notice.detail
+    );
+
+    // Within the budget there is nothing to say.
+    assert!(analyze(&lines, None).notices.is_empty());
+}

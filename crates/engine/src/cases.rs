@@ -192,6 +192,8 @@ mod tests {
             answer: String::new(),
             feedback: Vec::new(),
             follow_up_questions: Vec::new(),
+            plots: Default::default(),
+            notices: Vec::new(),
         }
     }
 

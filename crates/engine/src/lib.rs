@@ -35,8 +35,8 @@ use faultmaven_knowledge::{CaseHit, CaseLibrary, KnowledgeBase};
 use faultmaven_llm::{LlmProvider, StreamPiece};
 use faultmaven_model::{
     AttachmentRole, AttachmentSummary, FeedbackEvent, Finding, FollowUpQuestion, Hypothesis,
-    HypothesisId, Intent, QuestionId, RequestKind, SessionId, SessionState, TemplateSummary,
-    Timestamp, Verdict,
+    HypothesisId, Intent, QuestionId, RequestKind, SessionId, SessionPlots, SessionState,
+    TemplateSummary, Timestamp, Verdict,
 };
 use faultmaven_store::{AuditLog, CaseStore, SessionStore};
 use hypotheses::{build_hypotheses, HypothesisInputs, RetrievedRunbook};
@@ -223,6 +223,8 @@ pub struct TroubleshootOutcome {
     pub series_plots: Vec<faultmaven_model::SeriesPlot>,
     /// The waterfall of one slow trace of this request.
     pub trace_waterfall: Option<faultmaven_model::TraceWaterfall>,
+    /// What limited this request's analysis (a miner budget spent, ...).
+    pub notices: Vec<faultmaven_model::AnalysisNotice>,
     /// The session's follow-up questions: open ones (the leading hypotheses are close) and
     /// answered ones.
     pub follow_up_questions: Vec<FollowUpQuestion>,
@@ -706,6 +708,22 @@ impl Investigation {
             .map(|p| p.queries.clone())
             .unwrap_or_default();
         queries.extend(query.iter().cloned());
+        // The session keeps the plots and notices of its latest request with data: a question
+        // alone analyses nothing, and must not blank what the engineer was looking at.
+        let (plots, notices) = if attachment_count > 0 {
+            let mut plots = SessionPlots {
+                timeline: report.timeline.clone(),
+                series_plots: report.series_plots.clone(),
+                trace_waterfall: report.trace_waterfall.clone(),
+            };
+            plots.drop_non_finite();
+            (plots, report.notices.clone())
+        } else {
+            prior
+                .as_ref()
+                .map(|p| (p.plots.clone(), p.notices.clone()))
+                .unwrap_or_default()
+        };
         let state = SessionState {
             id: session_id.clone(),
             created_at: prior.as_ref().map_or(at, |p| p.created_at),
@@ -721,6 +739,8 @@ impl Investigation {
             answer: answer.clone(),
             feedback,
             follow_up_questions: follow_up_questions.clone(),
+            plots,
+            notices,
         };
         inner.parts.store.put(&state).await?;
         Ok(TroubleshootOutcome {
@@ -739,6 +759,7 @@ impl Investigation {
             timeline: report.timeline,
             series_plots: report.series_plots,
             trace_waterfall: report.trace_waterfall,
+            notices: report.notices,
             follow_up_questions,
             model_hypotheses,
         })

@@ -10,6 +10,7 @@ mod finding;
 mod follow_up;
 mod hypothesis;
 mod ids;
+mod notice;
 mod plot;
 mod query;
 mod rca;
@@ -27,7 +28,10 @@ pub use hypothesis::{
     Hypothesis, HypothesisCategory, HypothesisStatus, NextStep, Suspect, SuspectKind, Verdict,
 };
 pub use ids::{AttachmentId, FindingId, HypothesisId, IdError, QuestionId, SessionId};
-pub use plot::{AnomalousRange, PlotPoint, SeriesPlot, TraceWaterfall, WaterfallSpan};
+pub use notice::{AnalysisNotice, NoticeKind};
+pub use plot::{
+    AnomalousRange, PlotPoint, SeriesPlot, SessionPlots, TraceWaterfall, WaterfallSpan,
+};
 pub use query::{Intent, RequestKind};
 pub use rca::{Mechanism, RootCause, RootCauseEvidence, Signal, TimelineEvent};
 pub use record::{

@@ -2,7 +2,7 @@
 //! of one slow trace. Built by analysis from data that was redacted on ingest; compact by
 //! construction (points downsampled, spans capped).
 
-use crate::{AttachmentId, FindingId, FindingKind, SpanKind, Suspect, Timestamp};
+use crate::{AttachmentId, FindingId, FindingKind, SpanKind, Suspect, TimelineEvent, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// One point of a plotted series.
@@ -108,4 +108,97 @@ pub struct TraceWaterfall {
     pub total_spans: usize,
     /// Set when spans were left out, saying which were kept.
     pub note: Option<String>,
+}
+
+/// The plots a session keeps: those of its latest request that carried data, so reopening the
+/// session shows them again. Derived from redacted data only, like the findings they cite.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionPlots {
+    /// Events of every signal on one timeline, earliest first.
+    pub timeline: Vec<TimelineEvent>,
+    /// The anomalous metric series, ready to plot.
+    pub series_plots: Vec<SeriesPlot>,
+    /// The waterfall of one slow trace.
+    pub trace_waterfall: Option<TraceWaterfall>,
+}
+
+impl SessionPlots {
+    /// True when there is nothing to draw.
+    pub fn is_empty(&self) -> bool {
+        self.timeline.is_empty() && self.series_plots.is_empty() && self.trace_waterfall.is_none()
+    }
+
+    /// Drops what JSON cannot carry: points whose value is not finite, band edges that are not
+    /// (the point stays, without its band), and timeline strengths that are not (set to 0).
+    /// Stores write sessions as JSON, where a NaN would become `null` and not read back.
+    pub fn drop_non_finite(&mut self) {
+        for plot in &mut self.series_plots {
+            plot.points.retain(|point| point.value.is_finite());
+            for point in &mut plot.points {
+                point.lower = point.lower.filter(|edge| edge.is_finite());
+                point.upper = point.upper.filter(|edge| edge.is_finite());
+            }
+        }
+        for event in &mut self.timeline {
+            if !event.strength.is_finite() {
+                event.strength = 0.0;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Signal;
+
+    fn point(value: f64, lower: Option<f64>, upper: Option<f64>) -> PlotPoint {
+        PlotPoint {
+            at: Timestamp::from_unix_millis(1_714_572_187_000),
+            value,
+            lower,
+            upper,
+            anomalous: false,
+        }
+    }
+
+    #[test]
+    fn non_finite_numbers_are_dropped_and_finite_ones_kept() {
+        let mut plots = SessionPlots {
+            timeline: vec![TimelineEvent {
+                at: Timestamp::from_unix_millis(1_714_572_187_000),
+                signal: Signal::Metric,
+                entity: None,
+                description: "cpu jumped".to_owned(),
+                strength: f64::NAN,
+                finding_id: None,
+            }],
+            series_plots: vec![SeriesPlot {
+                finding_id: FindingId::new(1),
+                finding_ids: vec![FindingId::new(1)],
+                attachment: AttachmentId::new(1),
+                series: "cpu".to_owned(),
+                metric: "cpu".to_owned(),
+                unit: None,
+                entities: Vec::new(),
+                band_method: "rolling median".to_owned(),
+                points: vec![
+                    point(1.0, Some(0.5), Some(1.5)),
+                    point(f64::NAN, Some(0.5), Some(1.5)),
+                    point(2.0, Some(f64::NEG_INFINITY), Some(f64::INFINITY)),
+                ],
+                total_points: 3,
+                anomalous_ranges: Vec::new(),
+            }],
+            trace_waterfall: None,
+        };
+        plots.drop_non_finite();
+        assert_eq!(plots.timeline[0].strength, 0.0);
+        assert_eq!(
+            plots.series_plots[0].points,
+            vec![point(1.0, Some(0.5), Some(1.5)), point(2.0, None, None)]
+        );
+        assert!(!plots.is_empty());
+        assert!(SessionPlots::default().is_empty());
+    }
 }

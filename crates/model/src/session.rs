@@ -1,8 +1,8 @@
 //! What a session keeps between requests: derived results and feedback, never raw uploads.
 
 use crate::{
-    AttachmentSummary, Finding, FollowUpQuestion, Hypothesis, HypothesisId, Intent, RequestKind,
-    SessionId, TemplateSummary, Timestamp, Verdict,
+    AnalysisNotice, AttachmentSummary, Finding, FollowUpQuestion, Hypothesis, HypothesisId, Intent,
+    RequestKind, SessionId, SessionPlots, TemplateSummary, Timestamp, Verdict,
 };
 use serde::{Deserialize, Serialize};
 
@@ -56,4 +56,12 @@ pub struct SessionState {
     /// questions existed.
     #[serde(default)]
     pub follow_up_questions: Vec<FollowUpQuestion>,
+    /// Plots of the latest request that carried data (a question alone keeps them). Absent in
+    /// sessions stored before plots were kept.
+    #[serde(default)]
+    pub plots: SessionPlots,
+    /// What limited the analysis of the latest request that carried data. Absent in sessions
+    /// stored before notices existed.
+    #[serde(default)]
+    pub notices: Vec<AnalysisNotice>,
 }

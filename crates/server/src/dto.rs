@@ -8,7 +8,9 @@ use faultmaven_model as model;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+mod notices;
 mod plots;
+pub use notices::Notice;
 pub use plots::{AnomalousRange, PlotPoint, SeriesPlot, TraceWaterfall, WaterfallSpan};
 
 /// The answer to `POST /api/v1/troubleshoot`.
@@ -46,6 +48,9 @@ pub struct TroubleshootResponse {
     pub series_plots: Vec<SeriesPlot>,
     /// The waterfall of one slow trace (the one the top trace finding cites, or the slowest).
     pub trace_waterfall: Option<TraceWaterfall>,
+    /// What limited this request's analysis (a miner budget spent, ...); empty when nothing did.
+    #[serde(default)]
+    pub notices: Vec<Notice>,
     /// Questions that would separate the leading hypotheses when they are close (within 2:1
     /// odds); answer them with `POST /api/v1/sessions/{id}/answers`. Answered ones carry
     /// their answer and are never asked again.
@@ -551,6 +556,18 @@ pub struct SessionResponse {
     pub feedback: Vec<Feedback>,
     /// Follow-up questions, open and answered.
     pub follow_up_questions: Vec<FollowUpQuestion>,
+    /// Timeline of the latest request that carried data, earliest first.
+    #[serde(default)]
+    pub timeline: Vec<TimelineEvent>,
+    /// Anomalous metric series of the latest request that carried data.
+    #[serde(default)]
+    pub series_plots: Vec<SeriesPlot>,
+    /// Waterfall of one slow trace of the latest request that carried data.
+    #[serde(default)]
+    pub trace_waterfall: Option<TraceWaterfall>,
+    /// What limited the analysis of the latest request that carried data.
+    #[serde(default)]
+    pub notices: Vec<Notice>,
 }
 
 /// `GET /readyz` and `GET /healthz`.
@@ -783,6 +800,7 @@ impl From<&TroubleshootOutcome> for TroubleshootResponse {
             timeline: plots::timeline(&o.timeline, &o.findings),
             series_plots: o.series_plots.iter().map(SeriesPlot::from).collect(),
             trace_waterfall: o.trace_waterfall.as_ref().map(TraceWaterfall::from),
+            notices: o.notices.iter().map(Notice::from).collect(),
             follow_up_questions: o
                 .follow_up_questions
                 .iter()
@@ -836,6 +854,12 @@ impl From<&model::SessionState> for SessionResponse {
                 .iter()
                 .map(FollowUpQuestion::from)
                 .collect(),
+            // The session's findings include the plotted request's, so every event finds its
+            // finding's severity and window.
+            timeline: plots::timeline(&s.plots.timeline, &s.findings),
+            series_plots: s.plots.series_plots.iter().map(SeriesPlot::from).collect(),
+            trace_waterfall: s.plots.trace_waterfall.as_ref().map(TraceWaterfall::from),
+            notices: s.notices.iter().map(Notice::from).collect(),
         }
     }
 }

@@ -66,6 +66,13 @@ pub fn render(response: &TroubleshootResponse) -> String {
         }
         out.push('\n');
     }
+    if !response.notices.is_empty() {
+        let _ = writeln!(out, "Notices");
+        for notice in &response.notices {
+            let _ = writeln!(out, "  {}", notice.title);
+        }
+        out.push('\n');
+    }
     if !response.root_causes.is_empty() {
         let _ = writeln!(out, "Root-cause suspects");
         for cause in &response.root_causes {

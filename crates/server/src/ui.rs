@@ -6,12 +6,73 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 
-const INDEX_HTML: &str = include_str!("../../../web/index.html");
-const APP_JS: &str = include_str!("../../../web/app.js");
-const QUESTIONS_JS: &str = include_str!("../../../web/questions.js");
-const STYLE_CSS: &str = include_str!("../../../web/style.css");
-const PLOTS_JS: &str = include_str!("../../../web/plots.js");
-const PLOTS_CSS: &str = include_str!("../../../web/plots.css");
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+
+/// Every file of the page: its path, content type and contents. `app.js` is the entry module;
+/// it imports the other modules by these paths, so a module missing here fails to load.
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "/",
+        "text/html; charset=utf-8",
+        include_str!("../../../web/index.html"),
+    ),
+    ("/app.js", JAVASCRIPT, include_str!("../../../web/app.js")),
+    ("/api.js", JAVASCRIPT, include_str!("../../../web/api.js")),
+    ("/dom.js", JAVASCRIPT, include_str!("../../../web/dom.js")),
+    (
+        "/files.js",
+        JAVASCRIPT,
+        include_str!("../../../web/files.js"),
+    ),
+    (
+        "/findings.js",
+        JAVASCRIPT,
+        include_str!("../../../web/findings.js"),
+    ),
+    (
+        "/hypotheses.js",
+        JAVASCRIPT,
+        include_str!("../../../web/hypotheses.js"),
+    ),
+    (
+        "/markdown.js",
+        JAVASCRIPT,
+        include_str!("../../../web/markdown.js"),
+    ),
+    (
+        "/results.js",
+        JAVASCRIPT,
+        include_str!("../../../web/results.js"),
+    ),
+    (
+        "/state.js",
+        JAVASCRIPT,
+        include_str!("../../../web/state.js"),
+    ),
+    (
+        "/stream.js",
+        JAVASCRIPT,
+        include_str!("../../../web/stream.js"),
+    ),
+    (
+        "/templates.js",
+        JAVASCRIPT,
+        include_str!("../../../web/templates.js"),
+    ),
+    (
+        "/questions.js",
+        JAVASCRIPT,
+        include_str!("../../../web/questions.js"),
+    ),
+    (
+        "/plots.js",
+        JAVASCRIPT,
+        include_str!("../../../web/plots.js"),
+    ),
+    ("/style.css", CSS, include_str!("../../../web/style.css")),
+    ("/plots.css", CSS, include_str!("../../../web/plots.css")),
+];
 
 /// A strict policy: the page loads only its own script and style and talks only to this origin,
 /// so text from uploads can never pull in or run anything else.
@@ -31,29 +92,9 @@ fn page(content_type: &'static str, body: &'static str) -> impl IntoResponse {
 
 /// Routes of the UI.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/",
-            get(|| async { page("text/html; charset=utf-8", INDEX_HTML) }),
-        )
-        .route(
-            "/app.js",
-            get(|| async { page("text/javascript; charset=utf-8", APP_JS) }),
-        )
-        .route(
-            "/questions.js",
-            get(|| async { page("text/javascript; charset=utf-8", QUESTIONS_JS) }),
-        )
-        .route(
-            "/style.css",
-            get(|| async { page("text/css; charset=utf-8", STYLE_CSS) }),
-        )
-        .route(
-            "/plots.js",
-            get(|| async { page("text/javascript; charset=utf-8", PLOTS_JS) }),
-        )
-        .route(
-            "/plots.css",
-            get(|| async { page("text/css; charset=utf-8", PLOTS_CSS) }),
-        )
+    ASSETS
+        .iter()
+        .fold(Router::new(), |router, &(path, content_type, body)| {
+            router.route(path, get(move || async move { page(content_type, body) }))
+        })
 }

@@ -14,19 +14,13 @@ use std::io::Write;
 #[tokio::test]
 async fn health_ready_and_openapi() {
     let app = app();
-    let (status, _, body) = send(&app, Request::get("/healthz").body(Body::empty()).unwrap()).await;
+    let (status, _, body) = send(&app, get("/healthz")).await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], "ok");
     assert!(body["runbooks"].as_u64().unwrap() >= 16);
-    let (status, _, _) = send(&app, Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    let (status, _, _) = send(&app, get("/readyz")).await;
     assert_eq!(status, 200);
-    let (status, _, spec) = send(
-        &app,
-        Request::get("/api/v1/openapi.json")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, _, spec) = send(&app, get("/api/v1/openapi.json")).await;
     assert_eq!(status, 200);
     for path in [
         "/api/v1/troubleshoot",
@@ -44,9 +38,7 @@ async fn health_ready_and_openapi() {
 #[tokio::test]
 async fn ui_is_served_with_a_strict_policy() {
     let app = app();
-    let response = tower::ServiceExt::oneshot(app, Request::get("/").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let response = tower::ServiceExt::oneshot(app, get("/")).await.unwrap();
     assert_eq!(response.status(), 200);
     let csp = response.headers()["content-security-policy"]
         .to_str()
@@ -57,6 +49,43 @@ async fn ui_is_served_with_a_strict_policy() {
         .await
         .unwrap();
     assert!(String::from_utf8_lossy(&body).contains("app.js"));
+}
+
+/// The modules `source` imports by relative path (`from "./dom.js"` -> `/dom.js`).
+fn imported_modules(source: &str) -> Vec<String> {
+    source
+        .split("from \"./")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"'))
+        .map(|(path, _)| format!("/{path}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_module_the_page_imports_is_served_as_javascript() {
+    let app = app();
+    let mut pending = vec!["/app.js".to_owned()];
+    let mut served = std::collections::BTreeSet::new();
+    while let Some(path) = pending.pop() {
+        if !served.insert(path.clone()) {
+            continue;
+        }
+        let response = tower::ServiceExt::oneshot(app.clone(), get(&path))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let content_type = response.headers()["content-type"].to_str().unwrap();
+        assert!(
+            content_type.starts_with("text/javascript"),
+            "{path}: {content_type}"
+        );
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        pending.extend(imported_modules(&String::from_utf8_lossy(&body)));
+    }
+    // app.js and the modules it is split into, not a single file.
+    assert!(served.len() >= 8, "{served:?}");
 }
 
 #[tokio::test]
@@ -74,10 +103,7 @@ async fn client_faults_are_problems() {
         "empty-request",
     );
     // Not multipart at all.
-    let request = Request::post("/api/v1/troubleshoot")
-        .header("content-type", "application/json")
-        .body(Body::from("{}"))
-        .unwrap();
+    let request = post_json("/api/v1/troubleshoot", "{}");
     assert_problem(&send(&app, request).await, 400, "malformed-multipart");
     // Multipart that ends in the middle of a part.
     let mut body = multipart_body(&[file("file", "a.log", b"hello\n".to_vec())]);
@@ -128,11 +154,7 @@ async fn client_faults_are_problems() {
         "field-order",
     );
     // Unknown routes are problems too.
-    assert_problem(
-        &send(&app, Request::get("/nope").body(Body::empty()).unwrap()).await,
-        404,
-        "not-found",
-    );
+    assert_problem(&send(&app, get("/nope")).await, 404, "not-found");
 }
 
 #[tokio::test]
@@ -324,10 +346,7 @@ async fn feedback_reranks_at_once_and_sessions_continue_and_delete() {
     let top = hypotheses[0]["id"].as_str().unwrap().to_owned();
 
     let feedback = |hypothesis: &str, verdict: &str| {
-        Request::post(format!("/api/v1/sessions/{session}/feedback"))
-            .header("content-type", "application/json")
-            .body(Body::from(serde_json::json!({"hypothesis_id": hypothesis, "verdict": verdict, "comment": "checked db, it is up"}).to_string()))
-            .unwrap()
+        post_json(format!("/api/v1/sessions/{session}/feedback"), serde_json::json!({"hypothesis_id": hypothesis, "verdict": verdict, "comment": "checked db, it is up"}).to_string())
     };
     let (status, _, reranked) = send(&app, feedback(&top, "ruled_out")).await;
     assert_eq!(status, 200, "{reranked}");
@@ -353,10 +372,7 @@ async fn feedback_reranks_at_once_and_sessions_continue_and_delete() {
         400,
         "invalid-hypothesis-id",
     );
-    let bad_json = Request::post(format!("/api/v1/sessions/{session}/feedback"))
-        .header("content-type", "application/json")
-        .body(Body::from("{not json"))
-        .unwrap();
+    let bad_json = post_json(format!("/api/v1/sessions/{session}/feedback"), "{not json");
     assert_problem(&send(&app, bad_json).await, 400, "invalid-body");
 
     // Follow-up in the same session: ids continue, feedback survives.
@@ -390,44 +406,16 @@ async fn feedback_reranks_at_once_and_sessions_continue_and_delete() {
         .unwrap();
     assert_eq!(still["status"], "ruled_out");
 
-    let (status, _, state) = send(
-        &app,
-        Request::get(format!("/api/v1/sessions/{session}"))
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, _, state) = get_session(&app, &session).await;
     assert_eq!(status, 200);
     assert_eq!(state["feedback"].as_array().unwrap().len(), 1);
     assert_eq!(state["queries"].as_array().unwrap().len(), 2);
 
-    let (status, _, _) = send(
-        &app,
-        Request::delete(format!("/api/v1/sessions/{session}"))
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, _, _) = send(&app, delete(format!("/api/v1/sessions/{session}"))).await;
     assert_eq!(status, 204);
+    assert_problem(&get_session(&app, &session).await, 404, "unknown-session");
     assert_problem(
-        &send(
-            &app,
-            Request::get(format!("/api/v1/sessions/{session}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await,
-        404,
-        "unknown-session",
-    );
-    assert_problem(
-        &send(
-            &app,
-            Request::delete(format!("/api/v1/sessions/{session}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await,
+        &send(&app, delete(format!("/api/v1/sessions/{session}"))).await,
         404,
         "unknown-session",
     );
@@ -590,25 +578,14 @@ async fn a_confirmed_hypothesis_becomes_a_past_case_for_later_sessions() {
     let comment = "raised the pool to 40, mail ops@example.com";
     let (status, _, _) = send(
         &app,
-        Request::post(format!("/api/v1/sessions/{session}/feedback"))
-            .header("content-type", "application/json")
-            .body(Body::from(
-                serde_json::json!({"hypothesis_id": confirmed_id, "verdict": "worked", "comment": comment})
-                    .to_string(),
-            ))
-            .unwrap(),
+        post_json(format!("/api/v1/sessions/{session}/feedback"), serde_json::json!({"hypothesis_id": confirmed_id, "verdict": "worked", "comment": comment})
+                    .to_string(),),
     )
     .await;
     assert_eq!(status, 200);
 
     // The session and its data go; the case, redacted, stays.
-    let (status, _, _) = send(
-        &app,
-        Request::delete(format!("/api/v1/sessions/{session}"))
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, _, _) = send(&app, delete(format!("/api/v1/sessions/{session}"))).await;
     assert_eq!(status, 204);
 
     let (status, _, second) = send(&app, upload()).await;
@@ -645,4 +622,64 @@ async fn a_confirmed_hypothesis_becomes_a_past_case_for_later_sessions() {
         .await
         .unwrap();
     assert_eq!(stored.len(), 1);
+}
+
+/// A log of `events` distinct messages (letters only, so the miner keeps every word), one a
+/// second from 14:00.
+fn many_events_log(events: usize) -> Vec<u8> {
+    let words = [
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+    ];
+    let mut log = String::new();
+    for index in 0..events {
+        log.push_str(&format!(
+            "2024-05-01T14:{:02}:{:02}Z INFO {} {} {} started\n",
+            index / 60,
+            index % 60,
+            words[index % 8],
+            words[(index / 8) % 8],
+            words[(index * 3 + 1) % 8],
+        ));
+    }
+    log.into_bytes()
+}
+
+#[tokio::test]
+async fn lines_past_the_miner_budget_come_back_as_a_notice_and_stay_with_the_session() {
+    let mut config = EngineConfig::default();
+    config.analysis.miner.max_templates = 4;
+    let small_budget = app_with(default_limits(), config);
+    let (status, _, body) = send(
+        &small_budget,
+        troubleshoot_request(&[file("file", "events.log", many_events_log(40))]),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let notices = body["notices"].as_array().unwrap();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["kind"], "log_mining_overflow");
+    let count = notices[0]["count"].as_u64().unwrap();
+    assert!(count > 0);
+    let title = notices[0]["title"].as_str().unwrap();
+    assert!(
+        title.starts_with(&format!("{count} of 40 log lines were not mined")),
+        "{title}"
+    );
+    assert!(notices[0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("at most 4 templates"));
+
+    let session = body["session_id"].as_str().unwrap();
+    let (status, _, stored) = get_session(&small_budget, session).await;
+    assert_eq!(status, 200);
+    assert_eq!(stored["notices"], body["notices"]);
+
+    // The default budgets mine the same log without a notice.
+    let (_, _, plain) = send(
+        &app(),
+        troubleshoot_request(&[file("file", "events.log", many_events_log(40))]),
+    )
+    .await;
+    assert_eq!(plain["notices"], serde_json::json!([]));
 }

@@ -7,10 +7,6 @@ mod common;
 
 use common::*;
 
-fn sample(path: &str) -> Vec<u8> {
-    std::fs::read(repo_root().join("testdata").join(path)).unwrap()
-}
-
 /// `(id, name, kind, format)` of every attachment in the response.
 fn attachments(body: &serde_json::Value) -> Vec<(String, String, String, String)> {
     body["attachments"]
@@ -50,14 +46,14 @@ async fn archive_members_and_pasted_traces_become_attachments_and_findings() {
             file(
                 "file",
                 "node-logs.tar.gz",
-                sample("archives/node-logs.tar.gz"),
+                testdata("archives/node-logs.tar.gz"),
             ),
             file(
                 "file",
                 "support-bundle.zip",
-                sample("archives/support-bundle.zip"),
+                testdata("archives/support-bundle.zip"),
             ),
-            file("file", "npe.txt", sample("code/java-npe.trace")),
+            file("file", "npe.txt", testdata("code/java-npe.trace")),
         ]),
     )
     .await;
@@ -141,7 +137,7 @@ async fn hostile_archives_give_issues_or_a_clear_problem() {
         troubleshoot_request(&[file(
             "file",
             "bundle.tar",
-            sample("archives/nested-bundle.tar"),
+            testdata("archives/nested-bundle.tar"),
         )]),
     )
     .await;

@@ -9,13 +9,12 @@ mod double;
 
 use axum::body::Body;
 use axum::http::Request;
-use common::{file, fixture, text, troubleshoot_request, BOUNDARY};
+use common::{file, fixture, get, text, troubleshoot_request, BOUNDARY};
 use double::{Double, Reply};
-use faultmaven_engine::{Engine, EngineConfig, EngineParts};
-use faultmaven_knowledge::CaseLibrary;
+use faultmaven_engine::EngineConfig;
 use faultmaven_llm::{FallbackProvider, LlmProvider, OpenAiCompatibleProvider, RemoteOptions};
-use faultmaven_server::{router, AppState};
-use faultmaven_store::{InMemoryVectorIndex, SqliteSessionStore};
+use faultmaven_server::router;
+use faultmaven_store::SqliteSessionStore;
 use std::sync::Arc;
 use tower::ServiceExt;
 
@@ -75,25 +74,20 @@ fn app_with_remote_model(double: &Double) -> axum::Router {
 }
 
 fn app_with_model(llm: Arc<dyn LlmProvider>) -> axum::Router {
-    let knowledge = common::builtin_keyword_knowledge();
-    let store = Arc::new(SqliteSessionStore::in_memory().unwrap());
-    let engine = Engine::new(
+    router(common::state_with_model(
+        Arc::new(SqliteSessionStore::in_memory().unwrap()),
         EngineConfig::default(),
-        EngineParts {
-            store: store.clone(),
-            llm: Some(llm),
-            knowledge: Arc::clone(&knowledge),
-            case_store: store.clone(),
-            cases: Arc::new(
-                CaseLibrary::new(Vec::new(), None, Arc::new(InMemoryVectorIndex::new())).unwrap(),
-            ),
-        },
-    );
-    router(AppState {
-        engine,
-        limits: common::default_limits(),
-        runbooks: common::runbook_admin_over(knowledge, store),
-    })
+        common::default_limits(),
+        Some(llm),
+    ))
+}
+
+/// The question and log every test here sends.
+fn checkout_request() -> Request<Body> {
+    troubleshoot_request(&[
+        text("query", "checkout fails since 14:03, why?"),
+        file("file", "checkout.log", fixture("checkout.log")),
+    ])
 }
 
 fn stream_request(request: Request<Body>) -> Request<Body> {
@@ -104,6 +98,22 @@ fn stream_request(request: Request<Body>) -> Request<Body> {
     Request::from_parts(parts, body)
 }
 
+/// Sends `request` asking for server-sent events; returns the events, checked to be a 200
+/// `text/event-stream` response.
+async fn streamed_events(app: &axum::Router, request: Request<Body>) -> Vec<Event> {
+    let response = app.clone().oneshot(stream_request(request)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    parse_events(std::str::from_utf8(&bytes).unwrap())
+}
+
+fn names(events: &[Event]) -> Vec<&str> {
+    events.iter().map(|e| e.name.as_str()).collect()
+}
+
 #[tokio::test]
 async fn stages_stream_in_order_then_the_full_response() {
     let double = Double::start(vec![
@@ -112,20 +122,9 @@ async fn stages_stream_in_order_then_the_full_response() {
     ])
     .await;
     let app = app_with_remote_model(&double);
-    let request = stream_request(troubleshoot_request(&[
-        text("query", "checkout fails since 14:03, why?"),
-        file("file", "checkout.log", fixture("checkout.log")),
-    ]));
-    let response = app.oneshot(request).await.unwrap();
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-type"], "text/event-stream");
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    let events = parse_events(std::str::from_utf8(&bytes).unwrap());
-    let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
+    let events = streamed_events(&app, checkout_request()).await;
     assert_eq!(
-        names,
+        names(&events),
         [
             "parsed",
             "analysed",
@@ -184,16 +183,8 @@ async fn a_remote_failing_mid_stream_sends_answer_reset_before_the_fallback_text
         remote_model(&remote, "gpt-4o-mini"),
         remote_model(&backup, "backup"),
     )));
-    let request = stream_request(troubleshoot_request(&[
-        text("query", "checkout fails since 14:03, why?"),
-        file("file", "checkout.log", fixture("checkout.log")),
-    ]));
-    let response = app.oneshot(request).await.unwrap();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    let events = parse_events(std::str::from_utf8(&bytes).unwrap());
-    let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
+    let events = streamed_events(&app, checkout_request()).await;
+    let names = names(&events);
     let reset = names.iter().position(|n| *n == "answer_reset").unwrap();
     assert_eq!(names[reset - 1], "answer_delta", "{names:?}");
     assert_eq!(events[reset - 1].data["text"], "PARTIAL");
@@ -220,27 +211,14 @@ async fn a_remote_failing_mid_stream_sends_answer_reset_before_the_fallback_text
 #[tokio::test]
 async fn without_a_model_the_stages_still_stream_and_json_stays_the_default() {
     let app = common::app();
-    let parts = [
-        text("query", "checkout fails since 14:03, why?"),
-        file("file", "checkout.log", fixture("checkout.log")),
-    ];
-    let response = app
-        .clone()
-        .oneshot(stream_request(troubleshoot_request(&parts)))
-        .await
-        .unwrap();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    let events = parse_events(std::str::from_utf8(&bytes).unwrap());
-    let names: Vec<&str> = events.iter().map(|e| e.name.as_str()).collect();
+    let events = streamed_events(&app, checkout_request()).await;
     assert_eq!(
-        names,
+        names(&events),
         ["parsed", "analysed", "retrieved", "answering", "done"]
     );
     assert_eq!(events[3].data["provider"], "none");
 
-    let plain = common::send(&app, troubleshoot_request(&parts)).await;
+    let plain = common::send(&app, checkout_request()).await;
     assert_eq!(plain.0, 200);
     assert_eq!(plain.1, "application/json");
     assert_eq!(
@@ -265,13 +243,7 @@ async fn an_empty_streamed_request_is_a_plain_problem() {
 
 #[tokio::test]
 async fn the_openapi_document_names_the_events() {
-    let (status, _, document) = common::send(
-        &common::app(),
-        Request::get("/api/v1/openapi.json")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, _, document) = common::send(&common::app(), get("/api/v1/openapi.json")).await;
     assert_eq!(status, 200);
     let operation = &document["paths"]["/api/v1/troubleshoot"]["post"];
     assert!(operation["responses"]["200"]["content"]["text/event-stream"].is_object());

@@ -118,6 +118,8 @@ fn session() -> SessionState {
             reason: "H1 (60%) and H2 (55%) are within 2:1 odds of each other".into(),
             answer: None,
         }],
+        plots: Default::default(),
+        notices: Vec::new(),
     }
 }
 
@@ -128,10 +130,10 @@ async fn app_with_session() -> axum::Router {
 }
 
 fn answer(body: serde_json::Value) -> Request<Body> {
-    Request::post(format!("/api/v1/sessions/{SESSION}/answers"))
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap()
+    post_json(
+        format!("/api/v1/sessions/{SESSION}/answers"),
+        body.to_string(),
+    )
 }
 
 #[tokio::test]
@@ -173,13 +175,7 @@ async fn a_yes_reranks_at_once_and_the_question_is_not_asked_again() {
         409,
         "question-answered",
     );
-    let (status, _, state) = send(
-        &app,
-        Request::get(format!("/api/v1/sessions/{SESSION}"))
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, _, state) = get_session(&app, SESSION).await;
     assert_eq!(status, 200);
     assert_eq!(state["hypotheses"][0]["id"], "H2");
     assert_eq!(state["follow_up_questions"][0]["answer"], "yes");
@@ -217,32 +213,20 @@ async fn bad_answers_are_problems() {
     ] {
         assert_problem(&send(&app, answer(body)).await, status, slug);
     }
-    let unknown_session = Request::post("/api/v1/sessions/no-such-session-01/answers")
-        .header("content-type", "application/json")
-        .body(Body::from(r#"{"question_id": "Q1", "answer": "yes"}"#))
-        .unwrap();
+    let unknown_session = post_json(
+        "/api/v1/sessions/no-such-session-01/answers",
+        r#"{"question_id": "Q1", "answer": "yes"}"#,
+    );
     assert_problem(&send(&app, unknown_session).await, 404, "unknown-session");
     // Nothing moved.
-    let (_, _, state) = send(
-        &app,
-        Request::get(format!("/api/v1/sessions/{SESSION}"))
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (_, _, state) = get_session(&app, SESSION).await;
     assert_eq!(state["hypotheses"][0]["id"], "H1");
     assert!(state["follow_up_questions"][0]["answer"].is_null());
 }
 
 #[tokio::test]
 async fn the_openapi_document_has_the_answers_route_and_questions() {
-    let (status, _, spec) = send(
-        &app(),
-        Request::get("/api/v1/openapi.json")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, _, spec) = send(&app(), get("/api/v1/openapi.json")).await;
     assert_eq!(status, 200);
     assert!(spec["paths"]["/api/v1/sessions/{id}/answers"]["post"].is_object());
     let schemas = &spec["components"]["schemas"];

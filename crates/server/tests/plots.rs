@@ -5,14 +5,8 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::Request;
 use common::*;
 use serde_json::Value;
-
-fn sample(name: &str) -> Vec<u8> {
-    std::fs::read(repo_root().join("testdata/plots").join(name)).unwrap()
-}
 
 fn array<'a>(value: &'a Value, what: &str) -> &'a Vec<Value> {
     value
@@ -27,25 +21,26 @@ fn within(at: &Value, start: &str, end: &str) -> bool {
     (start..=end).contains(&at)
 }
 
+/// The metrics of a database outage and traces of the same window (`testdata/plots/`).
+fn outage_request() -> axum::http::Request<axum::body::Body> {
+    troubleshoot_request(&[
+        file(
+            "file",
+            "checkout-metrics.csv",
+            testdata("plots/checkout-metrics.csv"),
+        ),
+        file(
+            "file",
+            "checkout-traces.otlp.json",
+            testdata("plots/checkout-traces.otlp.json"),
+        ),
+    ])
+}
+
 #[tokio::test]
 async fn an_outage_with_traces_returns_series_plots_a_waterfall_and_a_rich_timeline() {
     let app = app();
-    let (status, _, body) = send(
-        &app,
-        troubleshoot_request(&[
-            file(
-                "file",
-                "checkout-metrics.csv",
-                sample("checkout-metrics.csv"),
-            ),
-            file(
-                "file",
-                "checkout-traces.otlp.json",
-                sample("checkout-traces.otlp.json"),
-            ),
-        ]),
-    )
-    .await;
+    let (status, _, body) = send(&app, outage_request()).await;
     assert_eq!(status, 200, "{body}");
     let findings = array(&body["findings"], "findings");
     let finding = |id: &Value| {
@@ -168,6 +163,62 @@ async fn an_outage_with_traces_returns_series_plots_a_waterfall_and_a_rich_timel
     assert!(from_findings.iter().any(|e| e["until"].is_string()));
 }
 
+/// The plot fields of a response or a session.
+fn plot_fields(body: &Value) -> [&Value; 3] {
+    [
+        &body["timeline"],
+        &body["series_plots"],
+        &body["trace_waterfall"],
+    ]
+}
+
+#[tokio::test]
+async fn a_reopened_session_returns_its_plots_and_a_question_alone_keeps_them() {
+    let app = app();
+    let (status, _, first) = send(&app, outage_request()).await;
+    assert_eq!(status, 200, "{first}");
+    assert!(!array(&first["series_plots"], "series_plots").is_empty());
+    assert!(first["trace_waterfall"].is_object());
+    assert!(!array(&first["timeline"], "timeline").is_empty());
+    let session = first["session_id"].as_str().unwrap();
+
+    let (status, _, stored) = get_session(&app, session).await;
+    assert_eq!(status, 200, "{stored}");
+    assert_eq!(plot_fields(&stored), plot_fields(&first));
+
+    // A follow-up question analyses no data: the session keeps the plots it had.
+    let (status, _, follow_up) = send(
+        &app,
+        troubleshoot_request(&[
+            text("session_id", session),
+            text("query", "is it the database?"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, 200, "{follow_up}");
+    assert_eq!(follow_up["series_plots"], serde_json::json!([]));
+    let (_, _, stored) = get_session(&app, session).await;
+    assert_eq!(plot_fields(&stored), plot_fields(&first));
+
+    // New data replaces them: a log alone has no series or waterfall.
+    let (status, _, logs) = send(
+        &app,
+        troubleshoot_request(&[
+            text("session_id", session),
+            file("file", "checkout.log", fixture("checkout.log")),
+        ]),
+    )
+    .await;
+    assert_eq!(status, 200, "{logs}");
+    let (_, _, stored) = get_session(&app, session).await;
+    assert_eq!(plot_fields(&stored), plot_fields(&logs));
+    assert_eq!(stored["series_plots"], serde_json::json!([]));
+
+    let (status, _, _) = send(&app, delete(format!("/api/v1/sessions/{session}"))).await;
+    assert_eq!(status, 204);
+    assert_eq!(get_session(&app, session).await.0, 404);
+}
+
 #[tokio::test]
 async fn a_log_only_request_has_no_plots_and_the_schemas_are_published() {
     let app = app();
@@ -180,13 +231,7 @@ async fn a_log_only_request_has_no_plots_and_the_schemas_are_published() {
     assert_eq!(body["series_plots"], serde_json::json!([]));
     assert_eq!(body["trace_waterfall"], Value::Null);
 
-    let (status, _, spec) = send(
-        &app,
-        Request::get("/api/v1/openapi.json")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let (status, _, spec) = send(&app, get("/api/v1/openapi.json")).await;
     assert_eq!(status, 200);
     let schemas = &spec["components"]["schemas"];
     for name in [
@@ -200,6 +245,10 @@ async fn a_log_only_request_has_no_plots_and_the_schemas_are_published() {
     }
     let response = &schemas["TroubleshootResponse"]["properties"];
     assert!(response["series_plots"].is_object() && response["trace_waterfall"].is_object());
+    let session = &schemas["SessionResponse"]["properties"];
+    for field in ["timeline", "series_plots", "trace_waterfall", "notices"] {
+        assert!(session[field].is_object(), "SessionResponse lacks {field}");
+    }
     assert!(schemas["TimelineEvent"]["properties"]["severity"].is_object());
 }
 
@@ -209,10 +258,7 @@ async fn plot_assets_are_served_under_the_page_policy() {
         ("/plots.js", "text/javascript", "FaultMavenPlots"),
         ("/plots.css", "text/css", ".wf-bar"),
     ] {
-        let response =
-            tower::ServiceExt::oneshot(app(), Request::get(path).body(Body::empty()).unwrap())
-                .await
-                .unwrap();
+        let response = tower::ServiceExt::oneshot(app(), get(path)).await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         let headers = response.headers();
         assert!(headers["content-type"]

@@ -7,7 +7,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::Request;
-use common::{assert_problem, send, text, troubleshoot_request};
+use common::{assert_problem, get, send, text, troubleshoot_request};
 use faultmaven_server::config::Config;
 use faultmaven_server::{assemble, router, AppState};
 use faultmaven_store::{AuditAction, AuditLog, SqliteAuditLog};
@@ -77,10 +77,6 @@ fn delete(id: &str, token: Option<&str>) -> Request<Body> {
         request = request.header("authorization", format!("Bearer {token}"));
     }
     request.body(Body::empty()).unwrap()
-}
-
-fn get(path: &str) -> Request<Body> {
-    Request::get(path).body(Body::empty()).unwrap()
 }
 
 #[tokio::test]

@@ -3,11 +3,12 @@
 
 use crate::{SessionStore, StoreErrorKind};
 use faultmaven_model::{
-    AnswerValue, AttachmentId, AttachmentRole, AttachmentSummary, DataKind, Evidence,
-    FeedbackEvent, Finding, FindingId, FindingKind, FollowUpQuestion, Hypothesis,
-    HypothesisCategory, HypothesisId, HypothesisStatus, Intent, NextStep, ParseIssue,
-    QuestionAnswer, QuestionId, QuestionTopic, RequestKind, SessionId, SessionState, Severity,
-    Suspect, SuspectKind, TemplateSummary, Timestamp, Verdict,
+    AnalysisNotice, AnomalousRange, AnswerValue, AttachmentId, AttachmentRole, AttachmentSummary,
+    DataKind, Evidence, FeedbackEvent, Finding, FindingId, FindingKind, FollowUpQuestion,
+    Hypothesis, HypothesisCategory, HypothesisId, HypothesisStatus, Intent, NextStep, NoticeKind,
+    ParseIssue, PlotPoint, QuestionAnswer, QuestionId, QuestionTopic, RequestKind, SeriesPlot,
+    SessionId, SessionPlots, SessionState, Severity, Signal, SpanKind, Suspect, SuspectKind,
+    TemplateSummary, TimelineEvent, Timestamp, TraceWaterfall, Verdict, WaterfallSpan,
 };
 use std::sync::Arc;
 
@@ -113,6 +114,107 @@ pub(crate) fn sample_session(id: &str, expires_at: Timestamp) -> SessionState {
                 at: Timestamp::from_unix_millis(1_714_573_400_000),
             }),
         }],
+        plots: sample_plots(attachment),
+        notices: vec![AnalysisNotice {
+            kind: NoticeKind::LogMiningOverflow,
+            title: "1,204 of 80,000 log lines were not mined into templates of their own"
+                .to_owned(),
+            detail: "The template miner keeps at most 5,000 templates.".to_owned(),
+            count: 1_204,
+        }],
+    }
+}
+
+/// One of each plot: a timeline event, a series with its band and an anomalous range, and a
+/// two-span waterfall.
+fn sample_plots(attachment: AttachmentId) -> SessionPlots {
+    let at = |offset_seconds: i64| {
+        Timestamp::from_unix_millis(1_714_572_180_000 + offset_seconds * 1000)
+    };
+    let database = Suspect {
+        kind: SuspectKind::Dependency,
+        name: "postgres-primary".to_owned(),
+    };
+    SessionPlots {
+        timeline: vec![TimelineEvent {
+            at: at(0),
+            signal: Signal::Log,
+            entity: Some(database.clone()),
+            description: "Connection refused to <*> from 14:03".to_owned(),
+            strength: 0.87,
+            finding_id: Some(FindingId::new(1)),
+        }],
+        series_plots: vec![SeriesPlot {
+            finding_id: FindingId::new(1),
+            finding_ids: vec![FindingId::new(1)],
+            attachment,
+            series: "db_connections{pod=\"checkout-1\"}".to_owned(),
+            metric: "db_connections".to_owned(),
+            unit: None,
+            entities: vec![database],
+            band_method: "rolling median ± 3 × 1.4826 MAD of the previous 60 points".to_owned(),
+            points: vec![
+                PlotPoint {
+                    at: at(0),
+                    value: 40.0,
+                    lower: None,
+                    upper: None,
+                    anomalous: false,
+                },
+                PlotPoint {
+                    at: at(60),
+                    value: 0.0,
+                    lower: Some(35.5),
+                    upper: Some(44.25),
+                    anomalous: true,
+                },
+            ],
+            total_points: 2,
+            anomalous_ranges: vec![AnomalousRange {
+                start: at(60),
+                end: at(60),
+                finding_id: FindingId::new(1),
+                kind: FindingKind::MetricAnomaly,
+            }],
+        }],
+        trace_waterfall: Some(TraceWaterfall {
+            attachment,
+            trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".to_owned(),
+            finding_id: None,
+            reason: "the slowest trace".to_owned(),
+            start: at(0),
+            duration_ns: 2_500_000_000,
+            spans: vec![
+                WaterfallSpan {
+                    span_id: "00f067aa0ba902b7".to_owned(),
+                    parent_span_id: None,
+                    service: "checkout".to_owned(),
+                    operation: "POST /checkout".to_owned(),
+                    kind: SpanKind::Server,
+                    depth: 0,
+                    start_offset_ns: 0,
+                    duration_ns: 2_500_000_000,
+                    self_time_ns: 500_000_000,
+                    is_error: true,
+                    critical: true,
+                },
+                WaterfallSpan {
+                    span_id: "b7ad6b7169203331".to_owned(),
+                    parent_span_id: Some("00f067aa0ba902b7".to_owned()),
+                    service: "checkout".to_owned(),
+                    operation: "SELECT orders".to_owned(),
+                    kind: SpanKind::Client,
+                    depth: 1,
+                    start_offset_ns: 1_000_000,
+                    duration_ns: 2_000_000_000,
+                    self_time_ns: 2_000_000_000,
+                    is_error: true,
+                    critical: true,
+                },
+            ],
+            total_spans: 2,
+            note: None,
+        }),
     }
 }
 

@@ -339,6 +339,29 @@ mod tests {
         assert_eq!(error.kind(), StoreErrorKind::Corrupt, "{error}");
     }
 
+    #[tokio::test]
+    async fn a_session_stored_before_plots_and_notices_reads_back_without_them() {
+        let store = SqliteSessionStore::in_memory().expect("open");
+        let session = sample_session("before-plots-1", CREATED);
+        store.put(&session).await.expect("put");
+        let mut older = serde_json::to_value(&session).expect("json");
+        let fields = older.as_object_mut().expect("an object");
+        assert!(fields.remove("plots").is_some() && fields.remove("notices").is_some());
+        store
+            .connection
+            .lock()
+            .expect("lock")
+            .execute("UPDATE sessions SET state = ?1", params![older.to_string()])
+            .expect("write the older shape");
+        let read = store
+            .get(&session.id, CREATED)
+            .await
+            .expect("get")
+            .expect("present");
+        assert!(read.plots.is_empty() && read.notices.is_empty());
+        assert_eq!(read.findings, session.findings);
+    }
+
     #[test]
     fn opening_a_directory_fails_with_a_sqlite_error() {
         let directory = tempfile::tempdir().expect("tempdir");

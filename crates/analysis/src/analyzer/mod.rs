@@ -3,6 +3,7 @@
 
 mod findings;
 mod metric_findings;
+mod notices;
 mod shifts;
 mod slow;
 
@@ -65,6 +66,8 @@ pub struct AnalysisReport {
     /// upload had more distinct events than the miner keeps and those lines got coarser
     /// templates. Memory stays bounded either way.
     pub overflowed_log_messages: u64,
+    /// What limited this analysis (a miner budget spent, ...), in words for the engineer.
+    pub notices: Vec<faultmaven_model::AnalysisNotice>,
     /// Charts of the metric series that findings are about: per point the value, the
     /// ensemble's anomaly score and the expected band (thinned to a bounded size).
     pub metric_plots: Vec<crate::metrics::SeriesPlot>,
@@ -571,6 +574,11 @@ impl Analyzer {
             series_plots: plots.series,
             trace_waterfall: plots.trace_waterfall,
             overflowed_log_messages: self.miner.overflowed_messages(),
+            notices: notices::analysis_notices(&notices::NoticeInput {
+                log_records: self.log_records,
+                overflowed_log_messages: self.miner.overflowed_messages(),
+                miner: &self.config.miner,
+            }),
             metric_plots,
         }
     }

@@ -2,10 +2,13 @@
 //! `anthropic-version`), streamed as `message_start`, `content_block_delta`, `message_delta` and
 //! `message_stop` events.
 
+use super::chat::{
+    self, RemoteChatProvider, Reply, StreamEnd, StreamReader, StreamStep, WireFormat,
+};
+use super::sse::SseEvent;
 use super::transport::Transport;
-use super::{read_event_stream, RemoteOptions, StreamEnd, StreamStep};
-use crate::{ChatRole, FinishReason, Generation, GenerationRequest, LlmError, LlmProvider};
-use async_trait::async_trait;
+use super::RemoteOptions;
+use crate::{ChatRole, FinishReason, GenerationRequest, LlmError};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -13,11 +16,11 @@ use serde_json::json;
 pub const ANTHROPIC_VERSION: &str = "2023-06-01";
 
 /// A Claude model behind the Anthropic Messages API.
-#[derive(Debug)]
-pub struct AnthropicProvider {
-    transport: Transport,
-    name: String,
-}
+pub type AnthropicProvider = RemoteChatProvider<AnthropicMessages>;
+
+/// The Anthropic Messages wire format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AnthropicMessages;
 
 #[derive(Deserialize, Default)]
 struct Usage {
@@ -74,16 +77,23 @@ impl AnthropicProvider {
     /// A provider for `options.model` at `options.base_url` (for example
     /// `https://api.anthropic.com/v1`). Builds the HTTP client; sends nothing yet.
     pub fn new(options: RemoteOptions) -> Result<Self, LlmError> {
-        let name = format!("anthropic:{}", options.model);
-        Ok(Self {
-            transport: Transport::new(name.clone(), options)?,
-            name,
-        })
+        chat::connect(AnthropicMessages, options)
     }
+}
 
-    /// The request body, as the API documents it: system messages go to `system`, the rest
-    /// alternate user/assistant (consecutive messages of one role are joined, as the API wants).
-    pub fn request_body(&self, request: &GenerationRequest, stream: bool) -> serde_json::Value {
+impl WireFormat for AnthropicMessages {
+    type Stream = AnthropicStream;
+    const NAME_PREFIX: &'static str = "anthropic";
+    const PATH: &'static str = "messages";
+
+    /// System messages go to `system`, the rest alternate user/assistant (consecutive messages
+    /// of one role are joined, as the API wants).
+    fn request_body(
+        &self,
+        options: &RemoteOptions,
+        request: &GenerationRequest,
+        stream: bool,
+    ) -> serde_json::Value {
         let system: Vec<&str> = request
             .messages
             .iter()
@@ -109,7 +119,7 @@ impl AnthropicProvider {
             .map(|(role, content)| json!({"role": role.as_str(), "content": content}))
             .collect();
         let mut body = json!({
-            "model": self.transport.options().model,
+            "model": options.model,
             "max_tokens": request.max_tokens,
             "messages": messages,
             "temperature": request.temperature,
@@ -124,125 +134,108 @@ impl AnthropicProvider {
         body
     }
 
-    fn headers(&self) -> Result<reqwest::header::HeaderMap, LlmError> {
+    fn headers(
+        &self,
+        provider: &str,
+        options: &RemoteOptions,
+    ) -> Result<reqwest::header::HeaderMap, LlmError> {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(
             "anthropic-version",
             reqwest::header::HeaderValue::from_static(ANTHROPIC_VERSION),
         );
-        if let Some(key) = &self.transport.options().api_key {
-            headers.insert("x-api-key", super::header_value(&self.name, key.expose())?);
+        if let Some(key) = &options.api_key {
+            headers.insert("x-api-key", super::header_value(provider, key.expose())?);
         }
         Ok(headers)
     }
+
+    fn parse_reply(&self, transport: &Transport, body: &[u8]) -> Result<Reply, LlmError> {
+        let message: Message = serde_json::from_slice(body).map_err(|error| {
+            transport.protocol(format!("message is not the documented JSON: {error}"))
+        })?;
+        Ok(Reply {
+            text: message
+                .content
+                .iter()
+                .filter(|block| block.kind == "text")
+                .filter_map(|block| block.text.as_deref())
+                .collect(),
+            finish_reason: finish_reason(message.stop_reason.as_deref()),
+            prompt_tokens: message.usage.input_tokens.unwrap_or(0),
+            completion_tokens: message.usage.output_tokens.unwrap_or(0),
+        })
+    }
+
+    fn stream_reader(&self) -> AnthropicStream {
+        AnthropicStream::default()
+    }
 }
 
-#[async_trait]
-impl LlmProvider for AnthropicProvider {
-    fn name(&self) -> &str {
-        &self.name
-    }
+/// What the events of one streamed message said so far.
+#[derive(Debug, Default)]
+pub(crate) struct AnthropicStream {
+    input_tokens: u32,
+    output_tokens: u32,
+    stop_reason: Option<String>,
+}
 
-    fn context_tokens(&self) -> usize {
-        self.transport.options().context_tokens
-    }
-
-    /// Hosted chat models keep to a JSON shape when asked to.
-    fn follows_structured_instructions(&self) -> bool {
-        true
-    }
-
-    async fn generate(
-        &self,
-        request: GenerationRequest,
-        tokens: Option<tokio::sync::mpsc::Sender<crate::StreamPiece>>,
-    ) -> Result<Generation, LlmError> {
-        let transport = &self.transport;
-        let (response, deadline, clock) = transport
-            .post_json(
-                "messages",
-                self.headers()?,
-                &self.request_body(&request, tokens.is_some()),
-            )
-            .await?;
-        let mut generation = clock.empty_generation(&self.name);
-        match tokens {
-            None => {
-                let bytes = transport.read_body(response, deadline).await?;
-                let message: Message = serde_json::from_slice(&bytes).map_err(|error| {
-                    transport.protocol(format!("message is not the documented JSON: {error}"))
-                })?;
-                generation.text = message
-                    .content
-                    .iter()
-                    .filter(|block| block.kind == "text")
-                    .filter_map(|block| block.text.as_deref())
-                    .collect();
-                generation.finish_reason = finish_reason(message.stop_reason.as_deref());
-                generation.prompt_tokens = message.usage.input_tokens.unwrap_or(0);
-                generation.completion_tokens = message.usage.output_tokens.unwrap_or(0);
+impl StreamReader for AnthropicStream {
+    fn on_event(&mut self, transport: &Transport, event: SseEvent) -> Result<StreamStep, LlmError> {
+        let parsed: Event = serde_json::from_str(&event.data)
+            .map_err(|error| transport.protocol(format!("stream event is not JSON: {error}")))?;
+        match parsed.kind.as_str() {
+            "message_start" => {
+                if let Some(usage) = parsed.message.map(|message| message.usage) {
+                    self.input_tokens = usage.input_tokens.unwrap_or(self.input_tokens);
+                    self.output_tokens = usage.output_tokens.unwrap_or(self.output_tokens);
+                }
+                Ok(StreamStep::Nothing)
             }
-            Some(sender) => {
-                let mut input_tokens = 0;
-                let mut output_tokens = 0;
-                let mut reason = None;
-                let mut text = String::new();
-                let end =
-                    read_event_stream(transport, response, deadline, &sender, &mut text, |event| {
-                        let parsed: Event = serde_json::from_str(&event.data).map_err(|error| {
-                            transport.protocol(format!("stream event is not JSON: {error}"))
-                        })?;
-                        match parsed.kind.as_str() {
-                            "message_start" => {
-                                if let Some(usage) = parsed.message.map(|message| message.usage) {
-                                    input_tokens = usage.input_tokens.unwrap_or(input_tokens);
-                                    output_tokens = usage.output_tokens.unwrap_or(output_tokens);
-                                }
-                                Ok(StreamStep::Nothing)
-                            }
-                            "content_block_delta" => match parsed.delta {
-                                Some(EventDelta {
-                                    kind: Some(kind),
-                                    text: Some(piece),
-                                    ..
-                                }) if kind == "text_delta" => Ok(StreamStep::Text(piece)),
-                                // Tool-use JSON and thinking deltas are not part of the text.
-                                _ => Ok(StreamStep::Nothing),
-                            },
-                            "message_delta" => {
-                                if let Some(delta) = parsed.delta {
-                                    reason = delta.stop_reason.or(reason.take());
-                                }
-                                if let Some(usage) = parsed.usage {
-                                    // `output_tokens` here is cumulative for the message.
-                                    output_tokens = usage.output_tokens.unwrap_or(output_tokens);
-                                    input_tokens = usage.input_tokens.unwrap_or(input_tokens);
-                                }
-                                Ok(StreamStep::Nothing)
-                            }
-                            "message_stop" => Ok(StreamStep::Done),
-                            "error" => Err(transport.protocol(format!(
-                                "error event: {}",
-                                parsed.error.unwrap_or_default()
-                            ))),
-                            // ping, content_block_start/stop, and event types added later.
-                            _ => Ok(StreamStep::Nothing),
-                        }
-                    })
-                    .await?;
-                generation.text = text;
-                generation.finish_reason = match end {
-                    StreamEnd::Cancelled => FinishReason::Cancelled,
-                    StreamEnd::EndOfBody => {
-                        return Err(transport.protocol("stream ended before message_stop"));
-                    }
-                    StreamEnd::Done => finish_reason(reason.as_deref()),
-                };
-                generation.prompt_tokens = input_tokens;
-                generation.completion_tokens = output_tokens;
+            "content_block_delta" => match parsed.delta {
+                Some(EventDelta {
+                    kind: Some(kind),
+                    text: Some(piece),
+                    ..
+                }) if kind == "text_delta" => Ok(StreamStep::Text(piece)),
+                // Tool-use JSON and thinking deltas are not part of the text.
+                _ => Ok(StreamStep::Nothing),
+            },
+            "message_delta" => {
+                if let Some(delta) = parsed.delta {
+                    self.stop_reason = delta.stop_reason.or(self.stop_reason.take());
+                }
+                if let Some(usage) = parsed.usage {
+                    // `output_tokens` here is cumulative for the message.
+                    self.output_tokens = usage.output_tokens.unwrap_or(self.output_tokens);
+                    self.input_tokens = usage.input_tokens.unwrap_or(self.input_tokens);
+                }
+                Ok(StreamStep::Nothing)
+            }
+            "message_stop" => Ok(StreamStep::Done),
+            "error" => {
+                Err(transport
+                    .protocol(format!("error event: {}", parsed.error.unwrap_or_default())))
+            }
+            // ping, content_block_start/stop, and event types added later.
+            _ => Ok(StreamStep::Nothing),
+        }
+    }
+
+    fn finish_reason(
+        &self,
+        transport: &Transport,
+        end: StreamEnd,
+    ) -> Result<FinishReason, LlmError> {
+        match end {
+            StreamEnd::Done => Ok(finish_reason(self.stop_reason.as_deref())),
+            StreamEnd::EndOfBody | StreamEnd::Cancelled => {
+                Err(transport.protocol("stream ended before message_stop"))
             }
         }
-        generation.generation_seconds = clock.generation_seconds();
-        Ok(generation)
+    }
+
+    fn token_counts(&self) -> (u32, u32) {
+        (self.input_tokens, self.output_tokens)
     }
 }

@@ -7,6 +7,7 @@
 //! trail's business.
 
 mod anthropic;
+mod chat;
 mod fallback;
 mod openai;
 mod secret;
@@ -91,75 +92,4 @@ pub(crate) fn header_value(
     })?;
     header.set_sensitive(true);
     Ok(header)
-}
-
-/// What one stream event means to the provider reading it.
-pub(crate) enum StreamStep {
-    /// Text to append to the answer (and forward to the token receiver).
-    Text(String),
-    /// Metadata (usage, a ping): nothing to forward.
-    Nothing,
-    /// The answer is complete.
-    Done,
-}
-
-/// How a stream ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StreamEnd {
-    /// The provider said it was done.
-    Done,
-    /// The body ended without the provider's end marker.
-    EndOfBody,
-    /// The token receiver went away.
-    Cancelled,
-}
-
-/// Reads a streamed (server-sent events) body: decodes events, lets `on_event` interpret each,
-/// appends text to `text` and forwards it to `tokens`.
-pub(crate) async fn read_event_stream(
-    transport: &transport::Transport,
-    mut response: reqwest::Response,
-    deadline: tokio::time::Instant,
-    tokens: &tokio::sync::mpsc::Sender<crate::StreamPiece>,
-    text: &mut String,
-    mut on_event: impl FnMut(sse::SseEvent) -> Result<StreamStep, crate::LlmError>,
-) -> Result<StreamEnd, crate::LlmError> {
-    let mut decoder = sse::SseDecoder::new(transport.options().max_response_bytes);
-    loop {
-        let events = match transport
-            .next_chunk(&mut response, deadline, Some(tokens))
-            .await?
-        {
-            transport::ReadOutcome::Chunk(bytes) => decoder
-                .push(&bytes)
-                .map_err(|error| transport.protocol(error.to_string()))?,
-            transport::ReadOutcome::Cancelled => return Ok(StreamEnd::Cancelled),
-            transport::ReadOutcome::End => {
-                let last = decoder
-                    .finish()
-                    .map_err(|error| transport.protocol(error.to_string()))?;
-                if let Some(event) = last {
-                    match on_event(event)? {
-                        StreamStep::Text(piece) => text.push_str(&piece),
-                        StreamStep::Nothing => {}
-                        StreamStep::Done => return Ok(StreamEnd::Done),
-                    }
-                }
-                return Ok(StreamEnd::EndOfBody);
-            }
-        };
-        for event in events {
-            match on_event(event)? {
-                StreamStep::Text(piece) if piece.is_empty() => {}
-                StreamStep::Text(piece) => {
-                    text.push_str(&piece);
-                    if tokens.send(crate::StreamPiece::Text(piece)).await.is_err() {
-                        return Ok(StreamEnd::Cancelled);
-                    }
-                }
-                StreamStep::Nothing => {}
-                StreamStep::Done => return Ok(StreamEnd::Done),
-            }
-        }
-    }
 }

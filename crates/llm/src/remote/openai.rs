@@ -2,19 +2,22 @@
 //! OpenAI, vLLM, Ollama, LM Studio, LiteLLM and others; streamed as server-sent events of
 //! `chat.completion.chunk` objects ending with `data: [DONE]`.
 
+use super::chat::{
+    self, RemoteChatProvider, Reply, StreamEnd, StreamReader, StreamStep, WireFormat,
+};
+use super::sse::SseEvent;
 use super::transport::Transport;
-use super::{read_event_stream, RemoteOptions, StreamEnd, StreamStep};
-use crate::{FinishReason, Generation, GenerationRequest, LlmError, LlmProvider};
-use async_trait::async_trait;
+use super::RemoteOptions;
+use crate::{FinishReason, GenerationRequest, LlmError};
 use serde::Deserialize;
 use serde_json::json;
 
 /// A model behind an OpenAI-compatible `/chat/completions` endpoint.
-#[derive(Debug)]
-pub struct OpenAiCompatibleProvider {
-    transport: Transport,
-    name: String,
-}
+pub type OpenAiCompatibleProvider = RemoteChatProvider<OpenAiChatCompletions>;
+
+/// The OpenAI chat completions wire format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenAiChatCompletions;
 
 #[derive(Deserialize)]
 struct Usage {
@@ -72,16 +75,21 @@ impl OpenAiCompatibleProvider {
     /// A provider for `options.model` at `options.base_url`. Builds the HTTP client; sends
     /// nothing yet.
     pub fn new(options: RemoteOptions) -> Result<Self, LlmError> {
-        let name = format!("openai:{}", options.model);
-        Ok(Self {
-            transport: Transport::new(name.clone(), options)?,
-            name,
-        })
+        chat::connect(OpenAiChatCompletions, options)
     }
+}
 
-    /// The request body, as the API documents it.
-    pub fn request_body(&self, request: &GenerationRequest, stream: bool) -> serde_json::Value {
-        let options = self.transport.options();
+impl WireFormat for OpenAiChatCompletions {
+    type Stream = OpenAiStream;
+    const NAME_PREFIX: &'static str = "openai";
+    const PATH: &'static str = "chat/completions";
+
+    fn request_body(
+        &self,
+        options: &RemoteOptions,
+        request: &GenerationRequest,
+        stream: bool,
+    ) -> serde_json::Value {
         let messages: Vec<serde_json::Value> = request
             .messages
             .iter()
@@ -104,121 +112,103 @@ impl OpenAiCompatibleProvider {
         body
     }
 
-    fn headers(&self) -> Result<reqwest::header::HeaderMap, LlmError> {
+    fn headers(
+        &self,
+        provider: &str,
+        options: &RemoteOptions,
+    ) -> Result<reqwest::header::HeaderMap, LlmError> {
         let mut headers = reqwest::header::HeaderMap::new();
-        if let Some(key) = &self.transport.options().api_key {
+        if let Some(key) = &options.api_key {
             headers.insert(
                 reqwest::header::AUTHORIZATION,
-                super::header_value(&self.name, &format!("Bearer {}", key.expose()))?,
+                super::header_value(provider, &format!("Bearer {}", key.expose()))?,
             );
         }
         Ok(headers)
     }
+
+    fn parse_reply(&self, transport: &Transport, body: &[u8]) -> Result<Reply, LlmError> {
+        let completion: Completion = serde_json::from_slice(body).map_err(|error| {
+            transport.protocol(format!("completion is not the documented JSON: {error}"))
+        })?;
+        let choice = completion
+            .choices
+            .into_iter()
+            .next()
+            .ok_or_else(|| transport.protocol("completion has no choices"))?;
+        let (prompt_tokens, completion_tokens) = completion.usage.map_or((0, 0), |usage| {
+            (usage.prompt_tokens, usage.completion_tokens)
+        });
+        Ok(Reply {
+            text: choice.message.content.unwrap_or_default(),
+            finish_reason: finish_reason(choice.finish_reason.as_deref()),
+            prompt_tokens,
+            completion_tokens,
+        })
+    }
+
+    fn stream_reader(&self) -> OpenAiStream {
+        OpenAiStream::default()
+    }
 }
 
-#[async_trait]
-impl LlmProvider for OpenAiCompatibleProvider {
-    fn name(&self) -> &str {
-        &self.name
-    }
+/// What the chunks of one streamed completion said so far.
+#[derive(Default)]
+pub(crate) struct OpenAiStream {
+    usage: Option<Usage>,
+    finish_reason: Option<String>,
+    content_chunks: u32,
+}
 
-    fn context_tokens(&self) -> usize {
-        self.transport.options().context_tokens
-    }
-
-    /// Hosted chat models keep to a JSON shape when asked to.
-    fn follows_structured_instructions(&self) -> bool {
-        true
-    }
-
-    async fn generate(
-        &self,
-        request: GenerationRequest,
-        tokens: Option<tokio::sync::mpsc::Sender<crate::StreamPiece>>,
-    ) -> Result<Generation, LlmError> {
-        let transport = &self.transport;
-        let (response, deadline, clock) = transport
-            .post_json(
-                "chat/completions",
-                self.headers()?,
-                &self.request_body(&request, tokens.is_some()),
-            )
-            .await?;
-        let mut generation = clock.empty_generation(&self.name);
-        match tokens {
-            None => {
-                let bytes = transport.read_body(response, deadline).await?;
-                let completion: Completion = serde_json::from_slice(&bytes).map_err(|error| {
-                    transport.protocol(format!("completion is not the documented JSON: {error}"))
-                })?;
-                let choice = completion
-                    .choices
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| transport.protocol("completion has no choices"))?;
-                generation.text = choice.message.content.unwrap_or_default();
-                generation.finish_reason = finish_reason(choice.finish_reason.as_deref());
-                if let Some(usage) = completion.usage {
-                    generation.prompt_tokens = usage.prompt_tokens;
-                    generation.completion_tokens = usage.completion_tokens;
-                }
+impl StreamReader for OpenAiStream {
+    fn on_event(&mut self, transport: &Transport, event: SseEvent) -> Result<StreamStep, LlmError> {
+        if event.data.trim() == "[DONE]" {
+            return Ok(StreamStep::Done);
+        }
+        let chunk: Chunk = serde_json::from_str(&event.data)
+            .map_err(|error| transport.protocol(format!("stream chunk is not JSON: {error}")))?;
+        if let Some(error) = chunk.error {
+            return Err(transport.protocol(format!("error in stream: {error}")));
+        }
+        if chunk.usage.is_some() {
+            self.usage = chunk.usage;
+        }
+        let mut piece = String::new();
+        for choice in chunk.choices {
+            if let Some(content) = choice.delta.and_then(|delta| delta.content) {
+                piece.push_str(&content);
             }
-            Some(sender) => {
-                let mut usage = None;
-                let mut reason = None;
-                let mut content_chunks = 0u32;
-                let mut text = String::new();
-                let end =
-                    read_event_stream(transport, response, deadline, &sender, &mut text, |event| {
-                        if event.data.trim() == "[DONE]" {
-                            return Ok(StreamStep::Done);
-                        }
-                        let chunk: Chunk = serde_json::from_str(&event.data).map_err(|error| {
-                            transport.protocol(format!("stream chunk is not JSON: {error}"))
-                        })?;
-                        if let Some(error) = chunk.error {
-                            return Err(transport.protocol(format!("error in stream: {error}")));
-                        }
-                        if chunk.usage.is_some() {
-                            usage = chunk.usage;
-                        }
-                        let mut piece = String::new();
-                        for choice in chunk.choices {
-                            if let Some(content) = choice.delta.and_then(|delta| delta.content) {
-                                piece.push_str(&content);
-                            }
-                            if choice.finish_reason.is_some() {
-                                reason = choice.finish_reason;
-                            }
-                        }
-                        if !piece.is_empty() {
-                            content_chunks += 1;
-                        }
-                        Ok(StreamStep::Text(piece))
-                    })
-                    .await?;
-                generation.text = text;
-                match end {
-                    StreamEnd::Cancelled => generation.finish_reason = FinishReason::Cancelled,
-                    StreamEnd::EndOfBody if reason.is_none() => {
-                        return Err(transport.protocol("stream ended before [DONE]"));
-                    }
-                    StreamEnd::Done | StreamEnd::EndOfBody => {
-                        generation.finish_reason = finish_reason(reason.as_deref());
-                    }
-                }
-                match usage {
-                    Some(usage) => {
-                        generation.prompt_tokens = usage.prompt_tokens;
-                        generation.completion_tokens = usage.completion_tokens;
-                    }
-                    // Servers that ignore `stream_options` send no usage; they send one content
-                    // chunk per token, so the chunk count is the best estimate there is.
-                    None => generation.completion_tokens = content_chunks,
-                }
+            if choice.finish_reason.is_some() {
+                self.finish_reason = choice.finish_reason;
             }
         }
-        generation.generation_seconds = clock.generation_seconds();
-        Ok(generation)
+        if !piece.is_empty() {
+            self.content_chunks += 1;
+        }
+        Ok(StreamStep::Text(piece))
+    }
+
+    /// A body that ends without `[DONE]` but after a chunk with a finish reason is complete: the
+    /// answer said it was finished.
+    fn finish_reason(
+        &self,
+        transport: &Transport,
+        end: StreamEnd,
+    ) -> Result<FinishReason, LlmError> {
+        match end {
+            StreamEnd::EndOfBody if self.finish_reason.is_none() => {
+                Err(transport.protocol("stream ended before [DONE]"))
+            }
+            _ => Ok(finish_reason(self.finish_reason.as_deref())),
+        }
+    }
+
+    fn token_counts(&self) -> (u32, u32) {
+        match &self.usage {
+            Some(usage) => (usage.prompt_tokens, usage.completion_tokens),
+            // Servers that ignore `stream_options` send no usage; they send one content chunk
+            // per token, so the chunk count is the best estimate there is.
+            None => (0, self.content_chunks),
+        }
     }
 }

@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, Response};
 use faultmaven_engine::{Engine, EngineConfig, EngineParts};
 use faultmaven_knowledge::{builtin_runbooks, CaseLibrary, KnowledgeBase};
+use faultmaven_llm::LlmProvider;
 use faultmaven_server::runbooks::{apply_stored_runbooks, RunbookAdmin, RunbookAdminOptions};
 use faultmaven_server::{router, AppState, Limits};
 use faultmaven_store::{InMemoryVectorIndex, SqliteSessionStore};
@@ -20,8 +21,15 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// A file of `testdata/` by its path there, e.g. `plots/checkout-metrics.csv`.
+pub fn testdata(path: &str) -> Vec<u8> {
+    let full = repo_root().join("testdata").join(path);
+    std::fs::read(&full).unwrap_or_else(|error| panic!("{}: {error}", full.display()))
+}
+
+/// A sample upload of `testdata/api/`.
 pub fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(repo_root().join("testdata/api").join(name)).unwrap()
+    testdata(&format!("api/{name}"))
 }
 
 pub fn default_limits() -> Limits {
@@ -43,12 +51,22 @@ pub fn state_with(
     config: EngineConfig,
     limits: Limits,
 ) -> AppState {
+    state_with_model(store, config, limits, None)
+}
+
+/// [`state_with`], with `llm` writing the answers.
+pub fn state_with_model(
+    store: Arc<SqliteSessionStore>,
+    config: EngineConfig,
+    limits: Limits,
+    llm: Option<Arc<dyn LlmProvider>>,
+) -> AppState {
     let knowledge = builtin_keyword_knowledge();
     let engine = Engine::new(
         config,
         EngineParts {
             store: store.clone(),
-            llm: None,
+            llm,
             knowledge: Arc::clone(&knowledge),
             case_store: store.clone(),
             cases: Arc::new(
@@ -152,6 +170,29 @@ pub fn troubleshoot_request(parts: &[Part<'_>]) -> Request<Body> {
         )
         .body(Body::from(multipart_body(parts)))
         .unwrap()
+}
+
+/// `GET path`.
+pub fn get(path: impl AsRef<str>) -> Request<Body> {
+    Request::get(path.as_ref()).body(Body::empty()).unwrap()
+}
+
+/// `DELETE path`.
+pub fn delete(path: impl AsRef<str>) -> Request<Body> {
+    Request::delete(path.as_ref()).body(Body::empty()).unwrap()
+}
+
+/// `POST path` with a JSON body, taken as text so malformed JSON can be sent too.
+pub fn post_json(path: impl AsRef<str>, body: impl Into<String>) -> Request<Body> {
+    Request::post(path.as_ref())
+        .header("content-type", "application/json")
+        .body(Body::from(body.into()))
+        .unwrap()
+}
+
+/// The session's state as `GET /api/v1/sessions/{id}` returns it.
+pub async fn get_session(app: &axum::Router, session: &str) -> (u16, String, serde_json::Value) {
+    send(app, get(format!("/api/v1/sessions/{session}"))).await
 }
 
 pub async fn send(app: &axum::Router, request: Request<Body>) -> (u16, String, serde_json::Value) {
