@@ -143,10 +143,13 @@ fn print_group(product: &RetrievalReport, paper: &RetrievalReport, group: Group<
     }
 }
 
+/// Whether a fusion belongs to a family of the grid.
+type IsMember = fn(&Fusion) -> bool;
+
 /// The best member of each family of fusions on the dev half (by the same rule as the choice),
 /// with its held-out figures: shows whether the normalisation matters, without choosing by them.
 fn print_families(ranked: &[RankedCase], candidates: &[Fusion]) {
-    let families: [(&str, fn(&Fusion) -> bool); 4] = [
+    let families: [(&str, IsMember); 4] = [
         ("rrf", |fusion| {
             matches!(fusion, Fusion::ReciprocalRank { .. })
         }),
