@@ -13,7 +13,8 @@
 use anyhow::{anyhow, Context};
 use faultmaven_knowledge::{
     builtin_runbooks, choose_fusion, parse_retrieval_cases, rank_cases, score_rankings, Fusion,
-    Group, KnowledgeBase, Ranking, RetrievalReport, Split,
+    Group, KnowledgeBase, Normalisation, RankedCase, Ranking, RetrievalReport, Split,
+    MINIMUM_CANDIDATES,
 };
 use faultmaven_llm::{Embedder, MiniLmEmbedder, ModelPaths};
 use faultmaven_store::HnswVectorIndex;
@@ -73,6 +74,8 @@ fn main() -> anyhow::Result<()> {
         );
     }
 
+    print_families(&ranked, &candidates);
+
     let product = score_rankings(&ranked, Fusion::DEFAULT);
     let paper = score_rankings(&ranked, PAPER_RRF);
     println!(
@@ -94,6 +97,8 @@ fn main() -> anyhow::Result<()> {
     for group in groups {
         print_group(&product, &paper, group);
     }
+
+    print_paired(&ranked);
 
     println!("\nHybrid misses (expected runbook not in the top 5):");
     for (case, first) in &product.hybrid_misses {
@@ -136,4 +141,91 @@ fn print_group(product: &RetrievalReport, paper: &RetrievalReport, group: Group<
             scores.mean_reciprocal_rank
         );
     }
+}
+
+/// Whether a fusion belongs to a family of the grid.
+type IsMember = fn(&Fusion) -> bool;
+
+/// The best member of each family of fusions on the dev half (by the same rule as the choice),
+/// with its held-out figures: shows whether the normalisation matters, without choosing by them.
+fn print_families(ranked: &[RankedCase], candidates: &[Fusion]) {
+    let families: [(&str, IsMember); 4] = [
+        ("rrf", |fusion| {
+            matches!(fusion, Fusion::ReciprocalRank { .. })
+        }),
+        ("convex best", |fusion| {
+            matches!(
+                fusion,
+                Fusion::Convex {
+                    normalisation: Normalisation::Best,
+                    ..
+                }
+            )
+        }),
+        ("convex minmax", |fusion| {
+            matches!(
+                fusion,
+                Fusion::Convex {
+                    normalisation: Normalisation::MinMax,
+                    ..
+                }
+            )
+        }),
+        ("convex theoretical", |fusion| {
+            matches!(
+                fusion,
+                Fusion::Convex {
+                    normalisation: Normalisation::Theoretical,
+                    ..
+                }
+            )
+        }),
+    ];
+    println!(
+        "{:<19} {:<38} {:>8} {:>8} | {:>13} {:>12}",
+        "family", "best on dev", "dev R@1", "dev MRR", "held-out R@1", "held-out MRR"
+    );
+    for (name, member) in families {
+        let family: Vec<Fusion> = candidates.iter().copied().filter(member).collect();
+        let Some((fusion, development)) = choose_fusion(ranked, &family) else {
+            continue;
+        };
+        let held_out =
+            score_rankings(ranked, fusion).group(Group::Split(Split::HeldOut), Ranking::Hybrid);
+        println!(
+            "{:<19} {:<38} {:>8.3} {:>8.3} | {:>13.3} {:>12.3}",
+            name,
+            fusion.describe(),
+            development.recall_at_1,
+            development.mean_reciprocal_rank,
+            held_out.recall_at_1,
+            held_out.mean_reciprocal_rank
+        );
+    }
+    println!();
+}
+
+/// Held-out queries where the product's hybrid ranking and the keyword ranking disagree at
+/// rank 1: how many each gets right that the other misses (a paired count, so a difference of
+/// one or two queries reads as the noise it is).
+fn print_paired(ranked: &[RankedCase]) {
+    let (mut hybrid_only, mut keyword_only) = (0, 0);
+    for RankedCase { case, rankings } in ranked {
+        if case.split != Split::HeldOut {
+            continue;
+        }
+        let keyword_first = rankings.keyword.first().map(|(id, _)| id.as_str());
+        let hybrid = rankings.truncated(MINIMUM_CANDIDATES).fuse(Fusion::DEFAULT);
+        let hybrid_first = hybrid.first().map(|hit| hit.runbook_id.as_str());
+        let expected = Some(case.expected.as_str());
+        match (hybrid_first == expected, keyword_first == expected) {
+            (true, false) => hybrid_only += 1,
+            (false, true) => keyword_only += 1,
+            _ => {}
+        }
+    }
+    println!(
+        "\nHeld-out, rank 1: hybrid right where keyword is wrong {hybrid_only}, keyword right \
+         where hybrid is wrong {keyword_only}"
+    );
 }

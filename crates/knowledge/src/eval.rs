@@ -397,8 +397,14 @@ mod tests {
                 },
             },
         ];
-        let keyword_only = Fusion::Convex { vector_weight: 0.0 };
-        let vector_only = Fusion::Convex { vector_weight: 1.0 };
+        let keyword_only = Fusion::Convex {
+            vector_weight: 0.0,
+            normalisation: crate::Normalisation::Best,
+        };
+        let vector_only = Fusion::Convex {
+            vector_weight: 1.0,
+            normalisation: crate::Normalisation::Best,
+        };
         let (chosen, development) =
             choose_fusion(&ranked, &[vector_only, keyword_only]).expect("chosen");
         assert_eq!(chosen, keyword_only);

@@ -17,7 +17,7 @@ pub const RRF_K: f32 = 60.0;
 
 /// How deep each list goes into the fusion: enough that a runbook ranked low by one retriever
 /// and high by the other is still fused.
-pub(crate) const MINIMUM_CANDIDATES: usize = 20;
+pub const MINIMUM_CANDIDATES: usize = 20;
 
 /// Weight of each runbook field in the keyword index. The front matter is curated signal (the
 /// phrases an engineer sees), so it counts double; the body is mostly commands and prose.

@@ -20,6 +20,6 @@ pub use eval::{
     choose_fusion, evaluate_retrieval, parse_retrieval_cases, rank_cases, score_rankings, Group,
     RankedCase, Ranking, RetrievalCase, RetrievalReport, RetrievalScores, Split,
 };
-pub use fusion::{Fusion, Rankings};
-pub use knowledge_base::{KnowledgeBase, RunbookHit, RRF_K};
+pub use fusion::{Fusion, Normalisation, Rankings};
+pub use knowledge_base::{KnowledgeBase, RunbookHit, MINIMUM_CANDIDATES, RRF_K};
 pub use runbook::{parse_category, parse_runbook, Runbook};

@@ -5,7 +5,7 @@
 
 use faultmaven_knowledge::{builtin_runbooks, parse_retrieval_cases};
 use faultmaven_llm::{Embedder, MiniLmEmbedder, ModelPaths};
-use faultmaven_store::{HnswVectorIndex, InMemoryVectorIndex, VectorIndex};
+use faultmaven_store::{HnswParameters, HnswVectorIndex, InMemoryVectorIndex, VectorIndex};
 use std::collections::BTreeSet;
 
 fn embed_all(embedder: &MiniLmEmbedder, texts: &[String]) -> Vec<Vec<f32>> {
@@ -49,7 +49,13 @@ fn hnsw_recall_at_10_on_minilm_vectors_of_runbook_lines() {
         .map(|case| case.query)
         .collect();
 
-    let (hnsw, exact) = (HnswVectorIndex::new(), InMemoryVectorIndex::new());
+    // Every search walks the graph: at this size the index would otherwise scan (exactly).
+    let parameters = HnswParameters {
+        exhaustive_below: 0,
+        ..HnswParameters::default()
+    };
+    let hnsw = HnswVectorIndex::with_parameters(None, parameters);
+    let exact = InMemoryVectorIndex::new();
     for (number, vector) in embed_all(&embedder, &texts).into_iter().enumerate() {
         let id = format!("line-{number}");
         hnsw.upsert(&id, vector.clone()).expect("hnsw upsert");

@@ -1,13 +1,21 @@
-//! Query latency and recall@10 of the HNSW index against the exact (brute-force) index, at
-//! several sizes of 384-dimension vectors (all-MiniLM-L6-v2's width), printed side by side.
+//! Query time, build time and recall@10 of the HNSW index against the exact (brute-force) index,
+//! at several sizes of 384-dimension vectors (all-MiniLM-L6-v2's width), printed side by side.
 //!
 //! Two kinds of data: `uniform` (components uniform in [-1, 1): no structure, the hardest case
 //! for a graph index) and `clustered` (points around 200 random centres, closer to how sentence
 //! embeddings of one domain lie). Queries are drawn the same way as the data, never from it.
+//! Each row is one search width (`ef`) on the same graph, so the table is the index's
+//! recall/speed curve, with the exact index's figures in the same row.
 //!
-//! Run with `./scripts/bench vectors [SIZES...]` (default 1000 10000 100000).
+//! Times are CPU time of the benchmark thread (`/proc/thread-self/schedstat`, so other load on
+//! the machine does not inflate them), or wall time where that file does not exist.
+//!
+//! Run with `./scripts/bench vectors [SIZES...] [--ef 64,128,...] [--m 16]
+//! [--ef-construction 200] [--kinds uniform,clustered]` (default sizes 10000 100000, the
+//! default parameters and a sweep of widths around the default).
 
-use faultmaven_store::{HnswVectorIndex, InMemoryVectorIndex, VectorIndex};
+use anyhow::{bail, Context};
+use faultmaven_store::{HnswParameters, HnswVectorIndex, InMemoryVectorIndex, VectorIndex};
 use std::time::{Duration, Instant};
 
 const DIMENSIONS: usize = 384;
@@ -34,7 +42,7 @@ impl Random {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Uniform,
     Clustered,
@@ -73,87 +81,201 @@ impl Kind {
     }
 }
 
-fn per_query(total: Duration) -> f64 {
-    total.as_secs_f64() * 1e6 / QUERIES as f64
+/// A clock of the time this thread spent on a CPU; wall time when the kernel does not say.
+#[derive(Clone, Copy)]
+enum Clock {
+    ThreadCpu,
+    Wall,
 }
 
-fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|arg| arg.parse().expect("sizes are numbers of vectors"))
-        .collect();
-    let sizes = if sizes.is_empty() {
-        vec![1_000, 10_000, 100_000]
-    } else {
-        sizes
-    };
-    let parameters = HnswVectorIndex::new().parameters();
-    println!(
-        "dim {DIMENSIONS}, {QUERIES} queries, k = {K}; HNSW M = {}, ef_construction = {}, ef = {}",
-        parameters.max_neighbors, parameters.construction_width, parameters.search_width
-    );
-    println!(
-        "{:<10} {:>8} | {:>10} {:>12} | {:>10} {:>12} {:>10} | {:>8}",
-        "data",
-        "vectors",
-        "exact us/q",
-        "exact build",
-        "hnsw us/q",
-        "hnsw build s",
-        "recall@10",
-        "speedup"
-    );
-    for kind in [Kind::Uniform, Kind::Clustered] {
-        for &size in &sizes {
-            let data = kind.vectors(size, 1);
-            let queries = kind.vectors(QUERIES, 2);
-            let (exact, hnsw) = (InMemoryVectorIndex::new(), HnswVectorIndex::new());
-            let started = Instant::now();
-            for (number, vector) in data.iter().enumerate() {
-                exact
-                    .upsert(&format!("v{number}"), vector.clone())
-                    .expect("exact upsert");
-            }
-            let exact_build = started.elapsed();
-            let started = Instant::now();
-            for (number, vector) in data.into_iter().enumerate() {
-                hnsw.upsert(&format!("v{number}"), vector)
-                    .expect("hnsw upsert");
-            }
-            let hnsw_build = started.elapsed();
-
-            let started = Instant::now();
-            let truths: Vec<Vec<(String, f32)>> =
-                queries.iter().map(|query| exact.search(query, K)).collect();
-            let exact_time = started.elapsed();
-            let started = Instant::now();
-            let answers: Vec<Vec<(String, f32)>> =
-                queries.iter().map(|query| hnsw.search(query, K)).collect();
-            let hnsw_time = started.elapsed();
-
-            let found: usize = truths
-                .iter()
-                .zip(&answers)
-                .map(|(truth, answer)| {
-                    answer
-                        .iter()
-                        .filter(|(id, _)| truth.iter().any(|(true_id, _)| true_id == id))
-                        .count()
-                })
-                .sum();
-            let recall = found as f64 / (K * QUERIES) as f64;
-            println!(
-                "{:<10} {:>8} | {:>10.1} {:>11.2}s | {:>10.1} {:>12.2} {:>10.4} | {:>7.1}x",
-                kind.name(),
-                size,
-                per_query(exact_time),
-                exact_build.as_secs_f64(),
-                per_query(hnsw_time),
-                hnsw_build.as_secs_f64(),
-                recall,
-                exact_time.as_secs_f64() / hnsw_time.as_secs_f64().max(1e-9)
-            );
+impl Clock {
+    fn detect() -> Self {
+        if thread_cpu_nanoseconds().is_some() {
+            Clock::ThreadCpu
+        } else {
+            Clock::Wall
         }
     }
-    println!("(one thread; us/q = mean microseconds per query; wall time, so other load on the machine counts)");
+
+    fn name(self) -> &'static str {
+        match self {
+            Clock::ThreadCpu => "CPU time of the benchmark thread",
+            Clock::Wall => "wall time (no /proc/thread-self/schedstat), other load counts",
+        }
+    }
+
+    /// Runs `work` and returns its result with the time it took on this clock.
+    fn time<T>(self, work: impl FnOnce() -> T) -> (T, Duration) {
+        match self {
+            Clock::ThreadCpu => {
+                let before = thread_cpu_nanoseconds().unwrap_or_default();
+                let result = work();
+                let after = thread_cpu_nanoseconds().unwrap_or(before);
+                (result, Duration::from_nanos(after.saturating_sub(before)))
+            }
+            Clock::Wall => {
+                let started = Instant::now();
+                let result = work();
+                (result, started.elapsed())
+            }
+        }
+    }
+}
+
+/// Nanoseconds this thread has run on a CPU: the first field of `/proc/thread-self/schedstat`.
+fn thread_cpu_nanoseconds() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+struct Options {
+    sizes: Vec<usize>,
+    widths: Vec<usize>,
+    parameters: HnswParameters,
+    kinds: Vec<Kind>,
+}
+
+fn parse_list<T: std::str::FromStr>(text: &str, what: &str) -> anyhow::Result<Vec<T>> {
+    text.split(',')
+        .map(|item| {
+            item.trim()
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{what}: {item:?} is not a number"))
+        })
+        .collect()
+}
+
+fn parse_options() -> anyhow::Result<Options> {
+    let mut parameters = HnswParameters::default();
+    let mut sizes = Vec::new();
+    let mut widths = Vec::new();
+    let mut kinds = vec![Kind::Uniform, Kind::Clustered];
+    let mut arguments = std::env::args().skip(1);
+    while let Some(argument) = arguments.next() {
+        let mut value = |name: &str| {
+            arguments
+                .next()
+                .with_context(|| format!("{name} needs a value"))
+        };
+        match argument.as_str() {
+            "--ef" => widths = parse_list(&value("--ef")?, "--ef")?,
+            "--m" => parameters.max_neighbors = value("--m")?.parse().context("--m")?,
+            "--ef-construction" => {
+                parameters.construction_width = value("--ef-construction")?
+                    .parse()
+                    .context("--ef-construction")?
+            }
+            "--kinds" => {
+                kinds = value("--kinds")?
+                    .split(',')
+                    .map(|kind| match kind {
+                        "uniform" => Ok(Kind::Uniform),
+                        "clustered" => Ok(Kind::Clustered),
+                        other => bail!("--kinds: unknown kind {other:?}"),
+                    })
+                    .collect::<anyhow::Result<_>>()?
+            }
+            size => sizes.push(size.parse().with_context(|| format!("size {size:?}"))?),
+        }
+    }
+    if sizes.is_empty() {
+        sizes = vec![10_000, 100_000];
+    }
+    if widths.is_empty() {
+        let default = parameters.search_width;
+        widths = vec![default / 4, default / 2, default, default * 2];
+        widths.retain(|&width| width >= K);
+    }
+    Ok(Options {
+        sizes,
+        widths,
+        parameters,
+        kinds,
+    })
+}
+
+fn main() -> anyhow::Result<()> {
+    let options = parse_options()?;
+    let clock = Clock::detect();
+    let parameters = options.parameters;
+    println!(
+        "dim {DIMENSIONS}, {QUERIES} queries, k = {K}; HNSW M = {}, ef_construction = {}, \
+         default ef = {}; times: {}",
+        parameters.max_neighbors,
+        parameters.construction_width,
+        parameters.search_width,
+        clock.name()
+    );
+    println!(
+        "{:<10} {:>7} {:>5} | {:>11} {:>11} | {:>10} {:>10} {:>8} | {:>9}",
+        "data",
+        "vectors",
+        "ef",
+        "exact build",
+        "hnsw build",
+        "exact us/q",
+        "hnsw us/q",
+        "speedup",
+        "recall@10"
+    );
+    for &kind in &options.kinds {
+        for &size in &options.sizes {
+            let data = kind.vectors(size, 1);
+            let queries = kind.vectors(QUERIES, 2);
+            let exact = InMemoryVectorIndex::new();
+            let hnsw = HnswVectorIndex::with_parameters(None, parameters);
+            let ((), exact_build) = clock.time(|| {
+                for (number, vector) in data.iter().enumerate() {
+                    exact
+                        .upsert(&format!("v{number}"), vector.clone())
+                        .expect("exact upsert");
+                }
+            });
+            let ((), hnsw_build) = clock.time(|| {
+                for (number, vector) in data.into_iter().enumerate() {
+                    hnsw.upsert(&format!("v{number}"), vector)
+                        .expect("hnsw upsert");
+                }
+            });
+            let (truths, exact_time): (Vec<Vec<(String, f32)>>, _) =
+                clock.time(|| queries.iter().map(|query| exact.search(query, K)).collect());
+            for &width in &options.widths {
+                let (answers, hnsw_time): (Vec<Vec<(String, f32)>>, _) = clock.time(|| {
+                    queries
+                        .iter()
+                        .map(|query| hnsw.search_with_width(query, K, width))
+                        .collect()
+                });
+                let found: usize = truths
+                    .iter()
+                    .zip(&answers)
+                    .map(|(truth, answer)| {
+                        answer
+                            .iter()
+                            .filter(|(id, _)| truth.iter().any(|(true_id, _)| true_id == id))
+                            .count()
+                    })
+                    .sum();
+                let recall = found as f64 / (K * QUERIES) as f64;
+                println!(
+                    "{:<10} {:>7} {:>5} | {:>10.2}s {:>10.2}s | {:>10.1} {:>10.1} {:>7.1}x | {:>9.4}",
+                    kind.name(),
+                    size,
+                    width,
+                    exact_build.as_secs_f64(),
+                    hnsw_build.as_secs_f64(),
+                    per_query(exact_time),
+                    per_query(hnsw_time),
+                    exact_time.as_secs_f64() / hnsw_time.as_secs_f64().max(1e-9),
+                    recall
+                );
+            }
+        }
+    }
+    println!("(one thread; us/q = mean microseconds per query; speedup = exact time / hnsw time)");
+    Ok(())
+}
+
+fn per_query(total: Duration) -> f64 {
+    total.as_secs_f64() * 1e6 / QUERIES as f64
 }
