@@ -6,7 +6,12 @@
 //!   that another hypothesis's evidence names, and not the reverse, the named one is the
 //!   callee: the fault sits there and it ranks above its caller;
 //! - errors of no known family in an entity that a hypothesis of a known family already blames
-//!   are most likely that cause's effects.
+//!   are most likely that cause's effects;
+//! - memory that ran out (`OutOfMemoryError`, `OOMKilled`) explains the slowness of the same
+//!   entity: a heap that is nearly full makes the collector run back to back (long GC pauses,
+//!   `GC overhead limit exceeded`, CPU and latency up) until the allocation fails. Tuning the
+//!   collector does not help; the memory does. So out-of-memory ranks above the performance
+//!   hypotheses that blame the same entity.
 
 use faultmaven_model::{Evidence, Finding, FindingId, Hypothesis, HypothesisCategory, SuspectKind};
 
@@ -14,6 +19,16 @@ use faultmaven_model::{Evidence, Finding, FindingId, Hypothesis, HypothesisCateg
 const CALLEE_MARGIN: f64 = 0.02;
 /// Confidence kept by unplaced errors in an entity a known cause already blames.
 const EXPLAINED_UNKNOWN_FACTOR: f64 = 0.85;
+/// Words of evidence showing that memory ran out, not merely that it was high (lowercase).
+const OUT_OF_MEMORY_PHRASES: [&str; 7] = [
+    "outofmemoryerror",
+    "out of memory",
+    "oomkilled",
+    "oom-kill",
+    "oom_kill",
+    "cannot allocate memory",
+    "memory cgroup out of memory",
+];
 /// Highest confidence an adjustment may give.
 const MAX_CONFIDENCE: f64 = 0.95;
 
@@ -32,12 +47,21 @@ fn names(text: &str, name: &str) -> bool {
 /// The lowercased titles and excerpts of the findings a hypothesis cites, leaving out those
 /// `other` cites too: a finding both cite is one observation, not one naming the other.
 fn cited_text(hypothesis: &Hypothesis, other: &Hypothesis, findings: &[Finding]) -> String {
+    cited_text_excluding(hypothesis, &other.finding_ids, findings)
+}
+
+/// The lowercased titles and excerpts of the findings a hypothesis cites, but `excluded`.
+fn cited_text_excluding(
+    hypothesis: &Hypothesis,
+    excluded: &[FindingId],
+    findings: &[Finding],
+) -> String {
     let cited = |id: &FindingId| findings.iter().find(|f| f.id == *id);
     let mut text = String::new();
     let own = hypothesis
         .finding_ids
         .iter()
-        .filter(|id| !other.finding_ids.contains(id));
+        .filter(|id| !excluded.contains(id));
     for finding in own.filter_map(cited) {
         text.push_str(&finding.title);
         text.push('\n');
@@ -93,7 +117,41 @@ pub(crate) fn weigh_against_each_other(hypotheses: &mut [Hypothesis], findings: 
         return;
     }
     discount_explained_unknowns(hypotheses);
+    prefer_exhausted_memory(hypotheses, findings);
     prefer_callees(hypotheses, findings);
+}
+
+fn prefer_exhausted_memory(hypotheses: &mut [Hypothesis], findings: &[Finding]) {
+    let leads: Vec<Option<String>> = hypotheses.iter().map(lead_suspect).collect();
+    let ran_out: Vec<bool> = hypotheses
+        .iter()
+        .map(|hypothesis| {
+            hypothesis.category == HypothesisCategory::ResourceExhaustion && {
+                let text = cited_text_excluding(hypothesis, &[], findings);
+                OUT_OF_MEMORY_PHRASES
+                    .iter()
+                    .any(|phrase| text.contains(phrase))
+            }
+        })
+        .collect();
+    for exhausted in 0..hypotheses.len() {
+        let Some(lead) = leads[exhausted].as_deref().filter(|_| ran_out[exhausted]) else {
+            continue;
+        };
+        let slowest_symptom = hypotheses
+            .iter()
+            .zip(&leads)
+            .filter(|(other, other_lead)| {
+                other.category == HypothesisCategory::Performance
+                    && other_lead.as_deref() == Some(lead)
+            })
+            .map(|(other, _)| other.confidence)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let floor = slowest_symptom + CALLEE_MARGIN;
+        if hypotheses[exhausted].confidence < floor && floor <= MAX_CONFIDENCE {
+            hypotheses[exhausted].confidence = floor;
+        }
+    }
 }
 
 fn discount_explained_unknowns(hypotheses: &mut [Hypothesis]) {
@@ -296,6 +354,61 @@ mod tests {
         weigh_against_each_other(&mut hypotheses, &findings);
         let confidences: Vec<f64> = hypotheses.iter().map(|h| h.confidence).collect();
         assert_eq!(confidences, [0.7, 0.6, 0.4, 0.65]);
+    }
+
+    #[test]
+    fn memory_that_ran_out_explains_the_gc_pauses_of_the_same_service() {
+        let findings = [
+            finding(
+                1,
+                "long GC pauses in billing (max 4.2 s)",
+                "[gc] Pause Full (Allocation Failure) 1990M->1985M(2048M) 4210.5ms",
+            ),
+            finding(
+                2,
+                "java.lang.OutOfMemoryError in billing",
+                "java.lang.OutOfMemoryError: Java heap space",
+            ),
+            finding(3, "ledger p95 latency up", "ledger GET /balance 900 ms"),
+        ];
+        let mut hypotheses = vec![
+            hypothesis(HypothesisCategory::Performance, "billing", 0.72, &[1]),
+            hypothesis(
+                HypothesisCategory::ResourceExhaustion,
+                "billing",
+                0.64,
+                &[2],
+            ),
+            hypothesis(HypothesisCategory::Performance, "ledger", 0.9, &[3]),
+        ];
+        weigh_against_each_other(&mut hypotheses, &findings);
+        assert!(hypotheses[1].confidence > hypotheses[0].confidence);
+        // Another service's slowness is not explained by billing's memory.
+        assert_eq!(hypotheses[2].confidence, 0.9);
+    }
+
+    #[test]
+    fn high_memory_that_did_not_run_out_changes_nothing() {
+        let findings = [
+            finding(1, "long GC pauses in billing", "[gc] Pause Young 900.1ms"),
+            finding(
+                2,
+                "memory of billing up 40 %",
+                "jvm_memory_used_bytes 1.6e9",
+            ),
+        ];
+        let mut hypotheses = vec![
+            hypothesis(HypothesisCategory::Performance, "billing", 0.72, &[1]),
+            hypothesis(
+                HypothesisCategory::ResourceExhaustion,
+                "billing",
+                0.64,
+                &[2],
+            ),
+        ];
+        weigh_against_each_other(&mut hypotheses, &findings);
+        let confidences: Vec<f64> = hypotheses.iter().map(|h| h.confidence).collect();
+        assert_eq!(confidences, [0.72, 0.64]);
     }
 
     #[test]
