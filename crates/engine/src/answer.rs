@@ -25,6 +25,8 @@ pub struct AnswerProvenance {
     pub seconds: f64,
     /// Citations the model made that did not verify and were removed.
     pub removed_citations: Vec<String>,
+    /// Names the model wrote that were in nothing it was shown (flagged in the text).
+    pub unverified_names: Vec<String>,
     /// Why the model was not used, when it was not.
     pub fallback_reason: Option<String>,
 }
@@ -173,6 +175,78 @@ pub fn verify_citations(
     }
     out.push_str(rest);
     (out, removed)
+}
+
+/// What [`flag_unverified_names`] writes after a name that nothing shown to the model contains.
+pub const UNVERIFIED_NAME_MARK: &str = " (not in your data)";
+
+/// The words of `text` that look like names of things (`payment-svc`, `db-01.prod`,
+/// `orders_db`, `logs.json`), with their byte offsets: runs of letters, digits, `-`, `_` and
+/// `.` that join at least two parts and hold at least three letters, so dates, times,
+/// durations and versions (`2024-05-01`, `1.5s`, `v1.2.3`) are not names.
+fn name_like_words(text: &str) -> Vec<(usize, &str)> {
+    let is_word_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let mut words = Vec::new();
+    let mut start = None;
+    for (index, c) in text.char_indices().chain([(text.len(), ' ')]) {
+        match (start, is_word_char(c)) {
+            (None, true) => start = Some(index),
+            (Some(from), false) => {
+                start = None;
+                let raw = &text[from..index];
+                let word = raw.trim_matches(|c: char| matches!(c, '-' | '_' | '.'));
+                if word.len() < 4 || raw.starts_with('-') {
+                    continue;
+                }
+                let parts = word
+                    .split(['-', '_', '.'])
+                    .filter(|p| !p.is_empty())
+                    .count();
+                let letters = word.bytes().filter(u8::is_ascii_alphabetic).count();
+                if parts >= 2 && letters > 2 {
+                    let offset = from + raw.find(word).unwrap_or(0);
+                    words.push((offset, word));
+                }
+            }
+            _ => {}
+        }
+    }
+    words
+}
+
+/// The names (lowercased) in everything a request shows the model: its instructions, the
+/// question, the facts and the runbooks quoted in them.
+fn shown_names(request: &GenerationRequest) -> BTreeSet<String> {
+    request
+        .messages
+        .iter()
+        .flat_map(|message| name_like_words(&message.content))
+        .map(|(_, word)| word.to_lowercase())
+        .collect()
+}
+
+/// Marks every name in the model's `text` that is in none of the `shown` names: the model saw
+/// the data only through its prompt, so such a name (a service, file or key) is made up, or
+/// at best a plain compound word, and the engineer must not go looking for it. Returns the
+/// text with each such name followed by [`UNVERIFIED_NAME_MARK`], and the distinct names.
+pub fn flag_unverified_names(text: &str, shown: &BTreeSet<String>) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(text.len());
+    let mut flagged: Vec<String> = Vec::new();
+    let mut copied = 0;
+    for (offset, word) in name_like_words(text) {
+        if shown.contains(&word.to_lowercase()) {
+            continue;
+        }
+        let end = offset + word.len();
+        out.push_str(&text[copied..end]);
+        out.push_str(UNVERIFIED_NAME_MARK);
+        copied = end;
+        if !flagged.iter().any(|seen| seen == word) {
+            flagged.push(word.to_owned());
+        }
+    }
+    out.push_str(&text[copied..]);
+    (out, flagged)
 }
 
 /// A summary written without a model, from the top hypothesis and findings.
@@ -333,6 +407,7 @@ pub async fn write_answer(
         completion_tokens: 0,
         seconds: 0.0,
         removed_citations: vec![],
+        unverified_names: vec![],
         fallback_reason: None,
     };
     let summary = match llm {
@@ -361,6 +436,9 @@ pub async fn write_answer(
                 let (text, removed) =
                     verify_citations(generation.text.trim(), &findings, &hypotheses);
                 provenance.removed_citations = removed;
+                let shown = summary_request(inputs, max_tokens);
+                let (text, unverified) = flag_unverified_names(&text, &shown_names(&shown));
+                provenance.unverified_names = unverified;
                 if text.trim().is_empty() {
                     provenance.fallback_reason = Some("the model returned no text".into());
                     engine_summary(inputs)
@@ -382,6 +460,29 @@ pub async fn write_answer(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_the_model_was_not_shown_are_flagged() {
+        let shown: BTreeSet<String> = ["orders-db", "checkout-api"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let (text, flagged) = flag_unverified_names(
+            "orders-db is slow; check payments-v2 and Orders-DB.\nSee cart_cache, cart_cache too. \
+             Times 2024-05-01 and 1.5s, v1.2.3 are not names; checkout-api is known.",
+            &shown,
+        );
+        assert_eq!(flagged, ["payments-v2", "cart_cache"]);
+        assert_eq!(
+            text,
+            "orders-db is slow; check payments-v2 (not in your data) and Orders-DB.\nSee \
+             cart_cache (not in your data), cart_cache (not in your data) too. Times 2024-05-01 \
+             and 1.5s, v1.2.3 are not names; checkout-api is known."
+        );
+        let (unchanged, none) = flag_unverified_names("All is well.", &shown);
+        assert_eq!(unchanged, "All is well.");
+        assert!(none.is_empty());
+    }
 
     #[test]
     fn citations_that_do_not_exist_are_removed() {

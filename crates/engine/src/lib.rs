@@ -21,7 +21,7 @@ mod ranking;
 mod root_causes;
 mod suspects;
 
-pub use answer::AnswerProvenance;
+pub use answer::{AnswerProvenance, UNVERIFIED_NAME_MARK};
 pub use answers::QuestionOutcome;
 pub use hypotheses::{categorize, category_phrase};
 pub use intake::{DataIntake, IntakeResult, ReceivedUpload};

@@ -425,6 +425,9 @@ pub struct Provenance {
     pub seconds: f64,
     /// Citations removed because they did not verify.
     pub removed_citations: Vec<String>,
+    /// Names the model wrote that were in nothing it was shown; each is marked in the text.
+    #[serde(default)]
+    pub unverified_names: Vec<String>,
     /// Why the model was not used, if it was not.
     pub fallback_reason: Option<String>,
 }
@@ -769,6 +772,7 @@ impl From<&AnswerProvenance> for Provenance {
             completion_tokens: p.completion_tokens,
             seconds: (p.seconds * 1000.0).round() / 1000.0,
             removed_citations: p.removed_citations.clone(),
+            unverified_names: p.unverified_names.clone(),
             fallback_reason: p.fallback_reason.clone(),
         }
     }

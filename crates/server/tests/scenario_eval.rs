@@ -307,3 +307,18 @@ async fn one_scenario_with_the_embedded_model() {
         score.hallucinated
     );
 }
+
+/// A name the server marked as not in the data is counted as flagged, not as a hallucination;
+/// the same name unmarked is a hallucination.
+#[test]
+fn names_the_server_marked_are_flagged_not_hallucinated() {
+    let mark = faultmaven_engine::UNVERIFIED_NAME_MARK;
+    let (claimed, flagged) = score::split_flagged_names(&format!(
+        "Restart payments-v2{mark} after orders-db recovers; cart_cache{mark}."
+    ));
+    assert_eq!(flagged, ["payments-v2", "cart_cache"]);
+    assert_eq!(claimed, "Restart  after orders-db recovers; .");
+    let (claimed, flagged) = score::split_flagged_names("Restart payments-v2 now.");
+    assert!(flagged.is_empty());
+    assert_eq!(claimed, "Restart payments-v2 now.");
+}

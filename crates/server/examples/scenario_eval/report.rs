@@ -143,6 +143,17 @@ pub fn render(outcomes: &[Outcome], model: &str) -> String {
         out,
         "  (the server itself removed {removed} unverifiable citation(s) from model text)"
     );
+    let flagged: Vec<&str> = outcomes
+        .iter()
+        .filter_map(|o| o.score.as_ref().ok())
+        .flat_map(|s| s.flagged_by_server.iter().map(String::as_str))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  (and marked {} name(s) in model text as not in the data: {})",
+        flagged.len(),
+        flagged.join(" ")
+    );
 
     out.push_str(&reliability_table(outcomes));
 

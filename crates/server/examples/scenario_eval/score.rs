@@ -91,6 +91,26 @@ pub fn name_like_words(text: &str) -> Vec<String> {
     words
 }
 
+/// Splits the answer into the text it claims and the names the server marked with
+/// `UNVERIFIED_NAME_MARK` (the name right before each mark), which are left out of the text.
+pub fn split_flagged_names(answer: &str) -> (String, Vec<String>) {
+    let mark = faultmaven_engine::UNVERIFIED_NAME_MARK;
+    let mut claimed = String::with_capacity(answer.len());
+    let mut flagged = Vec::new();
+    let mut pieces = answer.split(mark).peekable();
+    while let Some(piece) = pieces.next() {
+        let marked = pieces.peek().is_some();
+        match name_like_words(piece).pop() {
+            Some(name) if marked && piece.ends_with(&name) => {
+                claimed.push_str(&piece[..piece.len() - name.len()]);
+                flagged.push(name);
+            }
+            _ => claimed.push_str(piece),
+        }
+    }
+    (claimed, flagged)
+}
+
 /// Name-like words of the product's fixed text.
 pub fn product_words(texts: &[String]) -> BTreeSet<String> {
     texts
@@ -189,6 +209,9 @@ pub struct ScenarioScore {
     pub top_confidence: f64,
     /// Citations the server itself removed from the model's text.
     pub removed_by_server: usize,
+    /// Names the server marked in the answer as found in nothing the model was shown: not
+    /// hallucinations presented as fact, but counted apart so they stay visible.
+    pub flagged_by_server: Vec<String>,
 }
 
 impl ScenarioScore {
@@ -290,6 +313,7 @@ pub fn score_response(
     let mut score = ScenarioScore {
         top_confidence: response.hypotheses.first().map_or(0.0, |h| h.confidence),
         removed_by_server: response.answer_provenance.removed_citations.len(),
+        flagged_by_server: Vec::new(),
         ..ScenarioScore::default()
     };
     score.rank = response
@@ -388,7 +412,11 @@ pub fn score_response(
         }
     }
 
-    let mut hallucinated: Vec<String> = name_like_words(&response.answer)
+    let (claimed, mut flagged) = split_flagged_names(&response.answer);
+    flagged.sort();
+    flagged.dedup();
+    score.flagged_by_server = flagged;
+    let mut hallucinated: Vec<String> = name_like_words(&claimed)
         .into_iter()
         .filter(|word| !vocabulary.known(word))
         .collect();
