@@ -322,3 +322,23 @@ fn names_the_server_marked_are_flagged_not_hallucinated() {
     assert!(flagged.is_empty());
     assert_eq!(claimed, "Restart payments-v2 now.");
 }
+
+/// A suspect name too short to check by parts (`gc`, a JVM log tag) verifies only when it
+/// occurs in the data as a whole word.
+#[test]
+fn short_suspect_names_verify_as_whole_words() {
+    let scenario = load("oom-killed-recommendation");
+    let verified = |name: &str| {
+        let answer = response(hypothesis("resource_exhaustion", name, "", &["F1"]), "");
+        let score = score_response(&answer, &scenario, &vocabulary(&scenario));
+        score
+            .citations
+            .iter()
+            .find(|c| c.kind == CitationKind::Entity)
+            .map(|c| c.verified)
+    };
+    assert_eq!(verified("gc"), Some(true));
+    assert_eq!(verified("zq"), Some(false));
+    // `ec` occurs inside longer words of the data, never alone.
+    assert_eq!(verified("ec"), Some(false));
+}

@@ -11,8 +11,9 @@
 //! - **Citations** are everything in the answer and the hypotheses that points at something:
 //!   finding ids (`F3`) and hypothesis ids (`H2`), which must exist in the response; line
 //!   references (`app.log lines 40-52`, `sed -n '40,60p' app.log`), whose file must be an
-//!   upload and whose lines must lie inside it; suspect entities, whose name parts must occur in
-//!   the uploads or the question; and commands, whose name-like words must occur in the uploads,
+//!   upload and whose lines must lie inside it; suspect entities, whose name parts (of three
+//!   characters or more) must occur in the uploads or the question, and a name with no such part
+//!   (`gc`, `db`) must occur there as a whole word; and commands, whose name-like words must occur in the uploads,
 //!   the question or the runbook library (a placeholder like `<pod>` is left for the engineer).
 //! - A **hallucinated entity** is a name-like word of the answer text (`payment-svc`,
 //!   `db-01.prod`, `orders_db`) found neither in the uploads, the question, the runbook library
@@ -371,7 +372,14 @@ pub fn score_response(
                 .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_')))
                 .filter(|part| part.len() >= 3 && !part.bytes().all(|b| b.is_ascii_digit()))
                 .collect();
-            let verified = !parts.is_empty() && parts.iter().all(|part| vocabulary.in_data(part));
+            let verified = if parts.is_empty() {
+                // A short name (`gc` from a JVM `[gc]` tag) would match anything as a
+                // substring: it must occur as a whole word.
+                let name = suspect.name.trim();
+                !name.is_empty() && contains_word(&vocabulary.data, name)
+            } else {
+                parts.iter().all(|part| vocabulary.in_data(part))
+            };
             cite(
                 CitationKind::Entity,
                 format!("{} {}", suspect.kind, suspect.name),
