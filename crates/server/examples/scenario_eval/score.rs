@@ -92,6 +92,16 @@ pub fn name_like_words(text: &str) -> Vec<String> {
     words
 }
 
+/// Whether `word` is a dotted key path whose every key is a whole word of the data
+/// (`metadata.resourceVersion` from a YAML file holds `metadata:` and `resourceVersion:` on
+/// lines of their own, so the path itself never occurs in it).
+pub fn key_path_in(data: &str, word: &str) -> bool {
+    word.contains('.')
+        && word
+            .split('.')
+            .all(|key| key.len() >= 2 && contains_word(data, key))
+}
+
 /// Splits the answer into the text it claims and the names the server marked with
 /// `UNVERIFIED_NAME_MARK` (the name right before each mark), which are left out of the text.
 pub fn split_flagged_names(answer: &str) -> (String, Vec<String>) {
@@ -426,7 +436,7 @@ pub fn score_response(
     score.flagged_by_server = flagged;
     let mut hallucinated: Vec<String> = name_like_words(&claimed)
         .into_iter()
-        .filter(|word| !vocabulary.known(word))
+        .filter(|word| !vocabulary.known(word) && !key_path_in(&vocabulary.data, word))
         .collect();
     hallucinated.sort();
     hallucinated.dedup();
