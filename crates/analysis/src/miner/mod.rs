@@ -132,6 +132,10 @@ struct Cluster {
     /// Words at the watched positions (in order) -> template index.
     templates: KeyedMap<Vec<TokenId>, u32>,
     overflow: bool,
+    /// Positions of size units (`KB`, `B`) that changed after a number: the unit is part of
+    /// the value, so the template prints number and unit as one variable (`<*>,` for
+    /// `5.2 KB,` and `216 B,`); a unit that never changes stays a constant (`<*> MB`).
+    glued_units: Vec<usize>,
 }
 
 /// A template: a cluster plus the words of its watched positions.
@@ -469,10 +473,17 @@ impl TemplateMiner {
                 continue;
             }
             if template_token == WILDCARD_ID {
-                let shape = self.clusters[index].shapes[position];
-                if shape != WILDCARD_ID && shape != line_token {
+                let cluster = &self.clusters[index];
+                let shape = cluster.shapes[position];
+                let glued = !cluster.glued_units.is_empty()
+                    && (cluster.glued_units.contains(&position)
+                        || cluster.glued_units.contains(&(position + 1)));
+                if shape != WILDCARD_ID && shape != line_token && !glued {
                     self.clusters[index].shapes[position] = self.common_shape(shape, line_token);
                 }
+                continue;
+            }
+            if self.glue_unit(index, position, template_token, line_token) {
                 continue;
             }
             self.clusters[index].tokens[position] = WILDCARD_ID;
@@ -484,6 +495,70 @@ impl TemplateMiner {
                 self.watch(index, position, template_token);
             }
         }
+    }
+
+    /// When the constant `template_token` at `position` of cluster `index` is a size unit
+    /// right after a number and the message has another unit there (`5.2 KB` against
+    /// `216 B`), makes the unit part of the number's variable: the position becomes `<*>`
+    /// without being watched (units are not events), and the number's shape takes the
+    /// unit's trailing punctuation. Returns false, changing nothing, otherwise.
+    fn glue_unit(
+        &mut self,
+        index: usize,
+        position: usize,
+        template_token: TokenId,
+        line_token: TokenId,
+    ) -> bool {
+        let Some(previous) = position.checked_sub(1) else {
+            return false;
+        };
+        let cluster = &self.clusters[index];
+        let vocabulary = &self.vocabulary;
+        let number_before = [cluster.tokens[previous], self.line_ids[previous]]
+            .iter()
+            .all(|&token| vocabulary.is_variable(token))
+            && vocabulary
+                .text(cluster.shapes[previous])
+                .ends_with(crate::tokens::WILDCARD);
+        let units = (
+            crate::tokens::size_unit_suffix(vocabulary.text(template_token)),
+            crate::tokens::size_unit_suffix(vocabulary.text(line_token)),
+        );
+        if !number_before || units.0.is_none() || units.1.is_none() {
+            return false;
+        }
+        // One size that changes unit shows a human-readable formatter: every size of the
+        // message is printed by it, so every number-and-unit pair of the cluster is a value.
+        for unit_position in 1..self.clusters[index].tokens.len() {
+            self.glue_unit_at(index, unit_position);
+        }
+        true
+    }
+
+    /// Makes the size unit at `position` of cluster `index` part of the number before it
+    /// (see [`TemplateMiner::glue_unit`]), when it is a constant unit after a variable.
+    fn glue_unit_at(&mut self, index: usize, position: usize) {
+        let cluster = &self.clusters[index];
+        let vocabulary = &self.vocabulary;
+        let (unit, previous) = (cluster.tokens[position], position - 1);
+        let number_shape = vocabulary.text(cluster.shapes[previous]);
+        let is_unit_after_number = !vocabulary.is_variable(unit)
+            && vocabulary.is_variable(cluster.tokens[previous])
+            && number_shape.ends_with(crate::tokens::WILDCARD);
+        let Some(suffix) = crate::tokens::size_unit_suffix(vocabulary.text(unit)) else {
+            return;
+        };
+        if !is_unit_after_number {
+            return;
+        }
+        let number_shape = format!("{number_shape}{suffix}");
+        let number_shape = self.vocabulary.intern(&number_shape, true);
+        let cluster = &mut self.clusters[index];
+        cluster.tokens[position] = WILDCARD_ID;
+        cluster.constants -= 1;
+        cluster.shapes[position] = EMPTY_ID;
+        cluster.shapes[previous] = number_shape;
+        cluster.glued_units.push(position);
     }
 
     /// The variable that covers tokens `a` and `b`: `<*>` with the leading and trailing
@@ -679,6 +754,7 @@ impl TemplateMiner {
             watched: Vec::new(),
             templates: KeyedMap::default(),
             overflow: true,
+            glued_units: Vec::new(),
         });
         self.overflow.insert(length, index as u32);
         index
@@ -693,6 +769,7 @@ impl TemplateMiner {
             watched: Vec::new(),
             templates: KeyedMap::default(),
             overflow: false,
+            glued_units: Vec::new(),
         });
         self.by_length.entry(length).or_default().push(index as u32);
         let leaf = self.leaf(length);
@@ -779,6 +856,10 @@ impl TemplateMiner {
         let mut text = String::new();
         let mut glue = true;
         for &token in &tokens {
+            if token == EMPTY_ID && !glue {
+                // A size unit printed with its number (see `glue_unit`).
+                continue;
+            }
             if !glue {
                 text.push(' ');
             }

@@ -94,7 +94,7 @@ fn different_events_stay_apart() {
 fn key_values_render_joined() {
     check(
         &["retry count=3 host=db-1", "retry count=4 host=db-2"],
-        &["retry count=<*> host=<*>", "retry count=<*> host=<*>"],
+        &["retry count=<*> host=db-<*>", "retry count=<*> host=db-<*>"],
     );
 }
 
@@ -284,6 +284,34 @@ fn the_brackets_of_a_masked_part_are_not_shared_punctuation() {
             "LOGIN <*>) failed",
             "use <*>) now",
             "use <*>) now",
+        ],
+    );
+}
+
+#[test]
+fn a_size_unit_that_changes_joins_its_number() {
+    check(
+        &[
+            "Block broadcast_1 stored as bytes in memory (estimated size 5.2 KB, free 316.0 MB)",
+            "Block broadcast_2 stored as bytes in memory (estimated size 216.0 B, free 316.0 MB)",
+            "Block broadcast_3 stored as bytes in memory (estimated size 9.1 KB, free 315.9 MB)",
+        ],
+        &[
+            "Block <*> stored as bytes in memory (estimated size <*>, free <*>)",
+            "Block <*> stored as bytes in memory (estimated size <*>, free <*>)",
+            "Block <*> stored as bytes in memory (estimated size <*>, free <*>)",
+        ],
+    );
+    // Once one size changes unit, every size of the message is a value with its unit (the
+    // `MB` after `free` never changed); a unit that never changes anywhere stays a constant.
+    check(
+        &[
+            "Total memory: 64172 MB, used: 512.00 MB",
+            "Total memory: 64172 MB, used: 2560.00 MB",
+        ],
+        &[
+            "Total memory: <*> MB, used: <*> MB",
+            "Total memory: <*> MB, used: <*> MB",
         ],
     );
 }

@@ -9,9 +9,13 @@
 //!   hide what is inside: `[10.0.0.1]` becomes `[<*>]`, `1190,` becomes `<*>,`;
 //! - a token made of numbers, hex runs and separators (IP, `ip:port`, time, UUID, hash, hex
 //!   address) becomes `<*>`; a token holding a path or URL with a digit becomes `<*>`;
-//! - a word that merely contains digits keeps its letters: `blk_-123` becomes `blk_-<*>`,
-//!   `IOThunderboltSwitch<0>(0x0)::listenerCallback` becomes
-//!   `IOThunderboltSwitch<<*>>(<*>)::listenerCallback`;
+//! - an identifier with a numeric part is one value (`blk_-123`, `job_1445_0020`), but a
+//!   numbered name keeps its name (`node-12` becomes `node-<*>`, `core.2275` `core.<*>`);
+//!   a word that merely contains digits stays a word (`eth1`), and fields between
+//!   delimiters are masked one by one: `IOThunderboltSwitch<0>(0x0)::listenerCallback`
+//!   becomes `IOThunderboltSwitch<<*>>(<*>)::listenerCallback`;
+//! - a size unit after a number stays a token (the miner decides whether it varies), except
+//!   in brackets of their own: `(1.37 KB)` becomes `(<*>)`;
 //! - dotted names with at least two dots (host names, fully qualified class or package
 //!   names used as values) become `<*>` when [`MaskingRules::dotted_names`] is on;
 //! - in an HTTP request line (`"GET /v2/servers HTTP/1.1"`) the target and the protocol
@@ -28,6 +32,7 @@ pub(crate) use chunks::{is_leading_punctuation, is_trailing_punctuation};
 use dates::is_calendar_name;
 use http::is_request_method;
 use neighbours::is_size_unit;
+pub(crate) use neighbours::size_unit_suffix;
 use std::ops::Range;
 use values::{classify, Class};
 

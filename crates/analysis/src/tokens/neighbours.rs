@@ -1,5 +1,6 @@
-//! Words whose role their neighbours tell: a size unit after a number belongs to the value,
-//! and the word after `for user` is an account name.
+//! Words whose role their neighbours tell: a size unit after a number may belong to the value
+//! (in brackets of their own here, elsewhere the miner decides: [`size_unit_suffix`]), and
+//! the word after `for user` is an account name.
 
 use super::{affix_lengths, Hint, Token, TokenText, Tokenizer, WILDCARD};
 use std::ops::Range;
@@ -25,18 +26,25 @@ impl Tokenizer {
         }
     }
 
-    /// A byte-size unit right after a number (`5.2 KB`, `216.0 B`) changes with the
-    /// magnitude, so it belongs to the variable: the two tokens become one `<*>` (as `5.2KB`
-    /// would), keeping the number's leading and the unit's trailing punctuation.
+    /// A byte-size unit after a number in brackets of their own (`(1.37 KB)`) is part of
+    /// one value: the two tokens become one `(<*>)`. A unit outside such brackets (`5.2 KB,`)
+    /// stays a token, and the miner decides whether it varies with the number
+    /// ([`size_unit_suffix`]).
     pub(super) fn mask_size_units(&mut self, message: &str) {
         let mut index = 1;
         while index < self.tokens.len() {
             let merge = self.tokens[index].hint == Hint::SizeUnit
                 && self.tokens[index - 1].hint == Hint::Number;
-            if let (true, TokenText::Message(unit)) = (merge, self.tokens[index].text.clone()) {
+            let (number, unit) = (&self.tokens[index - 1], &self.tokens[index]);
+            let prefix_len = self.text(message, number).find(WILDCARD).unwrap_or(0);
+            let (_, suffix_len) = affix_lengths(self.text(message, unit));
+            let unit_text = self.text(message, unit);
+            let closes = unit_text[unit_text.len() - suffix_len..].starts_with([')', ']', '}']);
+            let bracketed = prefix_len > 0 && closes;
+            if let (true, true, TokenText::Message(unit)) =
+                (merge, bracketed, self.tokens[index].text.clone())
+            {
                 let number = self.text(message, &self.tokens[index - 1]);
-                let prefix_len = number.find(WILDCARD).unwrap_or(0);
-                let (_, suffix_len) = affix_lengths(&message[unit.clone()]);
                 let start = self.scratch.len();
                 let prefix = number[..prefix_len].to_owned();
                 self.scratch.push_str(&prefix);
@@ -72,6 +80,16 @@ impl Tokenizer {
             hint: Hint::Number,
         }
     }
+}
+
+/// The trailing punctuation of `token` when its core is a size unit (`KB,` gives `,`): the
+/// miner makes units that change after a number part of the number's variable (`5.2 KB`
+/// and `216 B` are one value each), and keeps one that never changes as a constant
+/// (`<*> MB`).
+pub(crate) fn size_unit_suffix(token: &str) -> Option<&str> {
+    let (prefix, suffix) = affix_lengths(token);
+    let core = token.get(prefix..token.len() - suffix)?;
+    (prefix == 0 && is_size_unit(core)).then(|| &token[token.len() - suffix..])
 }
 
 /// Units of data sizes as human-readable formatters print them.

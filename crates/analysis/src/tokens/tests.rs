@@ -248,19 +248,53 @@ fn request_target_and_version_are_one_value() {
 }
 
 #[test]
-fn size_units_after_numbers_are_variables() {
+fn size_units_stay_tokens_for_the_miner() {
+    // Whether a unit belongs to its number is the miner's call: it does when the unit changes.
     check(
         "stored (estimated size 5.2 KB, free 216 B) in B",
         &[
             "stored",
             "(estimated",
             "size",
-            "<*>,",
+            "<*>",
+            "KB,",
             "free",
-            "<*>)",
+            "<*>",
+            "B)",
             "in",
             "B",
         ],
+    );
+    // In brackets of their own, a number and its unit are one value.
+    check(
+        "0 bytes (1.37 KB) sent (2 KB, 3 MB)",
+        &["<*>", "bytes", "(<*>)", "sent", "(<*>", "KB,", "<*>", "MB)"],
+    );
+    assert_eq!(size_unit_suffix("KB,"), Some(","));
+    assert_eq!(size_unit_suffix("MB"), Some(""));
+    assert_eq!(size_unit_suffix("(MB"), None);
+    assert_eq!(size_unit_suffix("bytes"), None);
+}
+
+#[test]
+fn numbered_names_keep_their_name() {
+    check(
+        "generating core.2275 on node-12 with jetty-6.1.26 in UTF-8",
+        &[
+            "generating",
+            "core.<*>",
+            "on",
+            "node-<*>",
+            "with",
+            "jetty-<*>",
+            "in",
+            "UTF-<*>",
+        ],
+    );
+    // Identifiers joined by `_`, and names holding digits, stay one value or one word.
+    check(
+        "blk_-42 job_1445_0020 BP-1088-10.1.1.1-14 eth1 v1.2.3 usbarb-12.log msra-sa-41",
+        &["<*>", "<*>", "BP-<*>", "eth1", "<*>", "<*>", "<*>"],
     );
 }
 

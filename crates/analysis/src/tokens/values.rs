@@ -138,6 +138,11 @@ fn starts_path(bytes: &[u8]) -> bool {
 /// Writes the masked form of a variable field: `<*>`, except that a date or a range of
 /// plain numbers keeps its dashes (`2017-07-01` is `<*>-<*>-<*>`, as time is `<*>:<*>:<*>`).
 fn push_variable_field(field: &str, masked: &mut String) {
+    if let Some(name_end) = numbered_name_split(field) {
+        masked.push_str(&field[..name_end]);
+        masked.push_str(WILDCARD);
+        return;
+    }
     let numeric_dashes = field.contains('-')
         && field
             .split('-')
@@ -152,6 +157,27 @@ fn push_variable_field(field: &str, masked: &mut String) {
     } else {
         masked.push_str(WILDCARD);
     }
+}
+
+/// Where the number of a numbered name starts: one word of letters, then `.` or `-`, then a
+/// number or version (`core.2275`, `node-12`, `jetty-6.1.26`, `UTF-8`,
+/// `BP-1088-10.1.1.1-14`). The word is what the thing is, the number which one, so only the
+/// number is a value (`node-<*>`), as a reader and the corrected Loghub annotations write
+/// it. Names of several words (`msra-sa-41`, `mesos-slave-07`: host names) and names joined
+/// by `_` (`blk_-42`, `job_1445_0020`, `rdd_42_7`: identifiers built by code) stay one value.
+fn numbered_name_split(field: &str) -> Option<usize> {
+    let bytes = field.as_bytes();
+    if !bytes.first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let separator = bytes
+        .windows(2)
+        .position(|pair| matches!(pair[0], b'.' | b'-') && pair[1].is_ascii_digit())?;
+    let name_ok = bytes[..separator].iter().all(u8::is_ascii_alphabetic);
+    let number_ok = bytes[separator + 1..]
+        .iter()
+        .all(|&b| b.is_ascii_digit() || matches!(b, b'.' | b'-'));
+    (name_ok && number_ok).then_some(separator + 1)
 }
 
 /// End of `scheme://` when `core` is a URL (`https://`, `hdfs://`, `spark://`).
