@@ -578,20 +578,23 @@ impl TemplateMiner {
             prefix -= 1;
         }
         let room = bytes_a.len().min(bytes_b.len()) - prefix;
-        let mut suffix = bytes_a[prefix..]
+        let common = bytes_a[prefix..]
             .iter()
             .rev()
             .zip(bytes_b[prefix..].iter().rev())
             .take(room)
-            .take_while(|&(&x, &y)| x == y && crate::tokens::is_trailing_punctuation(x))
+            .take_while(|&(&x, &y)| x == y)
             .count();
-        // Nor is the `>` of a `<*>` (`chdir(<*>)` and `(<*>)` share `)`, not `>)`).
-        if suffix > 0
-            && (text_a[..text_a.len() - suffix].ends_with("<*")
-                || text_b[..text_b.len() - suffix].ends_with("<*"))
-        {
-            suffix -= 1;
-        }
+        // The longest common ending made of punctuation and whole variables that starts with
+        // punctuation: `,` for `<*>,` and `LOCAL(0),`, `:<*>` for `<*>:<*>` and
+        // `sogou.com:<*>` (an address whose host was a name in one message keeps its port).
+        // Never the `>` of a `<*>` (`chdir(<*>)` and `(<*>)` share `)`, not `>)`).
+        let ending = &text_a[text_a.len() - common..];
+        let suffix = (0..ending.len())
+            .find(|&start| {
+                ending.is_char_boundary(start) && is_punctuation_ending(&ending[start..])
+            })
+            .map_or(0, |start| ending.len() - start);
         if prefix == 0 && suffix == 0 {
             return WILDCARD_ID;
         }
@@ -959,6 +962,19 @@ fn is_upper_case_name(text: &str) -> bool {
         && bytes
             .iter()
             .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// True when `ending` starts with trailing punctuation other than the `>` of a variable and
+/// holds nothing but such punctuation and whole `<*>` (see `TemplateMiner::common_shape`).
+fn is_punctuation_ending(ending: &str) -> bool {
+    let bytes = ending.as_bytes();
+    let starts_well = bytes
+        .first()
+        .is_some_and(|&b| b != b'>' && crate::tokens::is_trailing_punctuation(b));
+    starts_well
+        && ending
+            .split(crate::tokens::WILDCARD)
+            .all(|part| part.bytes().all(crate::tokens::is_trailing_punctuation))
 }
 
 /// True when (similarity, wildcards) beats the best so far: higher similarity, then the
