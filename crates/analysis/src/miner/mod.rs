@@ -572,6 +572,19 @@ impl TemplateMiner {
             .zip(bytes_b)
             .take_while(|&(&x, &y)| x == y && crate::tokens::is_leading_punctuation(x))
             .count();
+        if prefix == 0 {
+            // A shared key before the value (`isOverlap:` in `isOverlap:false,` and
+            // `isOverlap:true,`): the longest common start that ends with a delimiter.
+            let common = bytes_a
+                .iter()
+                .zip(bytes_b)
+                .take_while(|&(&x, &y)| x == y)
+                .count();
+            prefix = bytes_a[..common]
+                .iter()
+                .rposition(|&b| matches!(b, b':' | b'=' | b'(' | b'['))
+                .map_or(0, |at| at + 1);
+        }
         // The `<` of a `<*>` is not punctuation around the variable: it belongs to it.
         if prefix > 0 && (text_a[prefix..].starts_with("*>") || text_b[prefix..].starts_with("*>"))
         {

@@ -315,3 +315,29 @@ fn a_size_unit_that_changes_joins_its_number() {
         ],
     );
 }
+
+#[test]
+fn a_variable_keeps_the_key_and_the_address_shape_its_messages_share() {
+    let lines = [
+        "conn mode:alpha, open for the client",
+        "conn mode:beta, open for the client",
+        "conn mode:gamma, open for the client",
+        "conn mode:delta, open for the client",
+        "conn mode:epsilon, open for the client",
+        "conn mode:zeta, open for the client",
+    ];
+    let (miner, ids) = mine(&lines);
+    assert_eq!(miner.len(), 1);
+    assert_eq!(
+        miner.template_text(ids[0]).as_deref(),
+        Some("conn mode:<*>, open for the client")
+    );
+    // A host written as an address once and as a name once still ends in its port.
+    check(
+        &[
+            "10.0.0.1:443 open through proxy",
+            "example.com:80 open through proxy",
+        ],
+        &["<*>:<*> open through proxy", "<*>:<*> open through proxy"],
+    );
+}
