@@ -1,3 +1,5 @@
+//! Unit tests of the tokenizer: what each masking rule makes of real message shapes.
+
 use super::*;
 
 const RULES: MaskingRules = MaskingRules { dotted_names: true };
