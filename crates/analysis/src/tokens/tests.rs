@@ -279,6 +279,22 @@ fn size_units_stay_tokens_for_the_miner() {
 }
 
 #[test]
+fn mac_and_ipv6_addresses_are_one_value() {
+    check(
+        "DHCPDISCOVER from 00:11:43:e3:ba:c3 via (fe80::1c2:3ff:fe4a:5b6c) at 12:01:02",
+        &[
+            "DHCPDISCOVER",
+            "from",
+            "<*>",
+            "via",
+            "(<*>)",
+            "at",
+            "<*>:<*>:<*>",
+        ],
+    );
+}
+
+#[test]
 fn numbered_names_keep_their_name() {
     check(
         "generating core.2275 on node-12 with jetty-6.1.26 in UTF-8",

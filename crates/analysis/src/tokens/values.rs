@@ -68,6 +68,9 @@ pub(super) fn classify(core: &str, rules: MaskingRules, masked: &mut String) -> 
     let bytes = core.as_bytes();
     let mut changed = false;
     let mut position = 0;
+    if is_colon_hex_address(core) {
+        return Class::Variable;
+    }
     if let Some(scheme_end) = url_scheme_end(core) {
         // `hdfs://namenode:8020/a/b`: the scheme is a constant, the rest one variable.
         masked.push_str(&core[..scheme_end]);
@@ -178,6 +181,28 @@ fn numbered_name_split(field: &str) -> Option<usize> {
         .iter()
         .all(|&b| b.is_ascii_digit() || matches!(b, b'.' | b'-'));
     (name_ok && number_ok).then_some(separator + 1)
+}
+
+/// A MAC or IPv6 address (`00:11:43:e3:ba:c3`, `fe80::1c2:3ff:fe4a:5b6c`): groups of one to
+/// four hex digits joined by `:`, at least four of them, with a hex letter or at least six
+/// groups (so a time such as `12:01:02` keeps its shape `<*>:<*>:<*>`). One address is one
+/// value, written `<*>`.
+fn is_colon_hex_address(core: &str) -> bool {
+    // Cheap byte test first: this runs on every new token.
+    if core.bytes().filter(|&b| b == b':').nth(2).is_none() {
+        return false;
+    }
+    let mut groups = 0;
+    let mut letters = false;
+    for group in core.split(':') {
+        if group.len() > 4 || !group.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return false;
+        }
+        letters |= group.bytes().any(|b| b.is_ascii_alphabetic());
+        groups += 1;
+    }
+    let nonempty = core.split(':').filter(|group| !group.is_empty()).count();
+    nonempty >= 2 && groups >= 4 && (letters || groups >= 6)
 }
 
 /// End of `scheme://` when `core` is a URL (`https://`, `hdfs://`, `spark://`).
