@@ -16,7 +16,7 @@ const FLOORS: [(&str, f64, f64, f64); 16] = [
     ("Android", 0.98, 0.58, 0.89),
     ("Apache", 0.995, 0.995, 0.995),
     ("BGL", 0.985, 0.975, 0.93),
-    ("HDFS", 0.995, 0.94, 0.86),
+    ("HDFS", 0.995, 0.995, 0.86),
     ("HPC", 0.945, 0.95, 0.825),
     ("Hadoop", 0.99, 0.90, 0.985),
     ("HealthApp", 0.995, 0.86, 0.995),
@@ -32,7 +32,7 @@ const FLOORS: [(&str, f64, f64, f64); 16] = [
 ];
 
 /// Floors of the 16-system means (GA, PA, FGA).
-const MEAN_FLOORS: (f64, f64, f64) = (0.989, 0.87, 0.937);
+const MEAN_FLOORS: (f64, f64, f64) = (0.989, 0.875, 0.937);
 
 #[test]
 fn accuracy_on_loghub_2k_benchmark_protocol() {

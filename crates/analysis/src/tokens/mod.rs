@@ -207,7 +207,13 @@ impl Tokenizer {
 
     fn push_chunk(&mut self, message: &str, chunk: Range<usize>, rules: MaskingRules) {
         let text = &message[chunk.clone()];
-        let (prefix_len, suffix_len) = affix_lengths(text);
+        let (prefix_len, mut suffix_len) = affix_lengths(text);
+        if text[prefix_len..].starts_with('/') {
+            // Dots right after a path belong to it (`part-00011.`): a file name may end in one,
+            // so the path is the value up to them, as the corrected Loghub annotations write it.
+            let suffix = &text[text.len() - suffix_len..];
+            suffix_len -= suffix.len() - suffix.trim_start_matches('.').len();
+        }
         let core_start = chunk.start + prefix_len;
         let core_end = chunk.end - suffix_len;
         let core = &message[core_start..core_end];

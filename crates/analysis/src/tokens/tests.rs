@@ -167,6 +167,14 @@ fn paths_and_urls_are_variables() {
 }
 
 #[test]
+fn dots_after_a_path_belong_to_it() {
+    check(
+        "allocateBlock: /user/root/_task_01/part-00011. blk_42 at /tmp/x, done.",
+        &["allocateBlock:", "<*>", "<*>", "at", "<*>,", "done."],
+    );
+}
+
+#[test]
 fn dotted_names_follow_the_rule() {
     check(
         "open through proxy.cse.cuhk.edu.hk",
