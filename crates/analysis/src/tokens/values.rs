@@ -18,6 +18,7 @@ pub(super) enum Class {
 /// variables, `key(value)` keeps its brackets. `.`, `_`, `-` and `+` do not split: they join
 /// the parts of one identifier (`10.0.0.1`, `rdd_42_7`, `mesos-slave-07`), which is one
 /// variable.
+#[inline(always)]
 fn is_field_delimiter(byte: u8) -> bool {
     matches!(
         byte,
@@ -188,8 +189,12 @@ fn numbered_name_split(field: &str) -> Option<usize> {
 /// groups (so a time such as `12:01:02` keeps its shape `<*>:<*>:<*>`). One address is one
 /// value, written `<*>`.
 fn is_colon_hex_address(core: &str) -> bool {
-    // Cheap byte test first: this runs on every new token.
-    if core.bytes().filter(|&b| b == b':').nth(2).is_none() {
+    // Cheap byte tests first: this runs on every new token. The first group (at most four
+    // hex digits, or none in `::1`) must end in a colon, and seven bytes is the shortest
+    // address with four groups.
+    let bytes = core.as_bytes();
+    let first_colon = bytes.iter().take(5).position(|&b| !b.is_ascii_hexdigit());
+    if bytes.len() < 7 || first_colon.is_none_or(|at| bytes[at] != b':') {
         return false;
     }
     let mut groups = 0;
