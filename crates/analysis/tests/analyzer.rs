@@ -343,7 +343,7 @@ fn an_error_burst_is_found_with_a_readable_title() {
         .expect("template burst");
     assert!(template_burst
         .title
-        .contains("upstream timeout talking to <*>"));
+        .contains("upstream timeout talking to db-<*>"));
     assert_eq!(bursts.len(), 2, "{:#?}", bursts);
 }
 

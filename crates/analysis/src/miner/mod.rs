@@ -132,6 +132,10 @@ struct Cluster {
     /// Words at the watched positions (in order) -> template index.
     templates: KeyedMap<Vec<TokenId>, u32>,
     overflow: bool,
+    /// Positions of size units (`KB`, `B`) that changed after a number: the unit is part of
+    /// the value, so the template prints number and unit as one variable (`<*>,` for
+    /// `5.2 KB,` and `216 B,`); a unit that never changes stays a constant (`<*> MB`).
+    glued_units: Vec<usize>,
 }
 
 /// A template: a cluster plus the words of its watched positions.
@@ -469,10 +473,17 @@ impl TemplateMiner {
                 continue;
             }
             if template_token == WILDCARD_ID {
-                let shape = self.clusters[index].shapes[position];
-                if shape != WILDCARD_ID && shape != line_token {
+                let cluster = &self.clusters[index];
+                let shape = cluster.shapes[position];
+                let glued = !cluster.glued_units.is_empty()
+                    && (cluster.glued_units.contains(&position)
+                        || cluster.glued_units.contains(&(position + 1)));
+                if shape != WILDCARD_ID && shape != line_token && !glued {
                     self.clusters[index].shapes[position] = self.common_shape(shape, line_token);
                 }
+                continue;
+            }
+            if self.glue_unit(index, position, template_token, line_token) {
                 continue;
             }
             self.clusters[index].tokens[position] = WILDCARD_ID;
@@ -486,6 +497,70 @@ impl TemplateMiner {
         }
     }
 
+    /// When the constant `template_token` at `position` of cluster `index` is a size unit
+    /// right after a number and the message has another unit there (`5.2 KB` against
+    /// `216 B`), makes the unit part of the number's variable: the position becomes `<*>`
+    /// without being watched (units are not events), and the number's shape takes the
+    /// unit's trailing punctuation. Returns false, changing nothing, otherwise.
+    fn glue_unit(
+        &mut self,
+        index: usize,
+        position: usize,
+        template_token: TokenId,
+        line_token: TokenId,
+    ) -> bool {
+        let Some(previous) = position.checked_sub(1) else {
+            return false;
+        };
+        let cluster = &self.clusters[index];
+        let vocabulary = &self.vocabulary;
+        let number_before = [cluster.tokens[previous], self.line_ids[previous]]
+            .iter()
+            .all(|&token| vocabulary.is_variable(token))
+            && vocabulary
+                .text(cluster.shapes[previous])
+                .ends_with(crate::tokens::WILDCARD);
+        let units = (
+            crate::tokens::size_unit_suffix(vocabulary.text(template_token)),
+            crate::tokens::size_unit_suffix(vocabulary.text(line_token)),
+        );
+        if !number_before || units.0.is_none() || units.1.is_none() {
+            return false;
+        }
+        // One size that changes unit shows a human-readable formatter: every size of the
+        // message is printed by it, so every number-and-unit pair of the cluster is a value.
+        for unit_position in 1..self.clusters[index].tokens.len() {
+            self.glue_unit_at(index, unit_position);
+        }
+        true
+    }
+
+    /// Makes the size unit at `position` of cluster `index` part of the number before it
+    /// (see [`TemplateMiner::glue_unit`]), when it is a constant unit after a variable.
+    fn glue_unit_at(&mut self, index: usize, position: usize) {
+        let cluster = &self.clusters[index];
+        let vocabulary = &self.vocabulary;
+        let (unit, previous) = (cluster.tokens[position], position - 1);
+        let number_shape = vocabulary.text(cluster.shapes[previous]);
+        let is_unit_after_number = !vocabulary.is_variable(unit)
+            && vocabulary.is_variable(cluster.tokens[previous])
+            && number_shape.ends_with(crate::tokens::WILDCARD);
+        let Some(suffix) = crate::tokens::size_unit_suffix(vocabulary.text(unit)) else {
+            return;
+        };
+        if !is_unit_after_number {
+            return;
+        }
+        let number_shape = format!("{number_shape}{suffix}");
+        let number_shape = self.vocabulary.intern(&number_shape, true);
+        let cluster = &mut self.clusters[index];
+        cluster.tokens[position] = WILDCARD_ID;
+        cluster.constants -= 1;
+        cluster.shapes[position] = EMPTY_ID;
+        cluster.shapes[previous] = number_shape;
+        cluster.glued_units.push(position);
+    }
+
     /// The variable that covers tokens `a` and `b`: `<*>` with the leading and trailing
     /// punctuation they share (`[node-3]` and `[<*>]` give `[<*>]`, `<*>,` and `LOCAL(0),`
     /// give `<*>,`), so a template keeps the brackets and commas around its variables.
@@ -497,26 +572,42 @@ impl TemplateMiner {
             .zip(bytes_b)
             .take_while(|&(&x, &y)| x == y && crate::tokens::is_leading_punctuation(x))
             .count();
+        if prefix == 0 {
+            // A shared key before the value (`isOverlap:` in `isOverlap:false,` and
+            // `isOverlap:true,`): the longest common start that ends with a delimiter.
+            let common = bytes_a
+                .iter()
+                .zip(bytes_b)
+                .take_while(|&(&x, &y)| x == y)
+                .count();
+            prefix = bytes_a[..common]
+                .iter()
+                .rposition(|&b| matches!(b, b':' | b'=' | b'(' | b'['))
+                .map_or(0, |at| at + 1);
+        }
         // The `<` of a `<*>` is not punctuation around the variable: it belongs to it.
         if prefix > 0 && (text_a[prefix..].starts_with("*>") || text_b[prefix..].starts_with("*>"))
         {
             prefix -= 1;
         }
         let room = bytes_a.len().min(bytes_b.len()) - prefix;
-        let mut suffix = bytes_a[prefix..]
+        let common = bytes_a[prefix..]
             .iter()
             .rev()
             .zip(bytes_b[prefix..].iter().rev())
             .take(room)
-            .take_while(|&(&x, &y)| x == y && crate::tokens::is_trailing_punctuation(x))
+            .take_while(|&(&x, &y)| x == y)
             .count();
-        // Nor is the `>` of a `<*>` (`chdir(<*>)` and `(<*>)` share `)`, not `>)`).
-        if suffix > 0
-            && (text_a[..text_a.len() - suffix].ends_with("<*")
-                || text_b[..text_b.len() - suffix].ends_with("<*"))
-        {
-            suffix -= 1;
-        }
+        // The longest common ending made of punctuation and whole variables that starts with
+        // punctuation: `,` for `<*>,` and `LOCAL(0),`, `:<*>` for `<*>:<*>` and
+        // `sogou.com:<*>` (an address whose host was a name in one message keeps its port).
+        // Never the `>` of a `<*>` (`chdir(<*>)` and `(<*>)` share `)`, not `>)`).
+        let ending = &text_a[text_a.len() - common..];
+        let suffix = (0..ending.len())
+            .find(|&start| {
+                ending.is_char_boundary(start) && is_punctuation_ending(&ending[start..])
+            })
+            .map_or(0, |start| ending.len() - start);
         if prefix == 0 && suffix == 0 {
             return WILDCARD_ID;
         }
@@ -679,6 +770,7 @@ impl TemplateMiner {
             watched: Vec::new(),
             templates: KeyedMap::default(),
             overflow: true,
+            glued_units: Vec::new(),
         });
         self.overflow.insert(length, index as u32);
         index
@@ -693,6 +785,7 @@ impl TemplateMiner {
             watched: Vec::new(),
             templates: KeyedMap::default(),
             overflow: false,
+            glued_units: Vec::new(),
         });
         self.by_length.entry(length).or_default().push(index as u32);
         let leaf = self.leaf(length);
@@ -779,6 +872,10 @@ impl TemplateMiner {
         let mut text = String::new();
         let mut glue = true;
         for &token in &tokens {
+            if token == EMPTY_ID && !glue {
+                // A size unit printed with its number (see `glue_unit`).
+                continue;
+            }
             if !glue {
                 text.push(' ');
             }
@@ -878,6 +975,19 @@ fn is_upper_case_name(text: &str) -> bool {
         && bytes
             .iter()
             .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// True when `ending` starts with trailing punctuation other than the `>` of a variable and
+/// holds nothing but such punctuation and whole `<*>` (see `TemplateMiner::common_shape`).
+fn is_punctuation_ending(ending: &str) -> bool {
+    let bytes = ending.as_bytes();
+    let starts_well = bytes
+        .first()
+        .is_some_and(|&b| b != b'>' && crate::tokens::is_trailing_punctuation(b));
+    starts_well
+        && ending
+            .split(crate::tokens::WILDCARD)
+            .all(|part| part.bytes().all(crate::tokens::is_trailing_punctuation))
 }
 
 /// True when (similarity, wildcards) beats the best so far: higher similarity, then the

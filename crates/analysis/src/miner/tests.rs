@@ -94,7 +94,7 @@ fn different_events_stay_apart() {
 fn key_values_render_joined() {
     check(
         &["retry count=3 host=db-1", "retry count=4 host=db-2"],
-        &["retry count=<*> host=<*>", "retry count=<*> host=<*>"],
+        &["retry count=<*> host=db-<*>", "retry count=<*> host=db-<*>"],
     );
 }
 
@@ -285,5 +285,59 @@ fn the_brackets_of_a_masked_part_are_not_shared_punctuation() {
             "use <*>) now",
             "use <*>) now",
         ],
+    );
+}
+
+#[test]
+fn a_size_unit_that_changes_joins_its_number() {
+    check(
+        &[
+            "Block broadcast_1 stored as bytes in memory (estimated size 5.2 KB, free 316.0 MB)",
+            "Block broadcast_2 stored as bytes in memory (estimated size 216.0 B, free 316.0 MB)",
+            "Block broadcast_3 stored as bytes in memory (estimated size 9.1 KB, free 315.9 MB)",
+        ],
+        &[
+            "Block <*> stored as bytes in memory (estimated size <*>, free <*>)",
+            "Block <*> stored as bytes in memory (estimated size <*>, free <*>)",
+            "Block <*> stored as bytes in memory (estimated size <*>, free <*>)",
+        ],
+    );
+    // Once one size changes unit, every size of the message is a value with its unit (the
+    // `MB` after `free` never changed); a unit that never changes anywhere stays a constant.
+    check(
+        &[
+            "Total memory: 64172 MB, used: 512.00 MB",
+            "Total memory: 64172 MB, used: 2560.00 MB",
+        ],
+        &[
+            "Total memory: <*> MB, used: <*> MB",
+            "Total memory: <*> MB, used: <*> MB",
+        ],
+    );
+}
+
+#[test]
+fn a_variable_keeps_the_key_and_the_address_shape_its_messages_share() {
+    let lines = [
+        "conn mode:alpha, open for the client",
+        "conn mode:beta, open for the client",
+        "conn mode:gamma, open for the client",
+        "conn mode:delta, open for the client",
+        "conn mode:epsilon, open for the client",
+        "conn mode:zeta, open for the client",
+    ];
+    let (miner, ids) = mine(&lines);
+    assert_eq!(miner.len(), 1);
+    assert_eq!(
+        miner.template_text(ids[0]).as_deref(),
+        Some("conn mode:<*>, open for the client")
+    );
+    // A host written as an address once and as a name once still ends in its port.
+    check(
+        &[
+            "10.0.0.1:443 open through proxy",
+            "example.com:80 open through proxy",
+        ],
+        &["<*>:<*> open through proxy", "<*>:<*> open through proxy"],
     );
 }
