@@ -540,11 +540,9 @@ fn epoch_seconds_in_tsv() {
 
 #[test]
 fn nab_files_parse_completely() {
-    let dir = support::repo_root().join("../shared/datasets/nab-subset/data");
-    if !dir.is_dir() {
-        println!("note: {} is absent; NAB check skipped", dir.display());
-        return;
-    }
+    let dir = faultmaven_test_datasets::Dataset::NabSubset
+        .dir(env!("CARGO_MANIFEST_DIR"))
+        .join("data");
     let mut files = Vec::new();
     for category in std::fs::read_dir(&dir).unwrap().filter_map(Result::ok) {
         for file in std::fs::read_dir(category.path())
