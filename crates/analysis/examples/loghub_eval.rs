@@ -3,7 +3,7 @@
 //!
 //! Run it through `./scripts/eval loghub`, which also runs Drain3. By hand:
 //! `cargo run --release -p faultmaven-analysis --example loghub_eval -- [options]`
-//! (data from `$LOGHUB_2K_DIR`, default `../shared/datasets/loghub-2k`).
+//! (data from `$LOGHUB_2K_DIR`, else `shared/datasets/loghub-2k` in a parent folder).
 //!
 //! - (a) benchmark protocol: each raw line is cut by the system's header format from
 //!   SETTINGS.md and the `Content` field is mined (as in the papers);

@@ -1,6 +1,6 @@
-//! Scores the NAB files under `$NAB_SUBSET_DIR` (default `../shared/datasets/nab-subset`)
-//! with the default online ensemble and prints the NAB scores beside the published
-//! scoreboard. Run through `./scripts/eval nab`.
+//! Scores the NAB files under `$NAB_SUBSET_DIR` (else `shared/datasets/nab-subset` in a
+//! parent folder) with the default online ensemble and prints the NAB scores beside the
+//! published scoreboard. Run through `./scripts/eval nab`.
 
 use faultmaven_analysis::detectors::{score_series, EnsembleConfig};
 use faultmaven_analysis::nab::{

@@ -1,6 +1,6 @@
 //! The metric detectors on the NAB artificial subset: no finding on the series without
 //! anomalies, and the labelled spike episode found inside its window.
-//! Data: `$NAB_SUBSET_DIR`, default `../shared/datasets/nab-subset`.
+//! Data: `$NAB_SUBSET_DIR`, else `shared/datasets/nab-subset` in a parent folder.
 
 mod support;
 

@@ -55,6 +55,34 @@ fn number(value: Option<&Value>) -> Option<f64> {
     }
 }
 
+/// The list under `key` of `parent`: absent or `null` (protobuf JSON's empty list) is an
+/// empty list; any other shape is an issue naming `place`, so a document whose metrics sit
+/// where the parser does not look never reads as empty in silence.
+fn list<'v>(parent: &'v Value, key: &str, place: &str, out: &mut Output<'_>) -> &'v [Value] {
+    match parent.get(key) {
+        None | Some(Value::Null) => &[],
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            let found = match other {
+                Value::Object(_) => "an object",
+                Value::String(_) => "a string",
+                Value::Bool(_) => "a boolean",
+                _ => "a number",
+            };
+            out.issue(
+                None,
+                format_args!("OTLP JSON metrics: {place} is {found}, not an array; skipped"),
+            );
+            &[]
+        }
+    }
+}
+
+/// Metric kinds OTLP defines that have no samples here (their points are skipped, with an
+/// issue: a summary's quantiles or an exponential histogram's buckets are not a value of the
+/// series).
+const UNREAD_KINDS: [&str; 2] = ["summary", "exponentialHistogram"];
+
 fn point_time(point: &Value) -> Option<Timestamp> {
     let nanos = match point.get("timeUnixNano")? {
         Value::String(text) => text.parse::<i64>().ok()?,
@@ -119,14 +147,24 @@ impl OtlpMetricsParser {
             );
             return;
         };
-        let points_of = |kind: &str| {
-            metric
-                .get(kind)
-                .and_then(|data| data.get("dataPoints"))
-                .and_then(Value::as_array)
+        let mut points_of = |kind: &str| {
+            metric.get(kind).map_or(&[][..], |data| {
+                list(data, "dataPoints", "`dataPoints`", out)
+            })
         };
-        for kind in ["gauge", "sum"] {
-            for point in points_of(kind).into_iter().flatten() {
+        let gauge_and_sum = [points_of("gauge"), points_of("sum")];
+        let histogram = points_of("histogram");
+        if let Some(kind) = UNREAD_KINDS
+            .iter()
+            .find(|kind| metric.get(**kind).is_some())
+        {
+            out.issue(
+                Some(index),
+                format_args!("{name}: {kind} points are not read; skipped"),
+            );
+        }
+        for points in gauge_and_sum {
+            for point in points {
                 let mut labels = resource.to_vec();
                 labels.extend(attributes(point.get("attributes")));
                 match number(point.get("asDouble")).or_else(|| number(point.get("asInt"))) {
@@ -145,7 +183,7 @@ impl OtlpMetricsParser {
                 }
             }
         }
-        for point in points_of("histogram").into_iter().flatten() {
+        for point in histogram {
             let mut labels = resource.to_vec();
             labels.extend(attributes(point.get("attributes")));
             let time = point_time(point);
@@ -203,21 +241,33 @@ impl FormatParser for OtlpMetricsParser {
             }
         };
         let mut index = 0u64;
-        let resources = root.get("resourceMetrics").and_then(Value::as_array);
-        for resource_metrics in resources.into_iter().flatten() {
+        if root.get("resourceMetrics").is_none() {
+            out.issue(
+                None,
+                format_args!(
+                    "an OTLP JSON metrics document without `resourceMetrics` holds no metrics"
+                ),
+            );
+        }
+        for resource_metrics in list(&root, "resourceMetrics", "`resourceMetrics`", out) {
             let resource = attributes(
                 resource_metrics
                     .get("resource")
                     .and_then(|resource| resource.get("attributes")),
             );
             // `instrumentationLibraryMetrics` is the name before OTLP 0.15.
-            let scopes = resource_metrics
-                .get("scopeMetrics")
-                .or_else(|| resource_metrics.get("instrumentationLibraryMetrics"))
-                .and_then(Value::as_array);
-            for scope in scopes.into_iter().flatten() {
-                let metrics = scope.get("metrics").and_then(Value::as_array);
-                for metric in metrics.into_iter().flatten() {
+            let scopes = if resource_metrics.get("scopeMetrics").is_some() {
+                list(resource_metrics, "scopeMetrics", "`scopeMetrics`", out)
+            } else {
+                list(
+                    resource_metrics,
+                    "instrumentationLibraryMetrics",
+                    "`instrumentationLibraryMetrics`",
+                    out,
+                )
+            };
+            for scope in scopes {
+                for metric in list(scope, "metrics", "`metrics`", out) {
                     index += 1;
                     self.metric(index, &resource, metric, out);
                 }

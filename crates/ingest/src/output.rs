@@ -28,14 +28,28 @@ impl Tally {
 
     /// Records an issue; the text is only formatted when it is kept.
     pub fn issue(&mut self, line: Option<u64>, reason: fmt::Arguments<'_>) {
+        self.issue_redacted(line, reason, None);
+    }
+
+    /// Records an issue whose text goes through `redactor` when it is kept.
+    pub fn issue_redacted(
+        &mut self,
+        line: Option<u64>,
+        reason: fmt::Arguments<'_>,
+        redactor: Option<&Redactor>,
+    ) {
         if self.issues.len() >= self.max_issues {
             self.issues_truncated = true;
             return;
         }
-        self.issues.push(ParseIssue {
-            line,
-            reason: reason.to_string(),
-        });
+        let reason = reason.to_string();
+        let reason = match redactor {
+            Some(redactor) => redactor
+                .redact_cow(std::borrow::Cow::Owned(reason))
+                .into_owned(),
+            None => reason,
+        };
+        self.issues.push(ParseIssue { line, reason });
     }
 }
 
@@ -124,9 +138,11 @@ impl Output<'_> {
         without_nul(self.redactor.redact_cow(std::borrow::Cow::Owned(text))).into_owned()
     }
 
-    /// Records a problem with one line (or the whole file when `line` is `None`).
+    /// Records a problem with one line (or the whole file when `line` is `None`). The text is
+    /// redacted like a record: issues reach the response and the store, and some quote the
+    /// upload (serde's errors quote the string they refused, a parser may quote a field).
     pub fn issue(&mut self, line: Option<u64>, reason: fmt::Arguments<'_>) {
-        self.tally.issue(line, reason);
+        self.tally.issue_redacted(line, reason, Some(self.redactor));
     }
 }
 

@@ -297,6 +297,18 @@ impl Redactor {
                 continue;
             }
             for captures in detector.regex.captures_iter(text) {
+                if matches!(detector.check, Check::CreditCard) {
+                    let run = captures.get(0).map_or(0..0, |run| run.range());
+                    for (start, end) in card_numbers(text, run.start, run.end) {
+                        found.push(Found {
+                            start,
+                            end,
+                            kind: RedactionKind::CreditCard,
+                            priority: index,
+                        });
+                    }
+                    continue;
+                }
                 if let Some((start, end, kind)) = judge(detector, text, &captures) {
                     if start < end {
                         found.push(Found {
@@ -552,40 +564,10 @@ fn judge(
             }
             Some((whole.start(), whole.end(), RedactionKind::Email))
         }
-        Check::CreditCard => {
-            let bytes = text.as_bytes();
-            let before = whole.start().checked_sub(1).map(|i| bytes[i]);
-            if before.is_some_and(|b| {
-                b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/' | b'+')
-            }) {
-                return None;
-            }
-            let after = bytes.get(whole.end()).copied();
-            let after_next = bytes.get(whole.end() + 1).copied();
-            if after.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
-                || (matches!(after, Some(b'.' | b'-' | b':' | b'/'))
-                    && after_next.is_some_and(|b| b.is_ascii_alphanumeric()))
-            {
-                return None;
-            }
-            // Card numbers are written in groups of four or more (4-4-4-4, 4-6-5).
-            let mut groups = whole.as_str().split([' ', '-']);
-            groups.next_back();
-            if groups.any(|group| group.len() < 4) {
-                return None;
-            }
-            let digits: Vec<u8> = whole
-                .as_str()
-                .bytes()
-                .filter(u8::is_ascii_digit)
-                .map(|b| b - b'0')
-                .collect();
-            (is_card_number(&digits)).then_some((
-                whole.start(),
-                whole.end(),
-                RedactionKind::CreditCard,
-            ))
-        }
+        // Handled in `find`: one run of digit groups may hold several card numbers.
+        Check::CreditCard => card_numbers(text, whole.start(), whole.end())
+            .first()
+            .map(|&(start, end)| (start, end, RedactionKind::CreditCard)),
         Check::Ipv4 => {
             let bytes = text.as_bytes();
             let before = whole.start().checked_sub(1).map(|i| bytes[i]);
@@ -619,6 +601,82 @@ fn judge(
             ))
         }
     }
+}
+
+/// The card numbers in the run of digit groups `text[run_start..run_end]` (groups of digits
+/// joined by single spaces or dashes). The whole run when it is one; else, from the left,
+/// the longest runs of whole groups that are: `4111 1111 1111 1111 200` is a card and an
+/// amount, `ref 1234 4111111111111111` an id and a card. A dash binds its groups into one
+/// token (`4111111111111111-000` is an id), so only spaces end a card inside a run.
+fn card_numbers(text: &str, run_start: usize, run_end: usize) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    // (start, end) of each digit group, and whether a space (not a dash) precedes it.
+    let mut groups: Vec<(usize, usize, bool)> = Vec::new();
+    let mut position = run_start;
+    while position < run_end {
+        let spaced = position > run_start && bytes[position - 1] == b' ';
+        let start = position;
+        while position < run_end && bytes[position].is_ascii_digit() {
+            position += 1;
+        }
+        groups.push((start, position, spaced));
+        position += 1; // the separator
+    }
+    let mut cards = Vec::new();
+    let mut first = 0;
+    while first < groups.len() {
+        if first > 0 && !groups[first].2 {
+            first += 1;
+            continue;
+        }
+        let card = (first..groups.len()).rev().find(|&last| {
+            (last + 1 == groups.len() || groups[last + 1].2)
+                && is_card_span(bytes, &groups[first..=last])
+        });
+        match card {
+            Some(last) => {
+                cards.push((groups[first].0, groups[last].1));
+                first = last + 1;
+            }
+            None => first += 1,
+        }
+    }
+    cards
+}
+
+/// Whether the digit groups (consecutive, from one run) are a card number standing on its
+/// own: not glued to a word, path or version around it, written in groups of four or more
+/// (4-4-4-4, 4-6-5; the last may be shorter), and a valid number of a card network.
+fn is_card_span(bytes: &[u8], groups: &[(usize, usize, bool)]) -> bool {
+    let (Some(&(start, _, _)), Some(&(_, end, _))) = (groups.first(), groups.last()) else {
+        return false;
+    };
+    let before = start.checked_sub(1).map(|i| bytes[i]);
+    if before
+        .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/' | b'+'))
+    {
+        return false;
+    }
+    let after = bytes.get(end).copied();
+    let after_next = bytes.get(end + 1).copied();
+    if after.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+        || (matches!(after, Some(b'.' | b'-' | b':' | b'/'))
+            && after_next.is_some_and(|b| b.is_ascii_alphanumeric()))
+    {
+        return false;
+    }
+    if groups[..groups.len() - 1]
+        .iter()
+        .any(|&(group_start, group_end, _)| group_end - group_start < 4)
+    {
+        return false;
+    }
+    let digits: Vec<u8> = groups
+        .iter()
+        .flat_map(|&(group_start, group_end, _)| &bytes[group_start..group_end])
+        .map(|b| b - b'0')
+        .collect();
+    is_card_number(&digits)
 }
 
 /// Luhn checksum plus the length and issuer prefixes real card networks use; random 16-digit

@@ -7,7 +7,7 @@
 
 mod support;
 
-use std::path::PathBuf;
+use faultmaven_test_datasets::Dataset;
 
 /// Systems whose lines carry a level token, with the share of records that must get one.
 const SYSTEMS_WITH_LEVELS: [&str; 9] = [
@@ -93,22 +93,11 @@ fn check_messages_against_ground_truth(
     );
 }
 
-/// `$LOGHUB_2K_DIR` (as for `./scripts/eval loghub`), else the shared datasets folder beside
-/// the checkout.
-fn dataset_dir() -> PathBuf {
-    std::env::var_os("LOGHUB_2K_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets/loghub-2k"),
-        PathBuf::from,
-    )
-}
-
 #[test]
 fn every_loghub_log_is_accounted_for() {
-    let dir = dataset_dir();
-    if !dir.is_dir() {
-        println!("note: {} is absent; loghub test skipped", dir.display());
-        return;
-    }
+    // `$LOGHUB_2K_DIR`, else `shared/datasets/loghub-2k` in a parent folder; absent, the test
+    // fails and says so.
+    let dir = Dataset::Loghub2k.dir(env!("CARGO_MANIFEST_DIR"));
     let mut systems: Vec<_> = std::fs::read_dir(&dir)
         .expect("dataset folder readable")
         .filter_map(Result::ok)

@@ -540,11 +540,9 @@ fn epoch_seconds_in_tsv() {
 
 #[test]
 fn nab_files_parse_completely() {
-    let dir = support::repo_root().join("../shared/datasets/nab-subset/data");
-    if !dir.is_dir() {
-        println!("note: {} is absent; NAB check skipped", dir.display());
-        return;
-    }
+    let dir = faultmaven_test_datasets::Dataset::NabSubset
+        .dir(env!("CARGO_MANIFEST_DIR"))
+        .join("data");
     let mut files = Vec::new();
     for category in std::fs::read_dir(&dir).unwrap().filter_map(Result::ok) {
         for file in std::fs::read_dir(category.path())
@@ -571,4 +569,44 @@ fn nab_files_parse_completely() {
             "{name}: times ascend"
         );
     }
+}
+
+#[test]
+fn otlp_metrics_of_another_shape_or_kind_are_issues() {
+    let gauge = r#"{"name":"up","gauge":{"dataPoints":[{"asInt":"1","timeUnixNano":"1714557600000000000"}]}}"#;
+    for (document, reason) in [
+        (
+            r#"{"resourceMetrics": {"scopeMetrics": []}}"#.to_owned(),
+            "`resourceMetrics` is an object, not an array",
+        ),
+        (
+            format!(r#"{{"resourceMetrics": [{{"scopeMetrics": {{"metrics": [{gauge}]}}}}]}}"#),
+            "`scopeMetrics` is an object, not an array",
+        ),
+        (
+            format!(r#"{{"resourceMetrics": [{{"scopeMetrics": [{{"metrics": {gauge}}}]}}]}}"#),
+            "`metrics` is an object, not an array",
+        ),
+        (
+            r#"{"resourceMetrics": [{"scopeMetrics": [{"metrics": [{"name":"rpc","summary":{"dataPoints":[]}}]}]}]}"#.to_owned(),
+            "rpc: summary points are not read",
+        ),
+    ] {
+        let (summary, (_, metrics)) = support::parse("metrics.json", document.as_bytes());
+        assert_eq!(summary.format, "otlp_metrics_json", "{document}");
+        assert!(metrics.is_empty(), "{document}");
+        assert_eq!(summary.issues.len(), 1, "{document}: {:?}", summary.issues);
+        assert!(
+            summary.issues[0].reason.contains(reason),
+            "{document}: {:?}",
+            summary.issues
+        );
+    }
+    // `null` is protobuf JSON's empty list; the good metric beside it is read.
+    let document = format!(
+        r#"{{"resourceMetrics": [{{"scopeMetrics": null}}, {{"scopeMetrics": [{{"metrics": [{gauge}]}}]}}]}}"#
+    );
+    let (summary, (_, metrics)) = support::parse("metrics.json", document.as_bytes());
+    assert!(summary.issues.is_empty(), "{:?}", summary.issues);
+    assert_eq!(metrics.len(), 1);
 }

@@ -519,6 +519,37 @@ async fn secrets_never_reach_the_response_or_the_database() {
 }
 
 #[tokio::test]
+async fn trace_documents_of_another_shape_report_issues_in_the_response() {
+    let app = app();
+    // `resourceSpans` must be an array; a Zipkin span whose port holds a secret is refused by
+    // its deserializer, which quotes the value: the issue says so, redacted.
+    let otlp = br#"{"resourceSpans": {"scopeSpans": [{"spans": []}]}}"#.to_vec();
+    let zipkin = br#"[{"traceId":"a1","id":"b2","timestamp":1714572314557000,"duration":5,
+        "localEndpoint":{"serviceName":"web"},"remoteEndpoint":{"port":"AKIAIOSFODNN7EXAMPLQ"}}]"#
+        .to_vec();
+    let (status, _, body) = send(
+        &app,
+        troubleshoot_request(&[
+            file("file", "export.json", otlp),
+            file("file", "spans.json", zipkin),
+        ]),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["attachments"][0]["format"], "otlp_json", "{body}");
+    let issues = body["attachments"][0]["issues"].to_string();
+    assert!(
+        issues.contains("`resourceSpans` is an object, not an array"),
+        "{body}"
+    );
+    assert_eq!(body["attachments"][1]["format"], "zipkin_json", "{body}");
+    let issues = body["attachments"][1]["issues"].to_string();
+    assert!(issues.contains("not a valid Zipkin span"), "{body}");
+    assert!(issues.contains("REDACTED"), "{body}");
+    assert!(!body.to_string().contains("AKIAIOSFODNN7EXAMPLQ"), "{body}");
+}
+
+#[tokio::test]
 async fn baseline_comparison_reports_new_templates() {
     let app = app();
     let (status, _, body) = send(

@@ -28,13 +28,10 @@ pub const SYSTEMS: [&str; 16] = [
     "Zookeeper",
 ];
 
-/// Where the data set lives: `$LOGHUB_2K_DIR`, else the shared copy on the build machine.
+/// Where the data set lives: `$LOGHUB_2K_DIR`, else `shared/datasets/loghub-2k` in a parent
+/// folder of this crate; a missing data set fails with what to set.
 pub fn dataset_dir() -> PathBuf {
-    std::env::var_os("LOGHUB_2K_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets/loghub-2k")
-        })
+    faultmaven_test_datasets::Dataset::Loghub2k.dir(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Parses RFC 4180 CSV text: fields separated by commas, records by CRLF or LF, fields in

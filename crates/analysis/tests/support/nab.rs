@@ -6,13 +6,10 @@ use faultmaven_model::{AttachmentId, MetricSample, Timestamp};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-/// Where the data set lives: `$NAB_SUBSET_DIR`, else the shared copy on the build machine.
+/// Where the data set lives: `$NAB_SUBSET_DIR`, else `shared/datasets/nab-subset` in a parent
+/// folder of this crate; a missing data set fails with what to set.
 pub fn dataset_dir() -> PathBuf {
-    std::env::var_os("NAB_SUBSET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets/nab-subset")
-        })
+    faultmaven_test_datasets::Dataset::NabSubset.dir(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Parses `YYYY-MM-DD HH:MM:SS` as UTC.

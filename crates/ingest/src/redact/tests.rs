@@ -224,6 +224,31 @@ fn luhn_and_issuers() {
 }
 
 #[test]
+fn cards_inside_runs_of_numbers() {
+    // A card next to an amount or an id, separated by a space: the card alone is redacted.
+    check(
+        "charged 4111111111111111 200 USD",
+        "charged <REDACTED:credit_card> 200 USD",
+    );
+    check(
+        "card 4111 1111 1111 1111 100 ok",
+        "card <REDACTED:credit_card> 100 ok",
+    );
+    check(
+        "ref 1234 5555555555554444",
+        "ref 1234 <REDACTED:credit_card>",
+    );
+    check(
+        "cards 4111111111111111 5555555555554444",
+        "cards <REDACTED:credit_card> <REDACTED:credit_card>",
+    );
+    // A dash binds the groups into one token: an id, not a card.
+    check("order 4111111111111111-000", "order 4111111111111111-000");
+    // Groups of fewer than four digits before the last are not how cards are written.
+    check("ids 411 1111111111111 1", "ids 411 1111111111111 1");
+}
+
+#[test]
 fn disabled_redactor_passes_text() {
     let redactor = Redactor::new(&RedactionConfig {
         enabled: false,

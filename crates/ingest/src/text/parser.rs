@@ -3,8 +3,8 @@
 
 use super::header::{find_timestamp, parse_header, Header};
 use super::traces::{
-    is_continuation_line, is_exception_header, is_go_frame, is_goroutine_header, is_trace_start,
-    TraceLanguage,
+    is_continuation_line, is_go_frame, is_goroutine_header, is_python_exception_line,
+    is_trace_start, TraceLanguage,
 };
 use super::TextLayout;
 use crate::format::{FormatParser, ParserSettings};
@@ -181,7 +181,7 @@ impl TextLogParser {
             pending.trace = TraceState::Go;
         } else if pending.trace == TraceState::Python
             && !line.starts_with([' ', '\t'])
-            && is_exception_header(line)
+            && is_python_exception_line(line)
         {
             // The exception line ends a Python traceback.
             pending.trace = TraceState::None;
@@ -198,7 +198,7 @@ impl TextLogParser {
             return true;
         }
         match self.pending.trace {
-            TraceState::Python => is_exception_header(line),
+            TraceState::Python => is_python_exception_line(line),
             TraceState::Go => is_go_frame(line) || line.starts_with("exit status "),
             TraceState::None => {
                 // In a timestamped log a line without its own timestamp is part of the

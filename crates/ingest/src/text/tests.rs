@@ -80,6 +80,16 @@ fn confident_levels_only() {
 fn exception_headers() {
     assert!(is_exception_header("java.lang.IllegalStateException: boom"));
     assert!(is_exception_header("ValueError: bad value"));
+    // A traceback's last line names any exception type, not only `...Error` ones.
+    assert!(super::traces::is_python_exception_line(
+        "requests.exceptions.ReadTimeout: Read timed out."
+    ));
+    assert!(super::traces::is_python_exception_line("KeyboardInterrupt"));
+    assert!(!super::traces::is_python_exception_line(
+        "  File \"x.py\", line 1"
+    ));
+    assert!(!super::traces::is_python_exception_line("2024-05-01 done"));
+    assert!(super::traces::is_go_frame("panic({0x6c8a40?, 0xa3f1b0?})"));
     assert!(is_exception_header("KeyboardInterrupt"));
     assert!(!is_exception_header("Error while reading"));
     assert!(!is_exception_header("an Exception: x"));

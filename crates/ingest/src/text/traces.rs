@@ -74,6 +74,20 @@ pub(super) fn is_exception_header(line: &str) -> bool {
         && name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
 }
 
+/// The last line of a Python traceback: the exception's (dotted) type name, then `:` and its
+/// message or nothing. Any type, not only the `...Error`/`...Exception` names:
+/// `requests.exceptions.ReadTimeout: ...`, `KeyboardInterrupt`, `StopIteration`.
+pub(super) fn is_python_exception_line(line: &str) -> bool {
+    let name_end = line
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_')))
+        .unwrap_or(line.len());
+    let rest = &line[name_end..];
+    name_end > 0
+        && line.as_bytes()[0].is_ascii_alphabetic()
+        && (rest.is_empty() || rest.starts_with(':'))
+}
+
 /// A frame line of a trace, for sniffing.
 pub(super) fn is_trace_line(line: &str) -> bool {
     let trimmed = line.trim_start();
@@ -86,9 +100,10 @@ pub(super) fn is_trace_line(line: &str) -> bool {
         || (line.starts_with('\t') && trimmed.contains(".go:"))
 }
 
-/// `main.main()`, `net/http.(*conn).serve(0xc000)`, `created by main.start`.
+/// `main.main()`, `net/http.(*conn).serve(0xc000)`, `created by main.start`, and the
+/// runtime's own `panic({0x6c8a40?, 0xa3f1b0?})` frame (no package before it).
 pub(super) fn is_go_frame(line: &str) -> bool {
-    if line.starts_with("created by ") {
+    if line.starts_with("created by ") || (line.starts_with("panic(") && line.ends_with(')')) {
         return true;
     }
     line.ends_with(')')

@@ -2,10 +2,11 @@
 //! trace holds `spans` and a `processes` map (`processID` → service name and tags); a single
 //! trace object without the `data` wrapper is read too.
 
-use super::stream::{DocumentReader, Frame};
-use super::{attribute_says_error, normalize_id, span_kind_from_text, LenientNumber, ScalarText};
+use super::draft::{micros_to_nanos, RequiredFields, SpanDraft};
+use super::stream::{DocumentReader, Expected, Frame, Shape};
+use super::{span_kind_from_text, LenientNumber, ScalarText};
 use crate::output::Output;
-use faultmaven_model::{AttachmentId, SpanKind, SpanRecord, Timestamp};
+use faultmaven_model::{AttachmentId, SpanKind};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -60,6 +61,15 @@ struct Tag {
     value: ScalarText,
 }
 
+/// An entry of the `errors` list the Jaeger query API answers with (beside `"data": null`)
+/// when a search fails.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ApiError {
+    code: ScalarText,
+    msg: ScalarText,
+}
+
 /// Frames of a Jaeger document the reader follows.
 const ROOT: Frame = 0;
 const DATA: Frame = 1;
@@ -72,6 +82,8 @@ pub(super) struct JaegerReader {
     index: u64,
     bare_spans: Vec<u8>,
     bare_processes: Vec<u8>,
+    /// Whether the current top-level object has a `data` or a `spans` key.
+    has_traces: bool,
 }
 
 impl JaegerReader {
@@ -81,24 +93,50 @@ impl JaegerReader {
             index: 0,
             bare_spans: Vec::new(),
             bare_processes: Vec::new(),
+            has_traces: false,
         }
     }
 }
 
 impl DocumentReader for JaegerReader {
+    fn expect(&mut self, parent: Frame, key: &[u8]) -> Option<Expected> {
+        match (parent, key) {
+            (ROOT, b"data") => {
+                self.has_traces = true;
+                Some(Expected {
+                    shape: Shape::Array,
+                    place: "`data`",
+                })
+            }
+            // A bare trace's spans are captured; their deserializer checks the shape.
+            (ROOT, b"spans") => {
+                self.has_traces = true;
+                None
+            }
+            _ => None,
+        }
+    }
+
     fn enter(&mut self, parent: Option<Frame>, key: &[u8], opener: u8) -> Option<Frame> {
         match (parent, key, opener) {
-            (None, _, b'{') => Some(ROOT),
+            (None, _, b'{') => {
+                self.has_traces = false;
+                Some(ROOT)
+            }
             (Some(ROOT), b"data", b'[') => Some(DATA),
             _ => None,
         }
     }
 
     fn captures(&self, parent: Frame, key: &[u8]) -> bool {
-        parent == DATA || (parent == ROOT && matches!(key, b"spans" | b"processes"))
+        parent == DATA || (parent == ROOT && matches!(key, b"spans" | b"processes" | b"errors"))
     }
 
     fn value(&mut self, parent: Frame, key: &[u8], bytes: &[u8], out: &mut Output<'_>) {
+        if parent == ROOT && key == b"errors" {
+            report_api_errors(bytes, out);
+            return;
+        }
         if parent == ROOT {
             let slot = if key == b"spans" {
                 &mut self.bare_spans
@@ -119,7 +157,16 @@ impl DocumentReader for JaegerReader {
     }
 
     fn leave(&mut self, frame: Frame, out: &mut Output<'_>) {
-        if frame != ROOT || self.bare_spans.is_empty() {
+        if frame != ROOT {
+            return;
+        }
+        if !self.has_traces {
+            out.issue(
+                None,
+                format_args!("a Jaeger JSON object with neither `data` nor `spans` holds no spans"),
+            );
+        }
+        if self.bare_spans.is_empty() {
             return;
         }
         let spans = serde_json::from_slice::<Vec<Span>>(&std::mem::take(&mut self.bare_spans));
@@ -151,27 +198,36 @@ impl DocumentReader for JaegerReader {
     }
 }
 
+/// The query API's `errors` (`[{"code": 400, "msg": "..."}]`, or `null`), each an issue: they
+/// say why `data` is empty.
+fn report_api_errors(bytes: &[u8], out: &mut Output<'_>) {
+    match serde_json::from_slice::<Option<Vec<ApiError>>>(bytes) {
+        Ok(errors) => {
+            for error in errors.unwrap_or_default() {
+                out.issue(
+                    None,
+                    format_args!(
+                        "the Jaeger export reports an error (code {}): {}",
+                        error.code.0, error.msg.0
+                    ),
+                );
+            }
+        }
+        Err(error) => out.issue(
+            None,
+            format_args!("the Jaeger export's `errors` is not a list of errors ({error})"),
+        ),
+    }
+}
+
+const REQUIRED: RequiredFields = RequiredFields {
+    ids: "traceID or spanID",
+    start: "startTime",
+};
+
 fn emit_trace(trace: &Trace, index: &mut u64, attachment: AttachmentId, out: &mut Output<'_>) {
     for span in &trace.spans {
         *index += 1;
-        let index = *index;
-        let (Some(trace_id), Some(span_id)) =
-            (normalize_id(&span.trace_id), normalize_id(&span.span_id))
-        else {
-            out.issue(
-                Some(index),
-                format_args!("span {index} has no traceID or spanID; skipped"),
-            );
-            continue;
-        };
-        // Jaeger times are microseconds since the epoch.
-        let Some(start_micros) = span.start_time.as_u64() else {
-            out.issue(
-                Some(index),
-                format_args!("span {index} has no startTime; skipped"),
-            );
-            continue;
-        };
         let process = span
             .process
             .as_ref()
@@ -185,37 +241,32 @@ fn emit_trace(trace: &Trace, index: &mut u64, attachment: AttachmentId, out: &mu
             .iter()
             .find(|r| r.ref_type.eq_ignore_ascii_case("CHILD_OF"))
             .or_else(|| span.references.first())
-            .and_then(|r| normalize_id(&r.span_id));
-        let mut kind = SpanKind::Unspecified;
-        let mut is_error = false;
-        let mut attributes: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::new();
+            .map_or("", |r| r.span_id.as_str());
+        let mut draft = SpanDraft {
+            trace_id: &span.trace_id,
+            span_id: &span.span_id,
+            parent_span_id: parent,
+            service,
+            operation: Cow::Borrowed(&span.operation_name),
+            kind: SpanKind::Unspecified,
+            // Jaeger times are microseconds since the epoch.
+            start_ns: span.start_time.as_u64().map(micros_to_nanos),
+            duration_ns: micros_to_nanos(span.duration.as_u64().unwrap_or(0)),
+            is_error: false,
+            attributes: Vec::new(),
+        };
         for tag in process.map(|p| p.tags.as_slice()).unwrap_or_default() {
-            attributes.push((Cow::Borrowed(&tag.key), Cow::Borrowed(&tag.value.0)));
+            draft
+                .attributes
+                .push((Cow::Borrowed(&tag.key), Cow::Borrowed(&tag.value.0)));
         }
         for tag in &span.tags {
             if tag.key == "span.kind" {
-                kind = span_kind_from_text(&tag.value.0);
-                continue;
+                draft.kind = span_kind_from_text(&tag.value.0);
+            } else {
+                draft.attribute(Cow::Borrowed(&tag.key), Cow::Borrowed(&tag.value.0));
             }
-            is_error |= attribute_says_error(&tag.key, &tag.value.0);
-            attributes.push((Cow::Borrowed(&tag.key), Cow::Borrowed(&tag.value.0)));
         }
-        let duration_micros = span.duration.as_u64().unwrap_or(0);
-        out.span(SpanRecord {
-            attachment,
-            line: index,
-            trace_id: Cow::Owned(trace_id),
-            span_id: Cow::Owned(span_id),
-            parent_span_id: parent.map(Cow::Owned),
-            service: Cow::Borrowed(service),
-            operation: Cow::Borrowed(&span.operation_name),
-            kind,
-            start: Timestamp::from_unix_nanos(
-                i64::try_from(start_micros.saturating_mul(1_000)).unwrap_or(i64::MAX),
-            ),
-            duration_ns: duration_micros.saturating_mul(1_000),
-            is_error,
-            attributes,
-        });
+        draft.emit(*index, &REQUIRED, attachment, out);
     }
 }

@@ -4,6 +4,7 @@
 //! Every format normalizes to [`SpanRecord`](faultmaven_model::SpanRecord).
 
 mod csv_spans;
+mod draft;
 mod jaeger;
 mod otlp;
 mod stream;

@@ -2,10 +2,11 @@
 //! → `spans`, with `service.name` and the other resource attributes copied onto every span.
 //! Streamed: one span is held at a time (see `stream`).
 
-use super::stream::{DocumentReader, Frame};
-use super::{attribute_says_error, normalize_id, span_kind_from_text, LenientNumber, ScalarText};
+use super::draft::{RequiredFields, SpanDraft};
+use super::stream::{DocumentReader, Expected, Frame, Shape};
+use super::{span_kind_from_text, LenientNumber, ScalarText};
 use crate::output::Output;
-use faultmaven_model::{AttachmentId, SpanRecord, Timestamp};
+use faultmaven_model::AttachmentId;
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -102,6 +103,8 @@ pub(super) struct OtlpReader {
     waiting: Vec<Vec<u8>>,
     waiting_bytes: usize,
     limit: usize,
+    /// Whether the current top-level object has a `resourceSpans` key.
+    has_resource_spans: bool,
 }
 
 impl OtlpReader {
@@ -114,6 +117,7 @@ impl OtlpReader {
             waiting: Vec::new(),
             waiting_bytes: 0,
             limit,
+            has_resource_spans: false,
         }
     }
 
@@ -162,9 +166,30 @@ impl OtlpReader {
 }
 
 impl DocumentReader for OtlpReader {
+    fn expect(&mut self, parent: Frame, key: &[u8]) -> Option<Expected> {
+        let (shape, place) = match (parent, key) {
+            (ROOT, b"resourceSpans") => {
+                self.has_resource_spans = true;
+                (Shape::Array, "`resourceSpans`")
+            }
+            (RESOURCE_SPANS_LIST, _) => (Shape::Object, "an entry of `resourceSpans`"),
+            (RESOURCE_SPANS, b"scopeSpans") => (Shape::Array, "`scopeSpans`"),
+            (RESOURCE_SPANS, b"instrumentationLibrarySpans") => {
+                (Shape::Array, "`instrumentationLibrarySpans`")
+            }
+            (SCOPE_SPANS_LIST, _) => (Shape::Object, "an entry of `scopeSpans`"),
+            (SCOPE_SPANS, b"spans") => (Shape::Array, "`spans`"),
+            _ => return None,
+        };
+        Some(Expected { shape, place })
+    }
+
     fn enter(&mut self, parent: Option<Frame>, key: &[u8], opener: u8) -> Option<Frame> {
         match (parent, key, opener) {
-            (None, _, b'{') => Some(ROOT),
+            (None, _, b'{') => {
+                self.has_resource_spans = false;
+                Some(ROOT)
+            }
             (Some(ROOT), b"resourceSpans", b'[') => Some(RESOURCE_SPANS_LIST),
             (Some(RESOURCE_SPANS_LIST), _, b'{') => {
                 self.resource = None;
@@ -209,6 +234,11 @@ impl DocumentReader for OtlpReader {
         if frame == RESOURCE_SPANS {
             self.release_waiting(out);
             self.resource = None;
+        } else if frame == ROOT && !self.has_resource_spans {
+            out.issue(
+                None,
+                format_args!("an OTLP JSON object without `resourceSpans` holds no spans"),
+            );
         }
     }
 
@@ -233,6 +263,11 @@ impl DocumentReader for OtlpReader {
     }
 }
 
+const REQUIRED: RequiredFields = RequiredFields {
+    ids: "trace id or span id",
+    start: "startTimeUnixNano",
+};
+
 fn emit_span(
     span: Span,
     resource: &[(String, String)],
@@ -241,54 +276,49 @@ fn emit_span(
     attachment: AttachmentId,
     out: &mut Output<'_>,
 ) {
-    let (Some(trace_id), Some(span_id)) =
-        (normalize_id(&span.trace_id), normalize_id(&span.span_id))
-    else {
-        out.issue(
-            Some(index),
-            format_args!("span {index} has no trace id or span id; skipped"),
-        );
-        return;
+    let Span {
+        trace_id,
+        span_id,
+        parent_span_id,
+        name,
+        kind,
+        start_time_unix_nano,
+        end_time_unix_nano,
+        attributes,
+        status,
+    } = span;
+    let start_ns = start_time_unix_nano.as_u64();
+    let end_ns = end_time_unix_nano.as_u64();
+    let mut draft = SpanDraft {
+        trace_id: &trace_id,
+        span_id: &span_id,
+        parent_span_id: &parent_span_id,
+        service,
+        operation: Cow::Owned(name),
+        kind: span_kind_from_text(&kind.0),
+        start_ns,
+        duration_ns: match (start_ns, end_ns) {
+            (Some(start), Some(end)) => end.saturating_sub(start),
+            _ => 0,
+        },
+        is_error: status_is_error(&status.code.0),
+        attributes: Vec::with_capacity(resource.len() + attributes.len() + 1),
     };
-    let Some(start) = span.start_time_unix_nano.as_u64() else {
-        out.issue(
-            Some(index),
-            format_args!("span {index} has no startTimeUnixNano; skipped"),
-        );
-        return;
-    };
-    let end = span.end_time_unix_nano.as_u64().unwrap_or(start);
-    let mut is_error = status_is_error(&span.status.code.0);
-    let mut attributes: Vec<(Cow<'_, str>, Cow<'_, str>)> =
-        Vec::with_capacity(resource.len() + span.attributes.len() + 1);
     for (key, value) in resource {
         if key != "service.name" {
-            attributes.push((Cow::Borrowed(key.as_str()), Cow::Borrowed(value.as_str())));
+            draft
+                .attributes
+                .push((Cow::Borrowed(key.as_str()), Cow::Borrowed(value.as_str())));
         }
     }
-    for kv in span.attributes {
+    for kv in attributes {
         let value = kv.value.into_text();
-        is_error |= attribute_says_error(&kv.key, &value);
-        attributes.push((Cow::Owned(kv.key), Cow::Owned(value)));
+        draft.attribute(Cow::Owned(kv.key), Cow::Owned(value));
     }
-    if !span.status.message.is_empty() {
-        attributes.push((
-            Cow::Borrowed("status.message"),
-            Cow::Owned(span.status.message),
-        ));
+    if !status.message.is_empty() {
+        draft
+            .attributes
+            .push((Cow::Borrowed("status.message"), Cow::Owned(status.message)));
     }
-    out.span(SpanRecord {
-        attachment,
-        line: index,
-        trace_id: Cow::Owned(trace_id),
-        span_id: Cow::Owned(span_id),
-        parent_span_id: normalize_id(&span.parent_span_id).map(Cow::Owned),
-        service: Cow::Borrowed(service),
-        operation: Cow::Owned(span.name),
-        kind: span_kind_from_text(&span.kind.0),
-        start: Timestamp::from_unix_nanos(i64::try_from(start).unwrap_or(i64::MAX)),
-        duration_ns: end.saturating_sub(start),
-        is_error,
-        attributes,
-    });
+    draft.emit(index, &REQUIRED, attachment, out);
 }

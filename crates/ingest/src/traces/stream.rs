@@ -12,8 +12,39 @@ use crate::output::Output;
 /// A frame of the document the reader follows, numbered by the reader.
 pub(super) type Frame = u8;
 
+/// The JSON shape a document kind requires of one of its containers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shape {
+    Object,
+    Array,
+}
+
+impl Shape {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Object => "an object",
+            Self::Array => "an array",
+        }
+    }
+}
+
+/// A container the document kind defines: its shape and how to name it in an issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Expected {
+    pub shape: Shape,
+    /// The value's place in the document, as an issue names it (`` `resourceSpans` ``).
+    pub place: &'static str,
+}
+
 /// The document kind's view of its structure.
 pub(super) trait DocumentReader {
+    /// Called for every value inside a container the reader follows, before the value is
+    /// read: the shape the document kind requires of the value of `key` inside `parent`
+    /// (empty key for an array element), or `None` for values it does not define, which are
+    /// skipped whatever they hold. A value of another shape is skipped with an issue, so a
+    /// document whose spans sit where the reader does not look is never read as empty in
+    /// silence; `null` (protobuf JSON and Jaeger write it for an empty list) is not reported.
+    fn expect(&mut self, parent: Frame, key: &[u8]) -> Option<Expected>;
     /// The frame for the container that `opener` (`{` or `[`) opens as the value of `key`
     /// (empty for an array element) inside `parent` (`None` at the top level), or `None` to
     /// skip the container.
@@ -26,6 +57,18 @@ pub(super) trait DocumentReader {
     fn leave(&mut self, frame: Frame, out: &mut Output<'_>);
     /// A captured value was over the cap and was skipped.
     fn skipped(&mut self, parent: Frame, key: &[u8], limit: usize, out: &mut Output<'_>);
+}
+
+/// What a value starting with `byte` is, as an issue names it.
+fn value_kind(byte: u8) -> &'static str {
+    match byte {
+        b'{' => "an object",
+        b'[' => "an array",
+        b'"' => "a string",
+        b't' | b'f' => "a boolean",
+        b'n' => "null",
+        _ => "a number",
+    }
 }
 
 /// What the scanner expects next, outside a value it is skipping or capturing.
@@ -134,7 +177,7 @@ impl JsonScanner {
                 }
                 continue;
             }
-            if let Err(reason) = self.structure(byte, reader, out) {
+            if let Err(reason) = self.structure(byte, document, reader, out) {
                 self.failed = true;
                 out.issue(
                     None,
@@ -183,6 +226,7 @@ impl JsonScanner {
     fn structure(
         &mut self,
         byte: u8,
+        document: &str,
         reader: &mut dyn DocumentReader,
         out: &mut Output<'_>,
     ) -> Result<(), &'static str> {
@@ -245,19 +289,21 @@ impl JsonScanner {
                 // Another top-level value follows (one document per line).
                 _ if self.stack.is_empty() => {
                     self.expect = Expect::Value;
-                    self.structure(byte, reader, out)
+                    self.structure(byte, document, reader, out)
                 }
                 _ => Err("expected ',' or the end of a container"),
             },
             Expect::ValueOrEnd if byte == b']' => self.close(b']', reader, out),
-            Expect::Value | Expect::ValueOrEnd => self.start_value(byte, reader),
+            Expect::Value | Expect::ValueOrEnd => self.start_value(byte, document, reader, out),
         }
     }
 
     fn start_value(
         &mut self,
         byte: u8,
+        document: &str,
         reader: &mut dyn DocumentReader,
+        out: &mut Output<'_>,
     ) -> Result<(), &'static str> {
         if !(matches!(byte, b'{' | b'[' | b'"' | b'-' | b't' | b'f' | b'n')
             || byte.is_ascii_digit())
@@ -268,6 +314,26 @@ impl JsonScanner {
             self.top_level_values += 1;
         }
         let parent = self.parent();
+        let expected = parent.and_then(|frame| reader.expect(frame, &self.key));
+        let found = match byte {
+            b'{' => Some(Shape::Object),
+            b'[' => Some(Shape::Array),
+            _ => None,
+        };
+        if let Some(expected) = expected {
+            if found != Some(expected.shape) && byte != b'n' {
+                out.issue(
+                    None,
+                    format_args!(
+                        "{document}: {} is {}, not {}, at byte {}; its content is skipped",
+                        expected.place,
+                        value_kind(byte),
+                        expected.shape.name(),
+                        self.offset
+                    ),
+                );
+            }
+        }
         if matches!(byte, b'{' | b'[') {
             if self.stack.len() >= MAX_DEPTH {
                 return Err("nested too deeply");

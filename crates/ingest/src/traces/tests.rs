@@ -211,6 +211,172 @@ fn damaged_structure_and_bad_spans_are_issues() {
 }
 
 #[test]
+fn containers_of_another_shape_are_issues_not_silence() {
+    let otlp = |bytes: &str| {
+        scan(
+            &mut otlp::OtlpReader::new(AttachmentId::new(1), 1 << 20),
+            bytes.as_bytes(),
+            5,
+        )
+    };
+    let span = r#"{"traceId":"01","spanId":"02","name":"a","startTimeUnixNano":"5"}"#;
+    for (document, place) in [
+        (
+            r#"{"resourceSpans": {}}"#.to_owned(),
+            "`resourceSpans` is an object",
+        ),
+        (
+            r#"{"resourceSpans": "none"}"#.to_owned(),
+            "`resourceSpans` is a string",
+        ),
+        (
+            r#"{"resourceSpans": [7]}"#.to_owned(),
+            "an entry of `resourceSpans` is a number",
+        ),
+        (
+            format!(r#"{{"resourceSpans": [{{"scopeSpans": {{"spans": [{span}]}}}}]}}"#),
+            "`scopeSpans` is an object",
+        ),
+        (
+            r#"{"resourceSpans": [{"instrumentationLibrarySpans": true}]}"#.to_owned(),
+            "`instrumentationLibrarySpans` is a boolean",
+        ),
+        (
+            r#"{"resourceSpans": [{"scopeSpans": [[]]}]}"#.to_owned(),
+            "an entry of `scopeSpans` is an array",
+        ),
+        (
+            format!(r#"{{"resourceSpans": [{{"scopeSpans": [{{"spans": {span}}}]}}]}}"#),
+            "`spans` is an object",
+        ),
+        (
+            r#"{"resourceMetrics": []}"#.to_owned(),
+            "without `resourceSpans`",
+        ),
+    ] {
+        let (spans, issues) = otlp(&document);
+        assert_eq!(spans, 0, "{document}");
+        assert_eq!(issues.len(), 1, "{document}: {issues:?}");
+        assert!(issues[0].reason.contains(place), "{document}: {issues:?}");
+    }
+    // Empty lists, and `null` (protobuf JSON's empty list), are nothing to report.
+    for document in [
+        r#"{"resourceSpans": []}"#,
+        r#"{"resourceSpans": null}"#,
+        r#"{"resourceSpans": [{"scopeSpans": null}]}"#,
+    ] {
+        assert_eq!(otlp(document), (0, Vec::new()), "{document}");
+    }
+    // A damaged entry is reported; the entries around it are read.
+    let document = format!(
+        r#"{{"resourceSpans": [{{"scopeSpans": [{{"spans": [{span}]}}]}}, {{"scopeSpans": "x"}}, {{"scopeSpans": [{{"spans": [{span}]}}]}}]}}"#
+    );
+    let (spans, issues) = otlp(&document);
+    assert_eq!(spans, 2);
+    assert_eq!(issues.len(), 1, "{issues:?}");
+
+    let jaeger = |bytes: &str| {
+        scan(
+            &mut jaeger::JaegerReader::new(AttachmentId::new(1)),
+            bytes.as_bytes(),
+            4,
+        )
+    };
+    for (document, place) in [
+        (
+            r#"{"data": {"traceID": "1", "spans": []}}"#,
+            "`data` is an object",
+        ),
+        (r#"{"data": 0}"#, "`data` is a number"),
+        (r#"{"total": 0, "limit": 0}"#, "neither `data` nor `spans`"),
+        (
+            r#"{"data": null, "errors": [{"code": 400, "msg": "malformed trace id"}]}"#,
+            "(code 400): malformed trace id",
+        ),
+    ] {
+        let (spans, issues) = jaeger(document);
+        assert_eq!(spans, 0, "{document}");
+        assert_eq!(issues.len(), 1, "{document}: {issues:?}");
+        assert!(issues[0].reason.contains(place), "{document}: {issues:?}");
+    }
+    assert_eq!(jaeger(r#"{"data": [], "errors": null}"#), (0, Vec::new()));
+
+    // Zipkin: the top level must be an array (of spans, or of traces).
+    let zipkin = |bytes: &str| {
+        scan(
+            &mut zipkin::ZipkinReader::new(AttachmentId::new(1)),
+            bytes.as_bytes(),
+            3,
+        )
+    };
+    for document in [
+        r#"{"traceId": "a", "id": "b", "timestamp": 1}"#,
+        r#""spans""#,
+    ] {
+        let (spans, issues) = zipkin(document);
+        assert_eq!(spans, 0, "{document}");
+        assert_eq!(issues.len(), 1, "{document}: {issues:?}");
+        assert!(issues[0].reason.contains("top-level value"), "{issues:?}");
+    }
+}
+
+#[test]
+fn a_zipkin_trace_list_is_read_trace_by_trace() {
+    // `GET /api/v2/traces` answers with an array of traces, each an array of spans.
+    let list = r#"[[{"traceId":"a","id":"1","timestamp":10,"duration":5,"localEndpoint":{"serviceName":"web"}},
+                    {"traceId":"a","id":"2","parentId":"1","timestamp":11,"duration":2}],
+                   [{"traceId":"b","id":"3","timestamp":20}], []]"#;
+    let (summary, records) =
+        parse_with("traces.json", list.as_bytes(), &IngestConfig::default(), 9);
+    assert_eq!(summary.format, "zipkin_json");
+    assert!(summary.issues.is_empty(), "{:?}", summary.issues);
+    let ids: Vec<(&str, &str)> = records
+        .spans
+        .iter()
+        .map(|span| (span.trace_id.as_ref(), span.span_id.as_ref()))
+        .collect();
+    assert_eq!(ids, [("a", "1"), ("a", "2"), ("b", "3")]);
+}
+
+#[test]
+fn shape_issues_reach_the_attachment_summary() {
+    let document = r#"{"resourceSpans": {"resource": {}, "scopeSpans": []}}"#;
+    let (summary, records) = parse_with(
+        "trace.json",
+        document.as_bytes(),
+        &IngestConfig::default(),
+        6,
+    );
+    assert_eq!(summary.format, "otlp_json");
+    assert!(records.spans.is_empty());
+    assert_eq!(summary.issues.len(), 1, "{:?}", summary.issues);
+    assert_eq!(
+        summary.issues[0].reason,
+        "OTLP JSON: `resourceSpans` is an object, not an array, at byte 18; its content is skipped"
+    );
+}
+
+#[test]
+fn issue_texts_are_redacted() {
+    // serde quotes the value it refuses; an issue must not carry a secret further than a
+    // record would.
+    let document = r#"[{"traceId":"a","id":"b","timestamp":1,"localEndpoint":{"serviceName":"web"},
+                        "remoteEndpoint":{"port":"AKIAIOSFODNN7EXAMPLE"}}]"#;
+    let (summary, records) = parse_with(
+        "spans.json",
+        document.as_bytes(),
+        &IngestConfig::default(),
+        64,
+    );
+    assert_eq!(summary.format, "zipkin_json");
+    assert!(records.spans.is_empty());
+    assert_eq!(summary.issues.len(), 1, "{:?}", summary.issues);
+    let reason = &summary.issues[0].reason;
+    assert!(!reason.contains("AKIAIOSFODNN7EXAMPLE"), "{reason}");
+    assert!(reason.contains("<REDACTED:aws_access_key"), "{reason}");
+}
+
+#[test]
 fn ids_are_normalized_and_zero_parents_are_roots() {
     assert_eq!(normalize_id(" ABCDEF "), Some("abcdef".to_owned()));
     assert_eq!(normalize_id("0000000000000000"), None);

@@ -1,11 +1,13 @@
 //! Zipkin v2 JSON: an array of spans with `localEndpoint` (the emitting service),
 //! `remoteEndpoint` (the peer, kept as `peer.service`), `kind`, and string `tags` where an
-//! `error` tag marks failure.
+//! `error` tag marks failure. The trace search of the API (`/api/v2/traces`) answers with an
+//! array of traces, each an array of spans: read too.
 
-use super::stream::{DocumentReader, Frame};
-use super::{attribute_says_error, normalize_id, span_kind_from_text, LenientNumber, ScalarText};
+use super::draft::{micros_to_nanos, RequiredFields, SpanDraft};
+use super::stream::{DocumentReader, Expected, Frame};
+use super::{span_kind_from_text, LenientNumber, ScalarText};
 use crate::output::Output;
-use faultmaven_model::{AttachmentId, SpanRecord, Timestamp};
+use faultmaven_model::AttachmentId;
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -36,6 +38,8 @@ struct Endpoint {
 
 /// The top-level array of a Zipkin document.
 const SPANS: Frame = 0;
+/// One trace of a trace list: an array of spans inside the top-level array.
+const TRACE: Frame = 1;
 
 /// Reads the array of spans one span at a time.
 pub(super) struct ZipkinReader {
@@ -53,12 +57,22 @@ impl ZipkinReader {
 }
 
 impl DocumentReader for ZipkinReader {
+    fn expect(&mut self, _parent: Frame, _key: &[u8]) -> Option<Expected> {
+        // Every value the reader follows is a span (its deserializer reports another shape)
+        // or, at the top, a span or a trace.
+        None
+    }
+
     fn enter(&mut self, parent: Option<Frame>, _key: &[u8], opener: u8) -> Option<Frame> {
-        (parent.is_none() && opener == b'[').then_some(SPANS)
+        match (parent, opener) {
+            (None, b'[') => Some(SPANS),
+            (Some(SPANS), b'[') => Some(TRACE),
+            _ => None,
+        }
     }
 
     fn captures(&self, parent: Frame, _key: &[u8]) -> bool {
-        parent == SPANS
+        parent == SPANS || parent == TRACE
     }
 
     fn value(&mut self, _parent: Frame, _key: &[u8], bytes: &[u8], out: &mut Output<'_>) {
@@ -87,35 +101,42 @@ impl DocumentReader for ZipkinReader {
     }
 }
 
+const REQUIRED: RequiredFields = RequiredFields {
+    ids: "traceId or id",
+    start: "timestamp",
+};
+
 fn emit_span(span: &Span, index: u64, attachment: AttachmentId, out: &mut Output<'_>) {
-    let (Some(trace_id), Some(span_id)) = (normalize_id(&span.trace_id), normalize_id(&span.id))
-    else {
-        out.issue(
-            Some(index),
-            format_args!("span {index} has no traceId or id; skipped"),
-        );
-        return;
+    let service = if span.local_endpoint.service_name.is_empty() {
+        "unknown_service"
+    } else {
+        &span.local_endpoint.service_name
     };
-    // Zipkin times are microseconds since the epoch.
-    let Some(start_micros) = span.timestamp.as_u64() else {
-        out.issue(
-            Some(index),
-            format_args!("span {index} has no timestamp; skipped"),
-        );
-        return;
+    let mut draft = SpanDraft {
+        trace_id: &span.trace_id,
+        span_id: &span.id,
+        parent_span_id: &span.parent_id,
+        service,
+        operation: Cow::Borrowed(&span.name),
+        kind: span_kind_from_text(&span.kind),
+        // Zipkin times are microseconds since the epoch.
+        start_ns: span.timestamp.as_u64().map(micros_to_nanos),
+        duration_ns: micros_to_nanos(span.duration.as_u64().unwrap_or(0)),
+        is_error: false,
+        attributes: Vec::new(),
     };
-    let mut is_error = false;
-    let mut attributes: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::new();
     let local_ip = if span.local_endpoint.ipv4.is_empty() {
         &span.local_endpoint.ipv6
     } else {
         &span.local_endpoint.ipv4
     };
     if !local_ip.is_empty() {
-        attributes.push((Cow::Borrowed("host.ip"), Cow::Borrowed(local_ip)));
+        draft
+            .attributes
+            .push((Cow::Borrowed("host.ip"), Cow::Borrowed(local_ip)));
     }
     if !span.remote_endpoint.service_name.is_empty() {
-        attributes.push((
+        draft.attributes.push((
             Cow::Borrowed("peer.service"),
             Cow::Borrowed(&span.remote_endpoint.service_name),
         ));
@@ -126,34 +147,17 @@ fn emit_span(span: &Span, index: u64, attachment: AttachmentId, out: &mut Output
         &span.remote_endpoint.ipv4
     };
     if !remote_ip.is_empty() {
-        attributes.push((Cow::Borrowed("net.peer.ip"), Cow::Borrowed(remote_ip)));
+        draft
+            .attributes
+            .push((Cow::Borrowed("net.peer.ip"), Cow::Borrowed(remote_ip)));
     }
     if let Some(port) = span.remote_endpoint.port {
-        attributes.push((Cow::Borrowed("net.peer.port"), Cow::Owned(port.to_string())));
+        draft
+            .attributes
+            .push((Cow::Borrowed("net.peer.port"), Cow::Owned(port.to_string())));
     }
     for (key, value) in &span.tags {
-        is_error |= attribute_says_error(key, &value.0);
-        attributes.push((Cow::Borrowed(key), Cow::Borrowed(&value.0)));
+        draft.attribute(Cow::Borrowed(key), Cow::Borrowed(&value.0));
     }
-    let service = if span.local_endpoint.service_name.is_empty() {
-        "unknown_service"
-    } else {
-        &span.local_endpoint.service_name
-    };
-    out.span(SpanRecord {
-        attachment,
-        line: index,
-        trace_id: Cow::Owned(trace_id),
-        span_id: Cow::Owned(span_id),
-        parent_span_id: normalize_id(&span.parent_id).map(Cow::Owned),
-        service: Cow::Borrowed(service),
-        operation: Cow::Borrowed(&span.name),
-        kind: span_kind_from_text(&span.kind),
-        start: Timestamp::from_unix_nanos(
-            i64::try_from(start_micros.saturating_mul(1_000)).unwrap_or(i64::MAX),
-        ),
-        duration_ns: span.duration.as_u64().unwrap_or(0).saturating_mul(1_000),
-        is_error,
-        attributes,
-    });
+    draft.emit(index, &REQUIRED, attachment, out);
 }
