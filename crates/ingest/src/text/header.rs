@@ -62,7 +62,10 @@ pub(super) fn parse_header(
             header.push_attribute("prefix", 0..prefix.len());
         }
         header.timestamp = Some(parsed.parts);
-        header.level = parsed.shape.level_letter(&line[start..]);
+        header.level = parsed
+            .shape
+            .level_letter(&line[start..])
+            .or_else(|| syslog_priority_level(prefix));
         position = start + parsed.len;
     }
     let tokens = header_tokens(
@@ -137,4 +140,52 @@ pub(super) fn parse_header(
     }
     header.message_start = position;
     header
+}
+
+/// The severity of a syslog priority before the timestamp: `<163>1` (RFC 5424, with its
+/// version) or `<34>` (RFC 3164). The priority is facility × 8 + severity, and the severity is
+/// what the sender meant as the level, so it is taken over any level word in the message.
+fn syslog_priority_level(prefix: &str) -> Option<Level> {
+    let rest = prefix.strip_prefix('<')?;
+    let (digits, after) = rest.split_once('>')?;
+    if digits.is_empty() || digits.len() > 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Nothing but an RFC 5424 version may follow the priority.
+    if !after.is_empty() && !(after.len() <= 2 && after.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let priority: u16 = digits.parse().ok()?;
+    if priority > 191 {
+        return None;
+    }
+    Some(match priority % 8 {
+        0..=2 => Level::Fatal,
+        3 => Level::Error,
+        4 => Level::Warn,
+        5 => Level::Notice,
+        6 => Level::Info,
+        _ => Level::Debug,
+    })
+}
+
+#[cfg(test)]
+mod priority_tests {
+    use super::syslog_priority_level;
+    use faultmaven_model::Level;
+
+    #[test]
+    fn the_severity_of_a_syslog_priority_is_the_level() {
+        assert_eq!(syslog_priority_level("<163>1"), Some(Level::Error));
+        assert_eq!(syslog_priority_level("<165>1"), Some(Level::Notice));
+        assert_eq!(syslog_priority_level("<34>"), Some(Level::Fatal));
+        assert_eq!(syslog_priority_level("<14>"), Some(Level::Info));
+        assert_eq!(syslog_priority_level("<191>1"), Some(Level::Debug));
+        // Not a priority: out of range, not digits, or followed by other text.
+        assert_eq!(syslog_priority_level("<192>1"), None);
+        assert_eq!(syslog_priority_level("<abc>"), None);
+        assert_eq!(syslog_priority_level("<12> host"), None);
+        assert_eq!(syslog_priority_level("[INFO]"), None);
+        assert_eq!(syslog_priority_level(""), None);
+    }
 }
