@@ -421,9 +421,13 @@ fn zone(cursor: &mut Cursor<'_>) -> i32 {
             cursor.pos += 1;
             let run = cursor.digit_run();
             let parsed = if spaced {
-                // After a space only the 4-digit form counts (` - INFO` is not a zone).
-                (run == 4).then(|| {
+                // After a space only `+0200` and `+02:00` count (` - INFO` is not a zone; the
+                // colon form is .NET's and Serilog's `yyyy-MM-dd HH:mm:ss.fff zzz`).
+                let colon_form =
+                    run == 2 && cursor.peek_at(2) == Some(b':') && cursor.digit_run_at(3) == 2;
+                (run == 4 || colon_form).then(|| {
                     let hours = cursor.fixed(2).unwrap_or(0);
+                    cursor.eat(b':');
                     let minutes = cursor.fixed(2).unwrap_or(0);
                     (hours, minutes)
                 })

@@ -31,7 +31,8 @@ pub enum Level {
 impl Level {
     /// Parses common spellings case-insensitively: trace, debug/dbg, info/information, notice,
     /// warn/warning, error/err, fatal/critical/crit/alert/emerg/emergency/panic/severe, and the
-    /// one-letter forms of glog and Android (V D I W E F).
+    /// one-letter forms of glog and Android (V D I W E F), and Serilog's three-letter forms
+    /// (VRB DBG INF WRN ERR FTL).
     pub fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
         if text.len() > 11 {
@@ -43,14 +44,14 @@ impl Level {
         }
         let lower = &buf[..text.len()];
         Some(match lower {
-            b"trace" | b"finest" | b"finer" | b"v" | b"verbose" => Self::Trace,
+            b"trace" | b"finest" | b"finer" | b"v" | b"verbose" | b"vrb" => Self::Trace,
             b"debug" | b"dbg" | b"fine" | b"d" => Self::Debug,
-            b"info" | b"information" | b"informational" | b"i" | b"config" => Self::Info,
+            b"info" | b"information" | b"informational" | b"inf" | b"i" | b"config" => Self::Info,
             b"notice" | b"n" => Self::Notice,
-            b"warn" | b"warning" | b"w" => Self::Warn,
+            b"warn" | b"warning" | b"wrn" | b"w" => Self::Warn,
             b"error" | b"err" | b"e" | b"failure" => Self::Error,
             b"fatal" | b"critical" | b"crit" | b"alert" | b"emerg" | b"emergency" | b"panic"
-            | b"severe" | b"f" | b"c" => Self::Fatal,
+            | b"severe" | b"ftl" | b"f" | b"c" => Self::Fatal,
             _ => return None,
         })
     }

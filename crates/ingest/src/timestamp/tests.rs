@@ -50,6 +50,20 @@ fn iso_8601_forms() {
 
 #[test]
 fn log_framework_forms() {
+    // .NET / Serilog `yyyy-MM-dd HH:mm:ss.fff zzz`: the zone after a space, with a colon.
+    check(
+        "2024-05-01 14:03:07.123 +02:00 [INF] Now listening",
+        Some(("2024-05-01T12:03:07.123Z", "2024-05-01 14:03:07.123 +02:00")),
+    );
+    check(
+        "2024-05-01 14:03:07.123 -05:30 [ERR] x",
+        Some(("2024-05-01T19:33:07.123Z", "2024-05-01 14:03:07.123 -05:30")),
+    );
+    // A dash and a number after a space are not a zone without the colon and minutes.
+    check(
+        "2024-05-01 14:03:07 -12 retries",
+        Some(("2024-05-01T14:03:07Z", "2024-05-01 14:03:07")),
+    );
     // log4j with comma millis (Hadoop), and the Zookeeper form with a dash after it.
     check(
         "2015-10-18 18:01:47,978 INFO [main]",
