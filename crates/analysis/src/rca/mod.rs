@@ -632,19 +632,15 @@ impl RcaCollector {
             // reference's (a leak), is the mechanism; a level that moved and stayed is half
             // as telling (a cache filled, a pod restarted).
             let memory_level = z_of(FeatureKind::Metric(MetricKind::Memory));
-            let memory_trend = z_of(FeatureKind::Trend(MetricKind::Memory))
-                .filter(|trend| trend.z >= ANOMALOUS_Z);
+            let memory_trend =
+                z_of(FeatureKind::Trend(MetricKind::Memory)).filter(|trend| trend.z >= ANOMALOUS_Z);
             let memory_climb = memory_level
                 .filter(|level| level.rising && level.z >= ANOMALOUS_Z)
                 .into_iter()
                 .chain(memory_trend)
                 .max_by(|a, b| a.z.total_cmp(&b.z));
             if let Some(climb) = memory_climb {
-                options.push((
-                    Mechanism::Memory,
-                    climb.z.max(self_time),
-                    Some(climb.onset),
-                ));
+                options.push((Mechanism::Memory, climb.z.max(self_time), Some(climb.onset)));
             } else if let Some(memory) = memory_level {
                 options.push((Mechanism::Memory, 0.5 * memory.z, Some(memory.onset)));
             }

@@ -364,13 +364,21 @@ pub(super) fn upward_trend(
     let (reference_slope, scale, reference_level) = match baseline_line {
         Some(line) => {
             let mut levels: Vec<f64> = reference.iter().map(|p| p.1).collect();
-            (line.1, residual_scale(&reference, line, floor, relative), median(&mut levels))
+            (
+                line.1,
+                residual_scale(&reference, line, floor, relative),
+                median(&mut levels),
+            )
         }
         None => {
             let before = &points[..split];
             let line = line_fit(before)?;
             let mut levels: Vec<f64> = before.iter().map(|p| p.1).collect();
-            (line.1, residual_scale(before, line, floor, relative), median(&mut levels))
+            (
+                line.1,
+                residual_scale(before, line, floor, relative),
+                median(&mut levels),
+            )
         }
     };
     let span = after[after.len() - 1].0 - after[0].0;

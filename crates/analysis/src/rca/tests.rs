@@ -71,7 +71,14 @@ fn the_callee_that_slowed_first_is_the_suspect() {
 
 /// A heap-like series: a GC sawtooth of `amplitude` over `period` buckets on `level`, plus
 /// deterministic noise of about `noise` (xorshift, so the test never depends on a seed file).
-fn heap(length: usize, level: f64, amplitude: f64, period: usize, noise: f64, seed: u64) -> Vec<f64> {
+fn heap(
+    length: usize,
+    level: f64,
+    amplitude: f64,
+    period: usize,
+    noise: f64,
+    seed: u64,
+) -> Vec<f64> {
     let mut state = seed.max(1);
     (0..length)
         .map(|i| {
@@ -121,14 +128,23 @@ fn steps_sawtooth_and_a_climb_seen_before_are_not_trends() {
     };
     for seed in 1..20u64 {
         let quiet = heap(40, 700.0, 80.0, 4 + (seed % 5) as usize, 7.0, seed);
-        assert!(not_a_trend(&quiet, &some(&baseline)), "sawtooth, seed {seed}");
-        assert!(not_a_trend(&quiet, &[]), "sawtooth without baseline, seed {seed}");
+        assert!(
+            not_a_trend(&quiet, &some(&baseline)),
+            "sawtooth, seed {seed}"
+        );
+        assert!(
+            not_a_trend(&quiet, &[]),
+            "sawtooth without baseline, seed {seed}"
+        );
         let mut step = quiet.clone();
         for value in step.iter_mut().skip(26) {
             *value += 300.0;
         }
         assert!(not_a_trend(&step, &some(&baseline)), "step, seed {seed}");
-        assert!(not_a_trend(&step, &[]), "step without baseline, seed {seed}");
+        assert!(
+            not_a_trend(&step, &[]),
+            "step without baseline, seed {seed}"
+        );
     }
     let warming_up: Vec<f64> = heap(40, 700.0, 80.0, 6, 7.0, 3)
         .iter()
