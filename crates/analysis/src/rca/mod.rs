@@ -14,7 +14,7 @@
 
 mod entity;
 mod series;
-use series::{upward_shift, Feature, FeatureKind, Grid, Shift};
+use series::{upward_shift, upward_trend, Feature, FeatureKind, Grid, Shift};
 
 pub(crate) use entity::{pod_of_file_name, service_of};
 
@@ -518,6 +518,22 @@ impl RcaCollector {
                         .or_default()
                         .push((*kind, shift));
                 }
+                // A leak is a climb, not a level: its memory may stay inside the range the
+                // reference covers while no reference ever rose like that.
+                if *kind == FeatureKind::Metric(MetricKind::Memory) {
+                    let trend_kind = FeatureKind::Trend(MetricKind::Memory);
+                    if let Some(trend) = upward_trend(
+                        &series,
+                        &reference,
+                        trend_kind.floor(),
+                        trend_kind.relative_floor(),
+                    ) {
+                        shifts
+                            .entry(entity.clone())
+                            .or_default()
+                            .push((trend_kind, trend));
+                    }
+                }
             }
         }
         // Network: per entity, the mean shift of the gaps on its edges (in and out).
@@ -612,16 +628,21 @@ impl RcaCollector {
                     z_of(FeatureKind::Metric(MetricKind::Cpu)).map(|s| s.onset),
                 ));
             }
-            if let Some(memory) = z_of(FeatureKind::Metric(MetricKind::Memory)) {
-                if memory.rising && memory.z >= ANOMALOUS_Z {
-                    options.push((
-                        Mechanism::Memory,
-                        memory.z.max(self_time),
-                        Some(memory.onset),
-                    ));
-                } else {
-                    options.push((Mechanism::Memory, 0.5 * memory.z, Some(memory.onset)));
-                }
+            // Memory that moved up and keeps rising, or whose slope grew beyond the
+            // reference's (a leak), is the mechanism; a level that moved and stayed is half
+            // as telling (a cache filled, a pod restarted).
+            let memory_level = z_of(FeatureKind::Metric(MetricKind::Memory));
+            let memory_trend =
+                z_of(FeatureKind::Trend(MetricKind::Memory)).filter(|trend| trend.z >= ANOMALOUS_Z);
+            let memory_climb = memory_level
+                .filter(|level| level.rising && level.z >= ANOMALOUS_Z)
+                .into_iter()
+                .chain(memory_trend)
+                .max_by(|a, b| a.z.total_cmp(&b.z));
+            if let Some(climb) = memory_climb {
+                options.push((Mechanism::Memory, climb.z.max(self_time), Some(climb.onset)));
+            } else if let Some(memory) = memory_level {
+                options.push((Mechanism::Memory, 0.5 * memory.z, Some(memory.onset)));
             }
             let own_errors = z(FeatureKind::OwnErrors);
             let error_metric = z(FeatureKind::Metric(MetricKind::Errors));
@@ -765,7 +786,9 @@ impl RcaCollector {
                         .originates_error
                         .then_some((span.duration, span.baseline))
                 }),
-                FeatureKind::Metric(metric) => self.metric_pointer(entity, *metric),
+                FeatureKind::Metric(metric) | FeatureKind::Trend(metric) => {
+                    self.metric_pointer(entity, *metric)
+                }
                 _ => None,
             };
             evidence.push(RootCauseEvidence {
@@ -903,6 +926,15 @@ impl RcaCollector {
     }
 }
 
+fn metric_label(metric: MetricKind) -> &'static str {
+    match metric {
+        MetricKind::Cpu => "CPU",
+        MetricKind::Memory => "memory",
+        MetricKind::Latency => "latency",
+        MetricKind::Errors => "error",
+    }
+}
+
 fn describe(kind: FeatureKind, shift: &Shift, entity: &str) -> String {
     let what = match kind {
         FeatureKind::SelfTime => format!(
@@ -927,12 +959,7 @@ fn describe(kind: FeatureKind, shift: &Shift, entity: &str) -> String {
         ),
         FeatureKind::Metric(metric) => format!(
             "{} metric of {entity} {:.3} → {:.3}{}",
-            match metric {
-                MetricKind::Cpu => "CPU",
-                MetricKind::Memory => "memory",
-                MetricKind::Latency => "latency",
-                MetricKind::Errors => "error",
-            },
+            metric_label(metric),
             shift.before,
             shift.after,
             if shift.rising {
@@ -940,6 +967,12 @@ fn describe(kind: FeatureKind, shift: &Shift, entity: &str) -> String {
             } else {
                 ""
             }
+        ),
+        FeatureKind::Trend(metric) => format!(
+            "{} metric of {entity} climbing faster than its reference: {:.3} → {:.3} at the end",
+            metric_label(metric),
+            shift.before,
+            shift.after,
         ),
         FeatureKind::LogErrors => format!(
             "error log lines of {entity} per interval {:.1} → {:.1}",

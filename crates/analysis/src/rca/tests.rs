@@ -68,3 +68,93 @@ fn the_callee_that_slowed_first_is_the_suspect() {
         .any(|f| f.kind == FindingKind::TraceAnomaly
             && matches!(f.evidence[0], Evidence::Span { .. })));
 }
+
+/// A heap-like series: a GC sawtooth of `amplitude` over `period` buckets on `level`, plus
+/// deterministic noise of about `noise` (xorshift, so the test never depends on a seed file).
+fn heap(
+    length: usize,
+    level: f64,
+    amplitude: f64,
+    period: usize,
+    noise: f64,
+    seed: u64,
+) -> Vec<f64> {
+    let mut state = seed.max(1);
+    (0..length)
+        .map(|i| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let uniform = (state % 10_000) as f64 / 10_000.0 - 0.5;
+            level + amplitude * (i % period) as f64 / period as f64 + 2.0 * noise * uniform
+        })
+        .collect()
+}
+
+fn some(values: &[f64]) -> Vec<Option<f64>> {
+    values.iter().copied().map(Some).collect()
+}
+
+/// A leak that climbs from bucket 24 while its level stays below where the baseline's heap
+/// sat (another day, a bigger heap): the level comparison finds nothing, the slope does.
+#[test]
+fn a_climb_is_a_trend_even_inside_the_baseline_level() {
+    let baseline = heap(40, 800.0, 80.0, 6, 7.0, 11);
+    let mut incident = heap(40, 700.0, 80.0, 5, 7.0, 23);
+    for (i, value) in incident.iter_mut().enumerate().skip(24) {
+        *value += 14.0 * (i - 24) as f64;
+    }
+    let floor = FeatureKind::Trend(MetricKind::Memory).floor();
+    let relative = FeatureKind::Trend(MetricKind::Memory).relative_floor();
+    let level = upward_shift(&some(&incident), &some(&baseline), floor, relative, false);
+    assert!(level.is_none_or(|s| s.z < ANOMALOUS_Z), "{level:?}");
+    for reference in [some(&baseline), Vec::new()] {
+        let trend = upward_trend(&some(&incident), &reference, floor, relative)
+            .expect("a climb of 14 a bucket over 16 buckets is a trend");
+        assert!(trend.z >= ANOMALOUS_Z, "{trend:?}");
+        assert!((21..=27).contains(&trend.onset), "{trend:?}");
+    }
+}
+
+/// What is not a growing slope: a step up that stays, the sawtooth alone, and a climb the
+/// baseline made at the same rate.
+#[test]
+fn steps_sawtooth_and_a_climb_seen_before_are_not_trends() {
+    let floor = FeatureKind::Trend(MetricKind::Memory).floor();
+    let relative = FeatureKind::Trend(MetricKind::Memory).relative_floor();
+    let baseline = heap(40, 700.0, 80.0, 7, 7.0, 5);
+    let not_a_trend = |incident: &[f64], reference: &[Option<f64>]| {
+        upward_trend(&some(incident), reference, floor, relative).is_none_or(|t| t.z < ANOMALOUS_Z)
+    };
+    for seed in 1..20u64 {
+        let quiet = heap(40, 700.0, 80.0, 4 + (seed % 5) as usize, 7.0, seed);
+        assert!(
+            not_a_trend(&quiet, &some(&baseline)),
+            "sawtooth, seed {seed}"
+        );
+        assert!(
+            not_a_trend(&quiet, &[]),
+            "sawtooth without baseline, seed {seed}"
+        );
+        let mut step = quiet.clone();
+        for value in step.iter_mut().skip(26) {
+            *value += 300.0;
+        }
+        assert!(not_a_trend(&step, &some(&baseline)), "step, seed {seed}");
+        assert!(
+            not_a_trend(&step, &[]),
+            "step without baseline, seed {seed}"
+        );
+    }
+    let warming_up: Vec<f64> = heap(40, 700.0, 80.0, 6, 7.0, 3)
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v + 10.0 * i as f64)
+        .collect();
+    let incident: Vec<f64> = heap(40, 650.0, 80.0, 5, 7.0, 9)
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v + 10.0 * i as f64)
+        .collect();
+    assert!(not_a_trend(&incident, &some(&warming_up)));
+}
