@@ -50,6 +50,9 @@ const CATEGORY_RULES: &[(HypothesisCategory, &[&str])] = &[
             "is not a function",
             "undefined method",
             "referenceerror",
+            // A record the code cannot read (a poison message, a changed payload schema).
+            "cannot unmarshal",
+            "jsondecodeerror",
         ],
     ),
     (
@@ -323,6 +326,12 @@ pub fn categorize(finding: &Finding) -> HypothesisCategory {
         FindingKind::MetricAnomaly | FindingKind::MetricShift | FindingKind::MetricSaturation
     ) {
         return categorize_metric(&text);
+    }
+    if finding.kind == FindingKind::ConfigIssue {
+        // A check of a setting (`no memory limit`, a key changed against the baseline) is a
+        // configuration matter whatever the setting is about: its words name the resource
+        // the setting governs, not a resource that ran out.
+        return HypothesisCategory::Configuration;
     }
     if finding.kind == FindingKind::SlowOperation {
         // Slow queries, lock waits and GC pauses are slowdowns whatever words their lines
