@@ -2,7 +2,7 @@
 //! ranked. Every hypothesis built here cites findings that exist, or (for a question with no
 //! data) the runbook it came from.
 
-use crate::suspects::{is_entity, suspects_of};
+use crate::suspects::{finding_peers, is_entity, suspects_of};
 use faultmaven_knowledge::Runbook;
 use faultmaven_model::{
     AttachmentSummary, Evidence, Finding, FindingKind, Hypothesis, HypothesisCategory,
@@ -21,6 +21,116 @@ pub struct RetrievedRunbook<'a> {
 /// Keyword rules that place a finding in a root-cause family. Checked in order; the first rule
 /// with a matching phrase wins, so more specific phrases come first.
 const CATEGORY_RULES: &[(HypothesisCategory, &[&str])] = &[
+    // Error classes whose words would otherwise fall in a broader family further down (a
+    // lock wait times out, a rate-limited call fails, a Python `KeyError` sits in a
+    // traceback that also says `timeout` somewhere): each names its own family.
+    (
+        HypothesisCategory::CodeDefect,
+        &[
+            "java-level deadlock",
+            "all goroutines are asleep",
+            "keyerror",
+            "typeerror",
+            "attributeerror",
+            "nameerror",
+            "indexerror",
+            "unboundlocalerror",
+            "zerodivisionerror",
+            "nullpointerexception",
+            "nosuchmethoderror",
+            "nosuchfielderror",
+            "noclassdeffounderror",
+            "abstractmethoderror",
+            "classcastexception",
+            "arrayindexoutofbounds",
+            "indexoutofrange",
+            "nil pointer dereference",
+            "index out of range",
+            "cannot read propert",
+            "is not a function",
+            "undefined method",
+            "referenceerror",
+            // A record the code cannot read (a poison message, a changed payload schema).
+            "cannot unmarshal",
+            "jsondecodeerror",
+        ],
+    ),
+    (
+        HypothesisCategory::Performance,
+        &[
+            "lock wait",
+            "lock timeout",
+            "could not obtain lock",
+            "waiting for sharelock",
+            "waiting for exclusivelock",
+            "waiting for accessexclusivelock",
+            "deadlock detected",
+            "deadlock found",
+            "lockacquisition",
+            "cannotacquirelock",
+            "tombstone",
+            "event loop",
+            "event-loop",
+            "eventloop",
+        ],
+    ),
+    (
+        HypothesisCategory::ResourceExhaustion,
+        &[
+            "circuitbreakingexception",
+            "circuit_breaking_exception",
+            "data too large",
+            "memory resource limit alarm",
+            "vm_memory_high_watermark",
+            "no more connections allowed",
+            "max_client_conn",
+            "query_wait_timeout",
+            "goroutine leak",
+        ],
+    ),
+    (
+        HypothesisCategory::Configuration,
+        &[
+            "clock skew",
+            "clock drift",
+            "not yet valid",
+            "used before issued",
+            "immaturesignature",
+            "notbeforeerror",
+            "requesttimetooskewed",
+            "storageclass",
+        ],
+    ),
+    (
+        HypothesisCategory::DependencyFailure,
+        &[
+            "rate limit",
+            "ratelimit",
+            "too many requests",
+            "throttlingexception",
+            "requestlimitexceeded",
+            "reduce your request rate",
+            "circuit breaker",
+            "circuitbreaker",
+            "callnotpermitted",
+            "short-circuited",
+            "replication lag",
+            "replica lag",
+            "replay lag",
+            "conflict with recovery",
+            "seconds_behind",
+            "behind master",
+            "behind primary",
+            "notwritableprimary",
+            "not master",
+            "no primary",
+            "replicasetnoprimary",
+            "under-replicated",
+            "underreplicated",
+            "master_link_status:down",
+            "connection with master lost",
+        ],
+    ),
     (
         HypothesisCategory::Storage,
         &[
@@ -159,9 +269,24 @@ const CATEGORY_RULES: &[(HypothesisCategory, &[&str])] = &[
     ),
 ];
 
-/// The text of a finding that classification and symptom matching look at.
+/// The text of a finding that classification looks at.
 fn finding_text(finding: &Finding) -> String {
-    let mut text = format!("{} {}", finding.title, finding.detail);
+    finding_text_with(finding, true)
+}
+
+/// The text of a finding that runbook symptoms are matched in. A configuration check's
+/// detail explains what the setting risks (`the container can grow until the node runs out
+/// of memory`): words of what could happen, not of what did, so only its title counts.
+fn symptom_text(finding: &Finding) -> String {
+    finding_text_with(finding, finding.kind != FindingKind::ConfigIssue)
+}
+
+fn finding_text_with(finding: &Finding, with_detail: bool) -> String {
+    let mut text = if with_detail {
+        format!("{} {}", finding.title, finding.detail)
+    } else {
+        finding.title.clone()
+    };
     for evidence in &finding.evidence {
         match evidence {
             Evidence::LogLines {
@@ -202,6 +327,12 @@ pub fn categorize(finding: &Finding) -> HypothesisCategory {
     ) {
         return categorize_metric(&text);
     }
+    if finding.kind == FindingKind::ConfigIssue {
+        // A check of a setting (`no memory limit`, a key changed against the baseline) is a
+        // configuration matter whatever the setting is about: its words name the resource
+        // the setting governs, not a resource that ran out.
+        return HypothesisCategory::Configuration;
+    }
     if finding.kind == FindingKind::SlowOperation {
         // Slow queries, lock waits and GC pauses are slowdowns whatever words their lines
         // hold (a slow query's text may well say `connection` or `config`).
@@ -226,6 +357,9 @@ fn categorize_metric(text: &str) -> HypothesisCategory {
         HypothesisCategory::ResourceExhaustion
     } else if any(&["disk", "fs_", "filesystem", "inode", "volume"]) {
         HypothesisCategory::Storage
+    } else if any(&["replication", "replica_lag", "seconds_behind"]) {
+        // A replica behind its primary serves stale data to its callers.
+        HypothesisCategory::DependencyFailure
     } else if any(&["error", "5xx", "fail"]) {
         HypothesisCategory::DependencyFailure
     } else if any(&["conn", "pool", "thread", "fd", "file_descriptor"]) {
@@ -263,11 +397,43 @@ pub fn category_phrase(category: HypothesisCategory) -> &'static str {
 /// Does the finding show one of the runbook's symptoms? Returns the matched symptom.
 /// A symptom matches where it starts and ends on a word boundary, so `lag` does not match
 /// `feature-flag` nor `499` a port number.
+///
+/// Metric names and structured keys join words with `_` or `.` (`pg_replication_lag_seconds`,
+/// `redis.evicted_keys`) where a runbook writes them as words (`replication lag`): a symptom
+/// also matches the text with those joints read as spaces, when it is itself written as words.
 fn matched_symptom<'r>(runbook: &'r Runbook, finding_text: &str) -> Option<&'r str> {
+    let spaced = spaced_words(finding_text);
     runbook.symptoms.iter().map(String::as_str).find(|symptom| {
         let symptom = symptom.trim().to_lowercase();
-        symptom.len() >= 3 && contains_phrase(finding_text, &symptom)
+        symptom.len() >= 3
+            && (contains_phrase(finding_text, &symptom)
+                || (symptom.contains(' ')
+                    && !symptom.contains(['_', '.'])
+                    && contains_phrase(&spaced, &symptom)))
     })
+}
+
+/// The text with `_` and `.` between two letters read as a space (`pg_replication_lag` ->
+/// `pg replication lag`); dots in numbers and versions are kept.
+fn spaced_words(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(index, &c)| {
+            let joins_letters = matches!(c, '_' | '.')
+                && index > 0
+                && chars[index - 1].is_alphabetic()
+                && chars
+                    .get(index + 1)
+                    .is_some_and(|next| next.is_alphabetic());
+            if joins_letters {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// `phrase` occurs in `text` with no letter or digit right before or after it (where the
@@ -368,7 +534,7 @@ pub struct HypothesisInputs<'a> {
 
 /// Builds, scores and ranks hypotheses. Ids are left as `H0`; the session assigns them.
 pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
-    let texts: Vec<String> = inputs.findings.iter().map(finding_text).collect();
+    let texts: Vec<String> = inputs.findings.iter().map(symptom_text).collect();
     let categories: Vec<HypothesisCategory> = inputs.findings.iter().map(categorize).collect();
     let mut covered: BTreeSet<usize> = BTreeSet::new();
     let mut hypotheses = Vec::new();
@@ -446,11 +612,14 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
             .iter()
             .map(|&i| &inputs.findings[i])
             .collect();
-        let suspects = suspects_of(
+        let mut suspects = suspects_of(
             &symptom_supporting,
             inputs.attachments,
             blames_the_peer(runbook.category),
         );
+        if !blames_the_peer(runbook.category) {
+            blame_the_product_the_runbook_is_about(&mut suspects, runbook, &symptom_supporting);
+        }
         let mut next_steps = evidence_steps(&supporting, inputs.attachments);
         next_steps.extend(
             runbook
@@ -557,6 +726,43 @@ pub fn build_hypotheses(inputs: &HypothesisInputs<'_>) -> Vec<Hypothesis> {
     hypotheses.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
     hypotheses.truncate(inputs.limit);
     hypotheses
+}
+
+/// A runbook about one product's own fault (Redis out of memory, MySQL out of connections)
+/// often matches lines its clients write: `failed to save cart error=OOM command not allowed
+/// ... redis=cart-redis:6379`. The entity at fault is then the peer the line talks to whose
+/// name says it is that product (`cart-redis`), not the client that logged it: that peer
+/// goes first.
+fn blame_the_product_the_runbook_is_about(
+    suspects: &mut Vec<Suspect>,
+    runbook: &Runbook,
+    symptom_findings: &[&Finding],
+) {
+    let products: Vec<String> = runbook.services.iter().map(|s| s.to_lowercase()).collect();
+    let names_product = |peer: &str| {
+        peer.to_lowercase()
+            .split(['-', '.', '_'])
+            .any(|part| products.iter().any(|product| product == part))
+    };
+    let mut peers: Vec<Suspect> = Vec::new();
+    for finding in symptom_findings {
+        for peer in finding_peers(finding) {
+            let suspect = Suspect {
+                kind: SuspectKind::Dependency,
+                name: peer,
+            };
+            if names_product(&suspect.name) && !peers.contains(&suspect) {
+                peers.push(suspect);
+            }
+        }
+    }
+    if peers.is_empty() {
+        return;
+    }
+    suspects.retain(|s| !peers.iter().any(|p| p.name == s.name));
+    peers.append(suspects);
+    peers.truncate(5);
+    *suspects = peers;
 }
 
 /// Steps that point at the evidence itself: the lines to read in the uploaded file.
@@ -750,6 +956,120 @@ mod tests {
             "task rejected: thread pool size = 16, queue 100/100",
         )];
         assert_eq!(ranked(&library, &findings), ["pool-full", "stuck-threads"]);
+    }
+
+    #[test]
+    fn symptoms_written_as_words_match_metric_and_key_names() {
+        let library = [runbook(
+            "replication",
+            HypothesisCategory::DependencyFailure,
+            &["replication lag", "seconds_behind_master"],
+        )];
+        let mut metric = finding(1, "");
+        metric.kind = FindingKind::MetricShift;
+        metric.evidence = vec![Evidence::MetricPoint {
+            attachment: AttachmentId::new(1),
+            series: "pg_replication_lag_seconds{instance=\"db-2\"}".to_owned(),
+            timestamp: None,
+            value: 240.0,
+            line: 1,
+        }];
+        assert_eq!(ranked(&library, &[metric]), ["replication"]);
+        assert_eq!(
+            spaced_words("mysql.seconds_behind_master 1.5 v2.1"),
+            "mysql seconds behind master 1.5 v2.1"
+        );
+        // Words that merely share letters with the symptom do not match.
+        assert!(ranked(&library, &[finding(2, "replication_lagoon_size 3")]).is_empty());
+    }
+
+    #[test]
+    fn error_classes_name_their_family() {
+        let classify = |excerpt: &str| categorize(&finding(1, excerpt));
+        assert_eq!(
+            classify("Task render raised unexpected: KeyError('currency') (after timeout retry)"),
+            HypothesisCategory::CodeDefect
+        );
+        assert_eq!(
+            classify("ERROR: canceling statement due to lock timeout"),
+            HypothesisCategory::Performance
+        );
+        assert_eq!(
+            classify("send failed error=429 Too Many Requests retry_after_s=30"),
+            HypothesisCategory::DependencyFailure
+        );
+        assert_eq!(
+            classify("CallNotPermittedException: CircuitBreaker 'stock' is OPEN"),
+            HypothesisCategory::DependencyFailure
+        );
+        assert_eq!(
+            classify("[parent] Data too large, would be larger than limit of [30gb] circuit_breaking_exception"),
+            HypothesisCategory::ResourceExhaustion
+        );
+        assert_eq!(
+            classify("ERROR: canceling statement due to conflict with recovery"),
+            HypothesisCategory::DependencyFailure
+        );
+        assert_eq!(
+            classify("401 unauthorized: jwt not active, token is not yet valid (nbf)"),
+            HypothesisCategory::Configuration
+        );
+    }
+
+    #[test]
+    fn what_a_configuration_check_warns_of_is_no_symptom() {
+        let library = [runbook(
+            "host-memory",
+            HypothesisCategory::ResourceExhaustion,
+            &["out of memory"],
+        )];
+        let mut lint = finding(1, "");
+        lint.kind = FindingKind::ConfigIssue;
+        lint.title = "Container api has no memory limit".to_owned();
+        lint.detail = "it can grow until the node runs out of memory".to_owned();
+        lint.evidence.clear();
+        assert!(ranked(&library, std::slice::from_ref(&lint)).is_empty());
+        // The same words in a line that happened are one.
+        assert_eq!(
+            ranked(
+                &library,
+                &[finding(2, "kernel: Out of memory: Killed process 812")]
+            ),
+            ["host-memory"]
+        );
+    }
+
+    #[test]
+    fn a_products_runbook_blames_the_peer_of_that_product() {
+        let mut library_runbook = runbook(
+            "cache-full",
+            HypothesisCategory::ResourceExhaustion,
+            &["OOM command not allowed"],
+        );
+        Arc::make_mut(&mut library_runbook).services = vec!["redis".to_owned()];
+        let mut line = finding(
+            1,
+            "save failed error=OOM command not allowed redis=basket-redis:6379 upstream=checkout:8080",
+        );
+        line.subjects = vec![Suspect {
+            kind: SuspectKind::Service,
+            name: "basket".to_owned(),
+        }];
+        let hypotheses = build_hypotheses(&HypothesisInputs {
+            findings: &[line],
+            attachments: &[],
+            runbooks: Vec::new(),
+            library: &[library_runbook],
+            has_data: true,
+            question: None,
+            limit: 10,
+        });
+        let names: Vec<&str> = hypotheses[0]
+            .suspects
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(names, ["basket-redis", "basket"]);
     }
 
     #[test]

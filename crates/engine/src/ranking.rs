@@ -119,6 +119,56 @@ pub(crate) fn weigh_against_each_other(hypotheses: &mut [Hypothesis], findings: 
     discount_explained_unknowns(hypotheses);
     prefer_exhausted_memory(hypotheses, findings);
     prefer_callees(hypotheses, findings);
+    prefer_own_evidence_to_callers_timeouts(hypotheses);
+}
+
+/// A caller's timeouts or slow calls towards a dependency (`reserve failed: context deadline
+/// exceeded db=inventory-db:5432`) blame it as a peer only; when the dependency's own lines
+/// show why it is slow or full (lock waits in its log, its disk, its memory), that hypothesis
+/// explains the timeouts and ranks above them: both blame the same entity, but only one says
+/// what to fix there.
+fn prefer_own_evidence_to_callers_timeouts(hypotheses: &mut [Hypothesis]) {
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for (caller_view, timeouts) in hypotheses.iter().enumerate() {
+        let Some(peer) = timeouts.suspects.first() else {
+            continue;
+        };
+        let seen_from_a_caller = peer.kind == SuspectKind::Dependency
+            && matches!(
+                timeouts.category,
+                HypothesisCategory::Network | HypothesisCategory::Performance
+            );
+        if !seen_from_a_caller {
+            continue;
+        }
+        for (own_view, own) in hypotheses.iter().enumerate() {
+            let Some(lead) = own.suspects.first() else {
+                continue;
+            };
+            let explains = lead.kind != SuspectKind::Dependency
+                && lead.name.eq_ignore_ascii_case(&peer.name)
+                && matches!(
+                    own.category,
+                    HypothesisCategory::Performance
+                        | HypothesisCategory::ResourceExhaustion
+                        | HypothesisCategory::Storage
+                )
+                && !own.finding_ids.is_empty()
+                && !own
+                    .finding_ids
+                    .iter()
+                    .any(|id| timeouts.finding_ids.contains(id));
+            if own_view != caller_view && explains {
+                pairs.push((caller_view, own_view));
+            }
+        }
+    }
+    for (caller_view, own_view) in pairs {
+        let floor = hypotheses[caller_view].confidence + CALLEE_MARGIN;
+        if hypotheses[own_view].confidence < floor && floor <= MAX_CONFIDENCE {
+            hypotheses[own_view].confidence = floor;
+        }
+    }
 }
 
 fn prefer_exhausted_memory(hypotheses: &mut [Hypothesis], findings: &[Finding]) {
@@ -409,6 +459,49 @@ mod tests {
         weigh_against_each_other(&mut hypotheses, &findings);
         let confidences: Vec<f64> = hypotheses.iter().map(|h| h.confidence).collect();
         assert_eq!(confidences, [0.72, 0.64]);
+    }
+
+    #[test]
+    fn a_dependencys_own_slowness_explains_its_callers_timeouts() {
+        let findings = [
+            finding(
+                1,
+                "reserve failed",
+                "context deadline exceeded db=stock-db:5432",
+            ),
+            finding(
+                2,
+                "long lock wait",
+                "still waiting for ShareLock on transaction 77",
+            ),
+            finding(3, "cache warm-up slow", "warm-up took 900 ms"),
+        ];
+        let peer = |category, name: &str, confidence, ids: &[u32]| {
+            let mut h = hypothesis(category, name, confidence, ids);
+            h.suspects[0].kind = SuspectKind::Dependency;
+            h
+        };
+        let mut hypotheses = vec![
+            peer(HypothesisCategory::Network, "stock-db", 0.7, &[1]),
+            hypothesis(HypothesisCategory::Performance, "stock-db", 0.3, &[2]),
+            // Another entity's slowness is no explanation.
+            hypothesis(HypothesisCategory::Performance, "cache", 0.2, &[3]),
+        ];
+        weigh_against_each_other(&mut hypotheses, &findings);
+        assert!(hypotheses[1].confidence > hypotheses[0].confidence);
+        assert_eq!(hypotheses[2].confidence, 0.2);
+        // A breaker that opened (a dependency failure, not a timeout) keeps its own rank.
+        let mut breaker = vec![
+            peer(HypothesisCategory::DependencyFailure, "stock-db", 0.7, &[1]),
+            hypothesis(
+                HypothesisCategory::ResourceExhaustion,
+                "stock-db",
+                0.3,
+                &[2],
+            ),
+        ];
+        weigh_against_each_other(&mut breaker, &findings);
+        assert_eq!(breaker[1].confidence, 0.3);
     }
 
     #[test]

@@ -243,6 +243,237 @@ fn peer_addresses(text: &str) -> Vec<String> {
     peers
 }
 
+/// Parts of an attribute key that say its value is the other end of a call
+/// (`provider=api.sendgrid.com`, `read_replica=pg-replica-2`, `upstream_host=...`).
+const PEER_KEY_PARTS: &[&str] = &[
+    "provider",
+    "upstream",
+    "peer",
+    "remote",
+    "dependency",
+    "downstream",
+    "callee",
+    "replica",
+    "primary",
+    "broker",
+    "backend",
+    "endpoint",
+    "destination",
+    "dest",
+];
+
+/// Parts of an attribute key that say its value is this side of the call, whatever else the
+/// key says (`client_ip`, `source_host`).
+const OWN_SIDE_KEY_PARTS: &[&str] = &["client", "source", "src", "origin", "caller", "local"];
+
+/// Top-level and cluster-internal domains that end a fully qualified host name. A dotted name
+/// ending in one (`api.sendgrid.com`, `orders.prod.svc`) is a host; Java packages and loggers
+/// (`c.s.checkout.web.CheckoutController`) and file names (`tasks.py`) are not.
+const HOST_SUFFIXES: &[&str] = &[
+    "com", "net", "org", "io", "dev", "cloud", "app", "co", "internal", "local", "svc", "lan",
+    "corp", "us", "eu", "de", "uk",
+];
+
+/// First labels of dotted names that are code, not hosts (`java.io`, `org.apache...`).
+const CODE_NAMESPACES: &[&str] = &["java", "javax", "jdk", "sun", "kotlin", "scala", "android"];
+
+/// Words after a breaker's name that say it opened or refused a call.
+const BREAKER_WORDS: &[&str] = &[
+    "circuitbreaker",
+    "circuit breaker",
+    "circuit-breaker",
+    "breaker",
+];
+
+/// A name as written: letters, digits, `-`, `.`, `_`, with at least one letter, trimmed of
+/// trailing punctuation.
+fn leading_name(text: &str) -> Option<&str> {
+    let length: usize = text
+        .chars()
+        .take_while(|&c| is_name_char(c))
+        .map(char::len_utf8)
+        .sum();
+    let name = text[..length].trim_end_matches(['.', '-', '_']);
+    let starts_alphanumeric = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric());
+    (starts_alphanumeric && name.len() >= 2 && name.bytes().any(|b| b.is_ascii_alphabetic()))
+        .then_some(name)
+}
+
+/// Whether a dotted name is a fully qualified host name (see `HOST_SUFFIXES`).
+fn is_qualified_host(name: &str) -> bool {
+    let labels: Vec<&str> = name.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+        && labels
+            .last()
+            .is_some_and(|last| HOST_SUFFIXES.contains(last))
+        && !CODE_NAMESPACES.contains(&labels[0])
+        && labels[0].bytes().any(|b| b.is_ascii_alphabetic())
+}
+
+/// Dependencies a caller's line names in words rather than as an address with a port or a
+/// scheme (those are `peer_addresses`):
+/// - the breaker guarding calls to it: `CircuitBreaker 'inventory' is OPEN`, `circuit breaker
+///   for inventory opened`: a breaker that fails fast is the caller's view of the callee it
+///   is named after;
+/// - attribute fields that name the other end: `provider=api.sendgrid.com`,
+///   `read_replica=pg-replica-2`, `upstream=ledger` (never `client_*`, `source_*`);
+/// - the service an error says is unavailable upstream: `upstream warehouse-db unavailable`;
+/// - fully qualified host names: `api.sendgrid.com`, `ledger.payments.svc`.
+fn named_dependencies(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut push = |name: &str| {
+        if name != "localhost" && !found.iter().any(|f| f == name) {
+            found.push(name.to_owned());
+        }
+    };
+    // ASCII lowercasing keeps byte offsets, so they index `text` too.
+    let lower = text.to_ascii_lowercase();
+    // Breakers: `CircuitBreaker 'name'`, `circuit breaker "name"`, `circuit breaker for name`,
+    // `breaker name is open`.
+    for word in BREAKER_WORDS {
+        for (start, _) in lower.match_indices(word) {
+            let before = lower[..start].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '.') {
+                continue;
+            }
+            let rest = text[start + word.len()..].trim_start_matches([' ', ':']);
+            let (rest, introduced) = match rest.strip_prefix("for ") {
+                Some(after) => (after, true),
+                None => (rest, false),
+            };
+            let quoted = rest.strip_prefix(['\'', '"', '[']);
+            let Some(name) = leading_name(quoted.unwrap_or(rest)) else {
+                continue;
+            };
+            let lower_name = name.to_ascii_lowercase();
+            if lower_name.contains("breaker") || lower_name.contains("circuit") {
+                continue;
+            }
+            let after = quoted.unwrap_or(rest)[name.len()..]
+                .trim_start()
+                .to_ascii_lowercase();
+            let stated = ["is ", "opened", "open", "tripped", "changed", "state"]
+                .iter()
+                .any(|verb| after.starts_with(verb));
+            let stop_word = matches!(
+                lower_name.as_str(),
+                "is" | "was"
+                    | "has"
+                    | "open"
+                    | "opened"
+                    | "closed"
+                    | "state"
+                    | "changed"
+                    | "tripped"
+                    | "the"
+                    | "a"
+                    | "an"
+                    | "of"
+                    | "on"
+                    | "to"
+            );
+            if quoted.is_some() || (!stop_word && (introduced || stated)) {
+                push(name);
+            }
+        }
+    }
+    // `upstream NAME unavailable|down|unreachable|failed|refused|timed out|error`.
+    for (start, _) in lower.match_indices("upstream ") {
+        if lower[..start]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+        {
+            continue;
+        }
+        let rest = &text[start + "upstream ".len()..];
+        let Some(name) = leading_name(rest) else {
+            continue;
+        };
+        let after = rest[name.len()..].trim_start().to_lowercase();
+        let named_as_failing = [
+            "unavailable",
+            "down",
+            "unreachable",
+            "failed",
+            "refused",
+            "timed out",
+            "error",
+            "is unavailable",
+            "is down",
+        ]
+        .iter()
+        .any(|word| after.starts_with(word));
+        if named_as_failing
+            && (name.contains(['-', '.', '_']) || name.bytes().any(|b| b.is_ascii_digit()))
+        {
+            push(name);
+        }
+    }
+    // `key=value` fields whose key names the other end.
+    for (start, _) in text.match_indices('=') {
+        let key: String = text[..start]
+            .chars()
+            .rev()
+            .take_while(|&c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            .collect::<Vec<char>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let parts: Vec<String> = key
+            .to_lowercase()
+            .split(['_', '.', '-'])
+            .map(str::to_owned)
+            .collect();
+        let names_peer = parts.iter().any(|p| PEER_KEY_PARTS.contains(&p.as_str()))
+            && !parts
+                .iter()
+                .any(|p| OWN_SIDE_KEY_PARTS.contains(&p.as_str()));
+        if !names_peer {
+            continue;
+        }
+        let value = text[start + 1..].trim_start_matches(['"', '\'']);
+        let value = value
+            .split_once("://")
+            .map_or(value, |(_, after_scheme)| after_scheme);
+        if let Some(name) = leading_name(value) {
+            let is_ip = name.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+            if !is_ip {
+                push(name);
+            }
+        }
+    }
+    // Fully qualified host names anywhere in the line.
+    let mut rest = text;
+    while let Some(offset) = rest.find(|c: char| c.is_ascii_alphanumeric()) {
+        let candidate = &rest[offset..];
+        let boundary = offset == 0 || {
+            let before = rest[..offset].chars().next_back();
+            before.is_some_and(|c| !is_name_char(c) && c != '/' && c != '@')
+        };
+        let length: usize = candidate
+            .chars()
+            .take_while(|&c| is_name_char(c))
+            .map(char::len_utf8)
+            .sum();
+        let name = candidate[..length].trim_end_matches(['.', '-', '_']);
+        if boundary && is_qualified_host(name) {
+            push(name);
+        }
+        rest = &candidate[length.max(1)..];
+    }
+    found
+}
+
 /// Words that say a request was refused for who made it: the account such a line names is
 /// the one whose permissions are wrong.
 const DENIAL_WORDS: &[&str] = &[
@@ -327,6 +558,23 @@ fn excerpts(finding: &Finding) -> impl Iterator<Item = &str> {
         })
 }
 
+/// The peers a finding's lines talk to: addresses (`redis-master:6379`) and dependencies
+/// named in words (`CircuitBreaker 'inventory'`, `provider=api.sendgrid.com`).
+pub(crate) fn finding_peers(finding: &Finding) -> Vec<String> {
+    let mut peers: Vec<String> = Vec::new();
+    for excerpt in excerpts(finding) {
+        for peer in peer_addresses(excerpt)
+            .into_iter()
+            .chain(named_dependencies(excerpt))
+        {
+            if !peers.contains(&peer) {
+                peers.push(peer);
+            }
+        }
+    }
+    peers
+}
+
 fn add(counted: &mut Vec<(Suspect, usize)>, suspect: Suspect, weight: usize) {
     match counted.iter_mut().find(|(s, _)| *s == suspect) {
         Some(entry) => entry.1 += weight,
@@ -359,7 +607,7 @@ pub(crate) fn suspects_of(
     }
     if peers_first {
         for finding in findings {
-            for peer in excerpts(finding).flat_map(peer_addresses) {
+            for peer in finding_peers(finding) {
                 let suspect = Suspect {
                     kind: SuspectKind::Dependency,
                     name: peer,
@@ -523,6 +771,51 @@ mod tests {
             .map(|s| s.name)
             .collect();
         assert_eq!(names, ["resolver", "plugin/forward"]);
+    }
+
+    #[test]
+    fn dependencies_named_in_words() {
+        // A breaker is named after the callee it guards.
+        assert_eq!(
+            named_dependencies(
+                "i.g.r.circuitbreaker.CircuitBreaker : CircuitBreaker 'billing' changed state from CLOSED to OPEN"
+            ),
+            ["billing"]
+        );
+        assert_eq!(
+            named_dependencies("circuit breaker for ledger-api opened after 50% failures"),
+            ["ledger-api"]
+        );
+        assert_eq!(
+            named_dependencies("io.github.resilience4j.circuitbreaker.CallNotPermittedException"),
+            Vec::<String>::new()
+        );
+        assert!(named_dependencies("the circuit breaker is open").is_empty());
+        // Fields that name the other end; never the caller's own side.
+        assert_eq!(
+            named_dependencies("send failed error=quota provider=mail.example.io status=429"),
+            ["mail.example.io"]
+        );
+        assert_eq!(
+            named_dependencies("stale read read_replica=db-replica-3 attempt=2"),
+            ["db-replica-3"]
+        );
+        assert!(named_dependencies("request client_ip=10.1.2.3 source_host=web-1").is_empty());
+        // The service an error says is unavailable upstream.
+        assert_eq!(
+            named_dependencies("reserve failed error=upstream stock-db unavailable"),
+            ["stock-db"]
+        );
+        // Qualified host names, not packages, loggers or files.
+        assert_eq!(
+            named_dependencies(
+                "POST to hooks.partner.net failed; at java.io.FileInputStream in tasks.py"
+            ),
+            ["hooks.partner.net"]
+        );
+        assert!(
+            named_dependencies("c.s.checkout.web.CheckoutController : checkout failed").is_empty()
+        );
     }
 
     #[test]

@@ -10,6 +10,10 @@ const BUILTIN_RUNBOOK_SOURCES: &[(&str, &str)] = &[
         include_str!("../runbooks/cache-stampede.md"),
     ),
     (
+        "cassandra-tombstones",
+        include_str!("../runbooks/cassandra-tombstones.md"),
+    ),
+    (
         "certificate-rotation-failure",
         include_str!("../runbooks/certificate-rotation-failure.md"),
     ),
@@ -40,6 +44,10 @@ const BUILTIN_RUNBOOK_SOURCES: &[(&str, &str)] = &[
         include_str!("../runbooks/crash-loop-backoff.md"),
     ),
     (
+        "cronjob-overlapping-runs",
+        include_str!("../runbooks/cronjob-overlapping-runs.md"),
+    ),
+    (
         "database-connection-refused",
         include_str!("../runbooks/database-connection-refused.md"),
     ),
@@ -63,6 +71,10 @@ const BUILTIN_RUNBOOK_SOURCES: &[(&str, &str)] = &[
     (
         "dns-resolution-failure",
         include_str!("../runbooks/dns-resolution-failure.md"),
+    ),
+    (
+        "elasticsearch-circuit-breaker",
+        include_str!("../runbooks/elasticsearch-circuit-breaker.md"),
     ),
     (
         "elasticsearch-cluster-red",
@@ -93,6 +105,10 @@ const BUILTIN_RUNBOOK_SOURCES: &[(&str, &str)] = &[
         include_str!("../runbooks/file-descriptor-exhaustion.md"),
     ),
     ("gc-pauses", include_str!("../runbooks/gc-pauses.md")),
+    (
+        "goroutine-leak",
+        include_str!("../runbooks/goroutine-leak.md"),
+    ),
     (
         "grpc-deadline-exceeded",
         include_str!("../runbooks/grpc-deadline-exceeded.md"),
@@ -154,6 +170,10 @@ const BUILTIN_RUNBOOK_SOURCES: &[(&str, &str)] = &[
         "missing-secret-or-configmap",
         include_str!("../runbooks/missing-secret-or-configmap.md"),
     ),
+    (
+        "mongodb-primary-election",
+        include_str!("../runbooks/mongodb-primary-election.md"),
+    ),
     ("mtu-mismatch", include_str!("../runbooks/mtu-mismatch.md")),
     (
         "network-policy-blocking",
@@ -172,6 +192,10 @@ const BUILTIN_RUNBOOK_SOURCES: &[(&str, &str)] = &[
         include_str!("../runbooks/node-pressure-evictions.md"),
     ),
     (
+        "nodejs-event-loop-blocked",
+        include_str!("../runbooks/nodejs-event-loop-blocked.md"),
+    ),
+    (
         "noisy-neighbour",
         include_str!("../runbooks/noisy-neighbour.md"),
     ),
@@ -185,6 +209,10 @@ const BUILTIN_RUNBOOK_SOURCES: &[(&str, &str)] = &[
         include_str!("../runbooks/permission-denied.md"),
     ),
     (
+        "pgbouncer-pool-full",
+        include_str!("../runbooks/pgbouncer-pool-full.md"),
+    ),
+    (
         "pod-pending-unschedulable",
         include_str!("../runbooks/pod-pending-unschedulable.md"),
     ),
@@ -195,6 +223,14 @@ const BUILTIN_RUNBOOK_SOURCES: &[(&str, &str)] = &[
     (
         "postgres-vacuum-bloat",
         include_str!("../runbooks/postgres-vacuum-bloat.md"),
+    ),
+    (
+        "pvc-pending-storageclass",
+        include_str!("../runbooks/pvc-pending-storageclass.md"),
+    ),
+    (
+        "rabbitmq-resource-alarm",
+        include_str!("../runbooks/rabbitmq-resource-alarm.md"),
     ),
     (
         "rate-limited-429",
@@ -211,6 +247,10 @@ const BUILTIN_RUNBOOK_SOURCES: &[(&str, &str)] = &[
     (
         "redis-maxmemory",
         include_str!("../runbooks/redis-maxmemory.md"),
+    ),
+    (
+        "redis-replication-broken",
+        include_str!("../runbooks/redis-replication-broken.md"),
     ),
     ("retry-storm", include_str!("../runbooks/retry-storm.md")),
     (
