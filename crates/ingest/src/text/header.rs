@@ -152,7 +152,7 @@ fn syslog_priority_level(prefix: &str) -> Option<Level> {
         return None;
     }
     // Nothing but an RFC 5424 version may follow the priority.
-    if !after.is_empty() && !(after.len() <= 2 && after.bytes().all(|b| b.is_ascii_digit())) {
+    if !(after.len() <= 2 && after.bytes().all(|b| b.is_ascii_digit())) {
         return None;
     }
     let priority: u16 = digits.parse().ok()?;
