@@ -23,6 +23,9 @@ fn message() -> impl Strategy<Value = String> {
         "[a-z]{1,4}=[a-z0-9.]{0,6}",
         "[0-9a-f]{8}-[0-9a-f]{4}",
         "\\PC{1,6}",
+        // Characters whose UTF-8 forms share trailing bytes (Ʌ C9 85, Ņ C5 85, ĕ C4 95,
+        // ɕ C9 95): a byte-wise common ending must not cut one of them.
+        "[a-z]{0,2}[ɅŅĕɕ]{1,2}[,:]?",
     ];
     prop_oneof![
         4 => prop::collection::vec(word, 0..14).prop_map(|words| words.join(" ")),

@@ -602,7 +602,13 @@ impl TemplateMiner {
         // punctuation: `,` for `<*>,` and `LOCAL(0),`, `:<*>` for `<*>:<*>` and
         // `sogou.com:<*>` (an address whose host was a name in one message keeps its port).
         // Never the `>` of a `<*>` (`chdir(<*>)` and `(<*>)` share `)`, not `>)`).
-        let ending = &text_a[text_a.len() - common..];
+        // Bytes are compared, so the common ending may start inside a character of text
+        // other than ASCII: it starts at the next character instead.
+        let mut ending_start = text_a.len() - common;
+        while !text_a.is_char_boundary(ending_start) {
+            ending_start += 1;
+        }
+        let ending = &text_a[ending_start..];
         let suffix = (0..ending.len())
             .find(|&start| {
                 ending.is_char_boundary(start) && is_punctuation_ending(&ending[start..])

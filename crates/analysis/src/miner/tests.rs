@@ -341,3 +341,21 @@ fn a_variable_keeps_the_key_and_the_address_shape_its_messages_share() {
         &["<*>:<*> open through proxy", "<*>:<*> open through proxy"],
     );
 }
+
+/// Two words whose last characters differ but share their last UTF-8 byte (Ʌ is C9 85,
+/// Ņ is C5 85) get a common shape without cutting a character.
+#[test]
+fn a_common_ending_never_cuts_a_character() {
+    let mut miner = TemplateMiner::new(&MinerConfig::default());
+    for (a, b) in [("aɅ", "bŅ"), ("aɅ,", "bŅ,"), ("Ʌ", "Ņ"), ("x:aɅ", "x:bŅ")] {
+        let (a, b) = (
+            miner.vocabulary.intern(a, false),
+            miner.vocabulary.intern(b, false),
+        );
+        let shape = miner.common_shape(a, b);
+        assert!(miner
+            .vocabulary
+            .text(shape)
+            .contains(crate::tokens::WILDCARD));
+    }
+}
