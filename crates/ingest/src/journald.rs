@@ -22,15 +22,7 @@ fn is_dropped(key: &str) -> bool {
 }
 
 fn priority_level(value: &str) -> Option<Level> {
-    Some(match value.trim().parse::<u8>().ok()? {
-        0..=2 => Level::Fatal,
-        3 => Level::Error,
-        4 => Level::Warn,
-        5 => Level::Notice,
-        6 => Level::Info,
-        7 => Level::Debug,
-        _ => return None,
-    })
+    Level::from_syslog_severity(value.trim().parse::<u8>().ok()?)
 }
 
 /// A journal `MESSAGE` sent as a byte array (JSON output of non-UTF-8 or binary messages).

@@ -146,14 +146,7 @@ fn numeric_level(key: &str, value: &str) -> Option<Level> {
     let number: u32 = value.trim().parse().ok()?;
     let key = key.to_ascii_lowercase();
     if (key.contains("priority") || key.contains("severity")) && number <= 7 {
-        return Some(match number {
-            0..=2 => Level::Fatal,
-            3 => Level::Error,
-            4 => Level::Warn,
-            5 => Level::Notice,
-            6 => Level::Info,
-            _ => Level::Debug,
-        });
+        return Level::from_syslog_severity(number as u8);
     }
     Some(match number {
         10 => Level::Trace,

@@ -56,6 +56,20 @@ impl Level {
         })
     }
 
+    /// The level of a syslog severity (RFC 5424: 0 emergency … 7 debug), as journald's
+    /// `PRIORITY`, a structured log's `severity` number and a syslog `<PRI>` carry it.
+    pub fn from_syslog_severity(severity: u8) -> Option<Self> {
+        Some(match severity {
+            0..=2 => Self::Fatal,
+            3 => Self::Error,
+            4 => Self::Warn,
+            5 => Self::Notice,
+            6 => Self::Info,
+            7 => Self::Debug,
+            _ => return None,
+        })
+    }
+
     /// True for `Error` and `Fatal`.
     pub fn is_error(self) -> bool {
         self >= Self::Error

@@ -159,14 +159,7 @@ fn syslog_priority_level(prefix: &str) -> Option<Level> {
     if priority > 191 {
         return None;
     }
-    Some(match priority % 8 {
-        0..=2 => Level::Fatal,
-        3 => Level::Error,
-        4 => Level::Warn,
-        5 => Level::Notice,
-        6 => Level::Info,
-        _ => Level::Debug,
-    })
+    Level::from_syslog_severity((priority % 8) as u8)
 }
 
 #[cfg(test)]
